@@ -1,0 +1,277 @@
+// Package siptest holds test doubles for kazoo's native tests. Registrar
+// is a FAKE SIP registrar over WebSocket: just enough of RFC 3261 §10.3
+// and digest authentication to test the user agent without a real
+// server. Browser tests use a real Kamailio instead.
+package siptest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	sipgo "github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
+)
+
+// Registrar is a fake SIP-over-WebSocket registrar with digest auth.
+type Registrar struct {
+	URL   string // ws://127.0.0.1:port/
+	Realm string
+
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	users     map[string]string // user → password
+	forbidden map[string]bool
+	algs      []string // challenge algorithms, in order of preference
+	grant     int      // granted lifetime; 0 grants what was asked
+	nonces    map[string]bool
+	nonceSeq  int
+	stale     map[string]bool
+	bindings  map[string]map[string]string // aor user → contact URI → contact value
+	conns     []*websocket.Conn
+	requests  chan *sipgo.Request
+	responses chan *sipgo.Response
+	silent    bool // do not answer anything
+	minExp    int  // answer 423 below this lifetime
+}
+
+// NewRegistrar starts a fake registrar for realm with the given users
+// (user → password). It stops with the test.
+func NewRegistrar(t testing.TB, realm string, users map[string]string) *Registrar {
+	r := &Registrar{
+		Realm:     realm,
+		users:     users,
+		forbidden: map[string]bool{},
+		algs:      []string{"MD5"},
+		nonces:    map[string]bool{},
+		stale:     map[string]bool{},
+		bindings:  map[string]map[string]string{},
+		requests:  make(chan *sipgo.Request, 100),
+		responses: make(chan *sipgo.Response, 100),
+	}
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serveWS))
+	r.URL = "ws" + strings.TrimPrefix(r.srv.URL, "http") + "/"
+	t.Cleanup(r.Close)
+	return r
+}
+
+// SetAlgorithms sets the challenges offered, most preferred first.
+func (r *Registrar) SetAlgorithms(algs ...string) { r.mu.Lock(); r.algs = algs; r.mu.Unlock() }
+
+// SetGrant makes the registrar grant this lifetime whatever is asked.
+func (r *Registrar) SetGrant(seconds int) { r.mu.Lock(); r.grant = seconds; r.mu.Unlock() }
+
+// Forbid makes REGISTERs for user get 403.
+func (r *Registrar) Forbid(user string) { r.mu.Lock(); r.forbidden[user] = true; r.mu.Unlock() }
+
+// SetMinExpires makes the registrar answer 423 to shorter lifetimes.
+func (r *Registrar) SetMinExpires(seconds int) { r.mu.Lock(); r.minExp = seconds; r.mu.Unlock() }
+
+// SetSilent makes the registrar stop answering.
+func (r *Registrar) SetSilent(v bool) { r.mu.Lock(); r.silent = v; r.mu.Unlock() }
+
+// ExpireNonces marks every nonce issued so far as stale.
+func (r *Registrar) ExpireNonces() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for n := range r.nonces {
+		r.stale[n] = true
+	}
+}
+
+// Bindings returns the contacts registered for user.
+func (r *Registrar) Bindings(user string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for c := range r.bindings[user] {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Next returns the next request received, or fails the test after d.
+func (r *Registrar) Next(t testing.TB, d time.Duration) *sipgo.Request {
+	t.Helper()
+	select {
+	case req := <-r.requests:
+		return req
+	case <-time.After(d):
+		t.Fatalf("fake registrar: no request within %v", d)
+		return nil
+	}
+}
+
+// NextResponse returns the next response the client sent, or fails the
+// test after d.
+func (r *Registrar) NextResponse(t testing.TB, d time.Duration) *sipgo.Response {
+	t.Helper()
+	select {
+	case res := <-r.responses:
+		return res
+	case <-time.After(d):
+		t.Fatalf("fake registrar: no response within %v", d)
+		return nil
+	}
+}
+
+// NoRequest fails the test if a request arrives within d.
+func (r *Registrar) NoRequest(t testing.TB, d time.Duration) {
+	t.Helper()
+	select {
+	case req := <-r.requests:
+		t.Fatalf("fake registrar: unexpected request %s", req.StartLine())
+	case <-time.After(d):
+	}
+}
+
+// Send writes a raw message to every open connection.
+func (r *Registrar) Send(raw string) {
+	r.mu.Lock()
+	conns := append([]*websocket.Conn(nil), r.conns...)
+	r.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Write(context.Background(), websocket.MessageText, []byte(raw))
+	}
+}
+
+// DropConnections closes every WebSocket abruptly, as a crashed server.
+func (r *Registrar) DropConnections() {
+	r.mu.Lock()
+	conns := r.conns
+	r.conns = nil
+	r.mu.Unlock()
+	for _, c := range conns {
+		_ = c.CloseNow()
+	}
+}
+
+// Close stops the server.
+func (r *Registrar) Close() {
+	r.DropConnections()
+	r.srv.Close()
+}
+
+func (r *Registrar) serveWS(w http.ResponseWriter, req *http.Request) {
+	c, err := websocket.Accept(w, req, &websocket.AcceptOptions{Subprotocols: []string{"sip"}})
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	r.conns = append(r.conns, c)
+	r.mu.Unlock()
+	for {
+		_, data, err := c.Read(context.Background())
+		if err != nil {
+			return
+		}
+		msg, err := sipgo.ParseMessage(data)
+		if err != nil {
+			continue
+		}
+		sreq, ok := msg.(*sipgo.Request)
+		if !ok {
+			r.responses <- msg.(*sipgo.Response)
+			continue
+		}
+		r.requests <- sreq
+		r.mu.Lock()
+		silent := r.silent
+		r.mu.Unlock()
+		if silent {
+			continue
+		}
+		if res := r.answer(sreq); res != nil {
+			_ = c.Write(context.Background(), websocket.MessageText, []byte(res.String()))
+		}
+	}
+}
+
+func (r *Registrar) answer(req *sipgo.Request) *sipgo.Response {
+	if req.Method != sipgo.REGISTER {
+		return nil
+	}
+	user := req.To().Address.User
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.forbidden[user] {
+		return sipgo.NewResponseFromRequest(req, 403, "Forbidden", nil)
+	}
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		return r.challenge(req, false)
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err != nil || !r.nonces[cred.Nonce] {
+		return r.challenge(req, false)
+	}
+	if r.stale[cred.Nonce] {
+		return r.challenge(req, true)
+	}
+	password, known := r.users[cred.Username]
+	want, err := digest.Digest(&digest.Challenge{Realm: cred.Realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, QOP: []string{"auth"}},
+		digest.Options{Method: string(req.Method), URI: cred.URI, Count: cred.Nc, Cnonce: cred.Cnonce, Username: cred.Username, Password: password})
+	if !known || err != nil || want.Response != cred.Response || cred.Username != user {
+		return r.challenge(req, false)
+	}
+	return r.bind(req, user)
+}
+
+func (r *Registrar) challenge(req *sipgo.Request, stale bool) *sipgo.Response {
+	res := sipgo.NewResponseFromRequest(req, 401, "Unauthorized", nil)
+	for _, alg := range r.algs {
+		r.nonceSeq++
+		nonce := fmt.Sprintf("%x-%d", time.Now().UnixNano(), r.nonceSeq)
+		r.nonces[nonce] = true
+		v := fmt.Sprintf(`Digest realm="%s", nonce="%s", qop="auth", algorithm=%s`, r.Realm, nonce, alg)
+		if stale {
+			v += ", stale=true"
+		}
+		res.AppendHeader(sipgo.NewHeader("WWW-Authenticate", v))
+	}
+	return res
+}
+
+func (r *Registrar) bind(req *sipgo.Request, user string) *sipgo.Response {
+	asked := 3600
+	if e := req.GetHeader("Expires"); e != nil {
+		asked, _ = strconv.Atoi(e.Value())
+	}
+	if asked > 0 && asked < r.minExp {
+		res := sipgo.NewResponseFromRequest(req, 423, "Interval Too Brief", nil)
+		res.AppendHeader(sipgo.NewHeader("Min-Expires", strconv.Itoa(r.minExp)))
+		return res
+	}
+	if r.bindings[user] == nil {
+		r.bindings[user] = map[string]string{}
+	}
+	for _, h := range req.GetHeaders("Contact") {
+		c := h.(*sipgo.ContactHeader)
+		exp := asked
+		if v, ok := c.Params.Get("expires"); ok {
+			exp, _ = strconv.Atoi(v)
+		}
+		if exp == 0 {
+			delete(r.bindings[user], c.Address.String())
+			continue
+		}
+		r.bindings[user][c.Address.String()] = c.Value()
+	}
+	res := sipgo.NewResponseFromRequest(req, 200, "OK", nil)
+	grant := asked
+	if r.grant > 0 {
+		grant = r.grant
+	}
+	for uri := range r.bindings[user] {
+		res.AppendHeader(sipgo.NewHeader("Contact", "<"+uri+">;expires="+strconv.Itoa(grant)))
+	}
+	return res
+}

@@ -1,0 +1,254 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	sipgo "github.com/emiago/sipgo/sip"
+)
+
+// Conn is what an Endpoint needs from a connection: a sipgo Connection
+// that says when it has ended.
+type Conn interface {
+	sipgo.Connection
+	Done() <-chan struct{}
+}
+
+// RequestHandler handles a new incoming request. tx is its server
+// transaction; it is nil for an ACK to a 2xx, which has no transaction
+// (RFC 3261 §17.1.1.3). It runs on its own goroutine.
+type RequestHandler func(req *sipgo.Request, tx sipgo.ServerTransaction)
+
+// Endpoint binds sipgo's transactions to one connection: it starts
+// client transactions for outgoing requests, matches incoming responses
+// to them (RFC 3261 §17.1.3), absorbs retransmitted requests into their
+// server transactions (§17.2.3) and hands new requests to a handler.
+type Endpoint struct {
+	conn    Conn
+	handler RequestHandler
+	log     *slog.Logger
+
+	mu     sync.Mutex
+	client map[string]*sipgo.ClientTx
+	server map[string]*sipgo.ServerTx
+}
+
+// NewEndpoint makes an endpoint over conn. Feed it incoming messages
+// with HandleMessage. logger may be nil.
+func NewEndpoint(conn Conn, handler RequestHandler, logger *slog.Logger) *Endpoint {
+	if logger == nil {
+		logger = discardLogger
+	}
+	return &Endpoint{
+		conn:    conn,
+		handler: handler,
+		log:     logger,
+		client:  make(map[string]*sipgo.ClientTx),
+		server:  make(map[string]*sipgo.ServerTx),
+	}
+}
+
+// Request sends req in a new client transaction. The caller must read
+// tx.Responses until a final response or terminate tx.
+func (e *Endpoint) Request(req *sipgo.Request) (*sipgo.ClientTx, error) {
+	key, err := sipgo.ClientTxKeyMake(req)
+	if err != nil {
+		return nil, err
+	}
+	tx := sipgo.NewClientTx(key, req, e.conn, e.log)
+	e.mu.Lock()
+	e.client[key] = tx
+	e.mu.Unlock()
+	tx.OnTerminate(func(key string, _ error) {
+		e.mu.Lock()
+		if e.client[key] == tx {
+			delete(e.client, key)
+		}
+		e.mu.Unlock()
+	})
+	if err := tx.Init(); err != nil {
+		tx.Terminate()
+		return nil, err
+	}
+	return tx, nil
+}
+
+// Do sends req and waits for its final response. Provisional responses
+// are passed to provisional when it is not nil. It fails with the
+// transaction's error (timeout, transport), ErrConnectionLost, or the
+// context's error.
+func (e *Endpoint) Do(ctx context.Context, req *sipgo.Request, provisional func(*sipgo.Response)) (*sipgo.Response, error) {
+	tx, err := e.Request(req)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		select {
+		case res := <-tx.Responses():
+			if res.IsProvisional() {
+				if provisional != nil {
+					provisional(res)
+				}
+				continue
+			}
+			if req.IsInvite() && res.IsSuccess() {
+				// The INVITE client transaction lives on (Timer M) to absorb
+				// retransmitted 2xx; nobody reads them.
+				tx.Terminate()
+			}
+			return res, nil
+		case <-tx.Done():
+			if err := tx.Err(); err != nil && !errors.Is(err, sipgo.ErrTransactionTerminated) {
+				return nil, err
+			}
+			return nil, ErrConnectionLost
+		case <-e.conn.Done():
+			tx.Terminate()
+			return nil, ErrConnectionLost
+		case <-ctx.Done():
+			tx.Terminate()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// HandleMessage routes one message read from the connection.
+func (e *Endpoint) HandleMessage(msg sipgo.Message) {
+	switch m := msg.(type) {
+	case *sipgo.Response:
+		e.handleResponse(m)
+	case *sipgo.Request:
+		e.handleRequest(m)
+	}
+}
+
+func (e *Endpoint) handleResponse(res *sipgo.Response) {
+	key, err := sipgo.ClientTxKeyMake(res)
+	if err != nil {
+		e.log.Debug("dropped a response without a usable Via or CSeq", "error", err)
+		return
+	}
+	e.mu.Lock()
+	tx := e.client[key]
+	e.mu.Unlock()
+	if tx == nil {
+		e.log.Debug("dropped a response matching no transaction", "status", res.StatusCode)
+		return
+	}
+	tx.Receive(res)
+}
+
+func (e *Endpoint) handleRequest(req *sipgo.Request) {
+	if !wellFormed(req) {
+		e.log.Debug("dropped a request missing mandatory headers", "method", req.Method)
+		return
+	}
+	key, err := sipgo.ServerTxKeyMake(req)
+	if err != nil {
+		e.log.Debug("dropped a request without a usable Via", "error", err)
+		return
+	}
+	e.mu.Lock()
+	tx := e.server[key]
+	e.mu.Unlock()
+
+	switch {
+	case req.IsAck():
+		if tx != nil {
+			_ = tx.Receive(req) // ACK for a non-2xx final response
+			return
+		}
+		go e.handle(req, nil) // ACK for a 2xx belongs to the dialog
+		return
+	case req.IsCancel():
+		e.handleCancel(req)
+		return
+	case tx != nil:
+		_ = tx.Receive(req) // a retransmission
+		return
+	}
+
+	tx = sipgo.NewServerTx(key, req, e.conn, e.log)
+	if err := tx.Init(); err != nil {
+		e.log.Warn("could not start a server transaction", "error", err)
+		return
+	}
+	e.mu.Lock()
+	e.server[key] = tx
+	e.mu.Unlock()
+	tx.OnTerminate(func(key string, _ error) {
+		e.mu.Lock()
+		if e.server[key] == tx {
+			delete(e.server, key)
+		}
+		e.mu.Unlock()
+	})
+	go e.handle(req, tx)
+}
+
+// handle runs the handler; a panic in it is logged and the request, if
+// still pending, answered 500 rather than taking the program down.
+func (e *Endpoint) handle(req *sipgo.Request, tx sipgo.ServerTransaction) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("request handler failed", "method", req.Method, "panic", fmt.Sprint(p))
+			if tx != nil {
+				_ = tx.Respond(sipgo.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+			}
+		}
+	}()
+	e.handler(req, tx)
+}
+
+// handleCancel answers a CANCEL (RFC 3261 §9.2): 200 when it matches a
+// pending INVITE, whose transaction then sees the CANCEL, 481 otherwise.
+func (e *Endpoint) handleCancel(cancel *sipgo.Request) {
+	probe := cancel.Clone()
+	probe.CSeq().MethodName = sipgo.INVITE
+	key, err := sipgo.ServerTxKeyMake(probe)
+	var invite *sipgo.ServerTx
+	if err == nil {
+		e.mu.Lock()
+		invite = e.server[key]
+		e.mu.Unlock()
+	}
+	code, reason := 481, "Call/Transaction Does Not Exist"
+	if invite != nil {
+		code, reason = 200, "OK"
+	}
+	if err := e.conn.WriteMsg(sipgo.NewResponseFromRequest(cancel, code, reason, nil)); err != nil {
+		e.log.Debug("could not answer CANCEL", "error", err)
+	}
+	if invite != nil {
+		_ = invite.Receive(cancel)
+	}
+}
+
+// Close terminates every transaction still running.
+func (e *Endpoint) Close() {
+	e.mu.Lock()
+	client := make([]*sipgo.ClientTx, 0, len(e.client))
+	for _, tx := range e.client {
+		client = append(client, tx)
+	}
+	server := make([]*sipgo.ServerTx, 0, len(e.server))
+	for _, tx := range e.server {
+		server = append(server, tx)
+	}
+	e.mu.Unlock()
+	for _, tx := range client {
+		tx.Terminate()
+	}
+	for _, tx := range server {
+		tx.Terminate()
+	}
+}
+
+// wellFormed checks the headers every request must carry (RFC 3261 §8.1.1).
+func wellFormed(req *sipgo.Request) bool {
+	return req.Via() != nil && req.From() != nil && req.To() != nil &&
+		req.CallID() != nil && req.CSeq() != nil
+}
