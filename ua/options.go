@@ -1,0 +1,102 @@
+package ua
+
+import (
+	"net/url"
+	"strings"
+
+	sipgo "github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
+)
+
+// DefaultRegisterExpires is the registration lifetime asked for, in
+// seconds, when Options.RegisterExpires is zero (JsSIP asks for the same).
+const DefaultRegisterExpires = 600
+
+// Options are one registration's parameters: the kazoo.js register()
+// object, minus its callbacks.
+type Options struct {
+	// WSURL is the registrar's SIP WebSocket URL, ws:// or wss://.
+	WSURL string
+	// PublicIdentity is the address of record, sip:user@domain.
+	PublicIdentity string
+	// PrivateIdentity is the digest user name; the AOR's user when empty.
+	PrivateIdentity string
+	// Password is the digest password.
+	Password string
+	// Realm is the SIP domain (kazoo.js "realm"); challenges for it win
+	// over others. The AOR's host when empty.
+	Realm string
+	// DisplayName goes into From and To.
+	DisplayName string
+	// RegisterExpires is the lifetime asked for, in seconds (60–86400);
+	// DefaultRegisterExpires when zero. The registrar may grant less.
+	RegisterExpires int
+	// InstanceID is the RFC 5626 instance UUID; the page should keep it
+	// stable across reloads. A random one is used when empty.
+	InstanceID string
+}
+
+// target is a validated registration target.
+type target struct {
+	opts      Options
+	aor       sipgo.Uri // the AOR, without parameters
+	registrar sipgo.Uri // Request-URI of REGISTER: sip:domain
+	authUser  string
+	realm     string
+	expires   int
+	instance  string
+}
+
+// validate checks every parameter before anything is sent, and names the
+// first bad one.
+func (o Options) validate() (*target, *Error) {
+	if strings.TrimSpace(o.WSURL) == "" {
+		return nil, InvalidParameter("wsUrl", "is required (the SIP WebSocket URL, e.g. wss://sip.example.com)")
+	}
+	u, err := url.Parse(o.WSURL)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return nil, InvalidParameter("wsUrl", "%q is not a ws:// or wss:// URL", o.WSURL)
+	}
+	if strings.TrimSpace(o.PublicIdentity) == "" {
+		return nil, InvalidParameter("publicIdentity", "is required (the SIP address, e.g. sip:alice@example.com)")
+	}
+	var aor sipgo.Uri
+	if err := sipgo.ParseUri(o.PublicIdentity, &aor); err != nil ||
+		(aor.Scheme != "sip" && aor.Scheme != "sips") || aor.User == "" || aor.Host == "" {
+		return nil, InvalidParameter("publicIdentity", "%q is not a SIP URI of the form sip:user@domain", o.PublicIdentity)
+	}
+	aor = sipgo.Uri{Scheme: aor.Scheme, User: aor.User, Host: aor.Host, Port: aor.Port}
+	t := &target{
+		opts:      o,
+		aor:       aor,
+		registrar: sipgo.Uri{Scheme: aor.Scheme, Host: aor.Host, Port: aor.Port},
+		authUser:  o.PrivateIdentity,
+		realm:     o.Realm,
+		expires:   o.RegisterExpires,
+		instance:  o.InstanceID,
+	}
+	if t.authUser == "" {
+		t.authUser = aor.User
+	}
+	if strings.ContainsAny(t.authUser, "\"\\\r\n") {
+		return nil, InvalidParameter("privateIdentity", "contains characters a SIP header cannot carry")
+	}
+	if strings.ContainsAny(o.DisplayName, "\"\\\r\n") {
+		return nil, InvalidParameter("displayName", "contains characters a SIP header cannot carry")
+	}
+	if t.realm == "" {
+		t.realm = aor.Host
+	}
+	switch {
+	case t.expires == 0:
+		t.expires = DefaultRegisterExpires
+	case t.expires < 60 || t.expires > 86400:
+		return nil, InvalidParameter("registerExpires", "%d is outside 60–86400 seconds", t.expires)
+	}
+	if t.instance == "" {
+		t.instance = uuid.NewString()
+	} else if _, err := uuid.Parse(t.instance); err != nil {
+		return nil, InvalidParameter("instanceId", "%q is not a UUID", t.instance)
+	}
+	return t, nil
+}

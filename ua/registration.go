@@ -1,0 +1,377 @@
+package ua
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/sip"
+)
+
+// maxAuthRounds bounds 401/407 answers within one REGISTER exchange.
+const maxAuthRounds = 3
+
+// registration is one REGISTER binding on one transport (RFC 3261 §10.2).
+type registration struct {
+	ua       *UserAgent
+	t        *target
+	tr       Transport
+	endpoint *sip.Endpoint
+	ev       Events
+
+	callID  string // one Call-ID for every REGISTER of this binding (§10.2)
+	fromTag string
+	contact sipgo.Uri
+
+	mu         sync.Mutex
+	cseq       uint32
+	chal       *sip.Challenge // last challenge, reused for refreshes
+	expires    int            // lifetime granted by the registrar
+	registered bool
+	closing    bool // we are closing the transport on purpose
+	refresh    Timer
+}
+
+func newRegistration(u *UserAgent, t *target, tr Transport, ev Events) *registration {
+	r := &registration{
+		ua:      u,
+		t:       t,
+		tr:      tr,
+		ev:      ev,
+		callID:  sip.RandomToken(22),
+		fromTag: sip.RandomToken(10),
+		contact: sipgo.Uri{
+			Scheme:    "sip",
+			User:      sip.RandomToken(8),
+			Host:      tr.Host(),
+			UriParams: sipgo.HeaderParams{{K: "transport", V: "ws"}},
+		},
+	}
+	r.endpoint = sip.NewEndpoint(tr, r.handleRequest, u.cfg.Logger)
+	return r
+}
+
+func (r *registration) isRegistered() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.registered
+}
+
+// newRequest builds an out-of-dialog request from this identity.
+func (r *registration) newRequest(method sipgo.RequestMethod, ruri sipgo.Uri, to sipgo.Uri) *sipgo.Request {
+	req := sipgo.NewRequest(method, ruri)
+	req.SetTransport(r.tr.Transport())
+	req.AppendHeader(&sipgo.ViaHeader{
+		ProtocolName:    "SIP",
+		ProtocolVersion: "2.0",
+		Transport:       r.tr.Transport(),
+		Host:            r.tr.Host(),
+		Params:          sipgo.HeaderParams{{K: "branch", V: sipgo.GenerateBranch()}},
+	})
+	maxfwd := sipgo.MaxForwardsHeader(70)
+	req.AppendHeader(&maxfwd)
+	req.AppendHeader(&sipgo.ToHeader{DisplayName: r.t.opts.DisplayName, Address: to})
+	req.AppendHeader(&sipgo.FromHeader{
+		DisplayName: r.t.opts.DisplayName,
+		Address:     r.t.aor,
+		Params:      sipgo.HeaderParams{{K: "tag", V: r.fromTag}},
+	})
+	callID := sipgo.CallIDHeader(r.callID)
+	req.AppendHeader(&callID)
+	r.mu.Lock()
+	r.cseq++
+	req.AppendHeader(&sipgo.CSeqHeader{SeqNo: r.cseq, MethodName: method})
+	r.mu.Unlock()
+	return req
+}
+
+// newRegister builds a REGISTER asking for expires seconds (0 removes the
+// binding). The Contact carries RFC 5626's +sip.instance and reg-id.
+func (r *registration) newRegister(expires int) *sipgo.Request {
+	req := r.newRequest(sipgo.REGISTER, r.t.registrar, r.t.aor)
+	req.AppendHeader(&sipgo.ContactHeader{
+		Address: r.contact,
+		Params: sipgo.HeaderParams{
+			{K: "+sip.instance", V: `"<urn:uuid:` + r.t.instance + `>"`},
+			{K: "reg-id", V: "1"},
+			{K: "expires", V: strconv.Itoa(expires)},
+		},
+	})
+	exp := sipgo.ExpiresHeader(expires)
+	req.AppendHeader(&exp)
+	req.AppendHeader(sipgo.NewHeader("Allow", allowHeader))
+	req.AppendHeader(sipgo.NewHeader("Supported", "path, outbound"))
+	req.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
+	req.SetBody(nil)
+	return req
+}
+
+// register runs one REGISTER exchange for the configured lifetime,
+// answering digest challenges, and records the granted lifetime.
+func (r *registration) register(ctx context.Context) *Error {
+	res, err := r.exchange(ctx, r.t.expires)
+	if err != nil {
+		return err
+	}
+	granted := grantedExpires(res, r.contact.User, r.t.expires)
+	r.mu.Lock()
+	r.expires = granted
+	r.registered = true
+	r.mu.Unlock()
+	return nil
+}
+
+// exchange sends a REGISTER and follows 401/407 and 423 until a final
+// answer. It returns the 2xx, or the *Error the failure maps to.
+func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Response, *Error) {
+	cred := sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm}
+	r.mu.Lock()
+	cached := r.chal
+	r.mu.Unlock()
+	req := r.newRegister(expires)
+	if cached != nil {
+		if err := cached.Authorize(req, cred); err != nil {
+			cached = nil
+			req = r.newRegister(expires)
+		}
+	}
+	freshRounds := 0
+	briefRounds := 0
+	for {
+		rctx, cancel := context.WithTimeout(ctx, r.ua.cfg.RequestTimeout)
+		res, err := r.endpoint.Do(rctx, req, nil)
+		cancel()
+		if err != nil {
+			return nil, r.requestError(ctx, err)
+		}
+		switch code := res.StatusCode; {
+		case code >= 200 && code < 300:
+			return res, nil
+		case code == 401 || code == 407:
+			chal, perr := sip.ParseChallenge(res, r.t.realm)
+			if perr != nil {
+				return nil, statusError(KeyUnauthorized, res, "the registrar asked for credentials in a form kazoo cannot answer")
+			}
+			if freshRounds > 0 && !chal.Stale() || freshRounds >= maxAuthRounds {
+				r.mu.Lock()
+				r.chal = nil
+				r.mu.Unlock()
+				return nil, statusError(KeyUnauthorized, res, "the registrar rejected the credentials")
+			}
+			freshRounds++
+			r.mu.Lock()
+			r.chal = chal
+			r.mu.Unlock()
+			req = r.newRegister(expires)
+			if err := chal.Authorize(req, cred); err != nil {
+				return nil, &Error{Key: KeyUnauthorized, Message: "cannot answer the digest challenge: " + err.Error(), Err: err}
+			}
+		case code == 423 && briefRounds == 0:
+			briefRounds++
+			min := headerInt(res, "Min-Expires")
+			if min <= expires || min > 86400 {
+				return nil, statusError(KeyRegistrationFailed, res, "the registrar refused the registration lifetime")
+			}
+			expires = min
+			req = r.newRegister(expires)
+			r.mu.Lock()
+			chal := r.chal
+			r.mu.Unlock()
+			if chal != nil {
+				_ = chal.Authorize(req, cred)
+			}
+		case code == 403:
+			return nil, statusError(KeyForbidden, res, "the registrar refused this identity")
+		default:
+			return nil, statusError(KeyRegistrationFailed, res, "the registrar refused the registration")
+		}
+	}
+}
+
+// requestError maps a REGISTER that got no final response.
+func (r *registration) requestError(ctx context.Context, err error) *Error {
+	switch {
+	case ctx.Err() != nil:
+		return &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
+	case errors.Is(err, sip.ErrConnectionLost) || errors.Is(err, sipgo.ErrTransactionTransport):
+		return &Error{Key: KeyDisconnected, Message: "the connection to the registrar closed before it answered", Err: err}
+	default:
+		return &Error{Key: KeyServerNotReachable, Message: fmt.Sprintf("the registrar at %s did not answer the REGISTER", r.t.opts.WSURL), Err: err}
+	}
+}
+
+func statusError(key string, res *sipgo.Response, msg string) *Error {
+	return &Error{
+		Key:     key,
+		Message: fmt.Sprintf("%s (%d %s)", msg, res.StatusCode, res.Reason),
+		Code:    res.StatusCode,
+		Source:  res.StartLine(),
+	}
+}
+
+// grantedExpires reads the lifetime the registrar granted our binding: the
+// expires parameter of our Contact in the 2xx, else its Expires header,
+// else what we asked for (RFC 3261 §10.2.4).
+func grantedExpires(res *sipgo.Response, contactUser string, asked int) int {
+	for _, h := range res.GetHeaders("Contact") {
+		c, ok := h.(*sipgo.ContactHeader)
+		if !ok || c.Address.User != contactUser {
+			continue
+		}
+		if v, ok := c.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				return n
+			}
+		}
+	}
+	if n := headerInt(res, "Expires"); n > 0 {
+		return n
+	}
+	return asked
+}
+
+func headerInt(res *sipgo.Response, name string) int {
+	h := res.GetHeader(name)
+	if h == nil {
+		return -1
+	}
+	n, err := strconv.Atoi(h.Value())
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// refreshDelay is when to re-register: half the granted lifetime, as
+// most user agents do, and never sooner than a second.
+func refreshDelay(granted int) time.Duration {
+	d := time.Duration(granted) * time.Second / 2
+	if d < time.Second {
+		d = time.Second
+	}
+	return d
+}
+
+// scheduleRefresh arms the refresh timer for the granted lifetime.
+func (r *registration) scheduleRefresh() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing {
+		return
+	}
+	r.refresh = r.ua.cfg.Clock.AfterFunc(refreshDelay(r.expires), r.doRefresh)
+}
+
+// doRefresh re-registers; a failure ends the registration with an error.
+func (r *registration) doRefresh() {
+	defer r.ua.recoverPanic(r.ev, "registration refresh")
+	r.ua.op.Lock()
+	defer r.ua.op.Unlock()
+	r.mu.Lock()
+	closing := r.closing
+	r.mu.Unlock()
+	if closing {
+		return
+	}
+	ctx := context.Background()
+	res, err := r.exchange(ctx, r.t.expires)
+	if err != nil {
+		if err.Key == KeyDisconnected {
+			return // watch reports the lost connection
+		}
+		r.ua.dropped(r)
+		r.close()
+		emitError(r.ev, err)
+		return
+	}
+	r.mu.Lock()
+	r.expires = grantedExpires(res, r.contact.User, r.t.expires)
+	r.mu.Unlock()
+	r.scheduleRefresh()
+}
+
+// watch reports the transport ending while we did not close it.
+func (r *registration) watch() {
+	defer r.ua.recoverPanic(r.ev, "connection watch")
+	<-r.tr.Done()
+	r.mu.Lock()
+	closing := r.closing
+	wasRegistered := r.registered
+	r.closing = true
+	r.registered = false
+	if r.refresh != nil {
+		r.refresh.Stop()
+	}
+	r.mu.Unlock()
+	r.endpoint.Close()
+	if closing || !wasRegistered {
+		return // our own close, or Register reports the failure itself
+	}
+	r.ua.dropped(r)
+	reason := "the connection to the registrar was lost"
+	if err := r.tr.Err(); err != nil {
+		reason += ": " + err.Error()
+	}
+	emitError(r.ev, &Error{Key: KeyDisconnected, Message: reason, Err: r.tr.Err()})
+}
+
+// stop marks the registration as closing and stops its timer. It reports
+// whether it was registered.
+func (r *registration) stop() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	was := r.registered
+	r.closing = true
+	r.registered = false
+	if r.refresh != nil {
+		r.refresh.Stop()
+	}
+	return was
+}
+
+// close ends the registration without unregistering.
+func (r *registration) close() {
+	r.stop()
+	r.endpoint.Close()
+	_ = r.tr.Close()
+}
+
+// unregisterTimeout bounds waiting for the answer to an un-REGISTER.
+const unregisterTimeout = 5 * time.Second
+
+// unregister removes the binding (Expires: 0), waiting for the answer at
+// most until ctx ends or unregisterTimeout, then closes the connection.
+func (r *registration) unregister(ctx context.Context) {
+	if r.stop() {
+		uctx, cancel := context.WithTimeout(ctx, unregisterTimeout)
+		if _, err := r.exchange(uctx, 0); err != nil {
+			r.ua.cfg.Logger.Debug("unregister failed", "key", err.Key, "error", err.Message)
+		}
+		cancel()
+	}
+	r.endpoint.Close()
+	_ = r.tr.Close()
+}
+
+// unregisterNow writes the un-REGISTER and closes without waiting.
+func (r *registration) unregisterNow() {
+	if r.stop() {
+		req := r.newRegister(0)
+		r.mu.Lock()
+		chal := r.chal
+		r.mu.Unlock()
+		if chal != nil {
+			_ = chal.Authorize(req, sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password})
+		}
+		if err := r.tr.WriteMsg(req); err != nil {
+			r.ua.cfg.Logger.Debug("unregister on unload failed", "error", err)
+		}
+	}
+	r.endpoint.Close()
+	_ = r.tr.Close()
+}

@@ -1,0 +1,266 @@
+package ua
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/sip"
+)
+
+// Version is kazoo's version, sent in User-Agent.
+const Version = "0.1.0"
+
+// Transport is the connection the user agent talks SIP over.
+type Transport interface {
+	sip.Conn
+	// Serve starts delivering incoming messages to handle.
+	Serve(handle func(sipgo.Message))
+	// Err tells why the connection ended (sip.ErrClosed after Close).
+	Err() error
+	// Transport is the Via transport ("WS", "WSS").
+	Transport() string
+	// Host is the host to put in Via and Contact.
+	Host() string
+}
+
+// Dialer opens a Transport to a ws:// or wss:// URL.
+type Dialer func(ctx context.Context, url string) (Transport, error)
+
+// Config is how the user agent is wired to its platform; zero values
+// mean defaults.
+type Config struct {
+	// Dial opens the SIP WebSocket; sip.DialWS by default.
+	Dial Dialer
+	// Explain, when set, is asked why a WebSocket could not be opened when
+	// the platform did not say (a browser never does). It returns "" when
+	// it cannot tell.
+	Explain func(ctx context.Context, url string) string
+	// Clock gives time and timers; the system clock by default.
+	Clock Clock
+	// Logger receives diagnostics; discarded by default. Credentials are
+	// never logged.
+	Logger *slog.Logger
+	// UserAgent is the User-Agent header value.
+	UserAgent string
+	// DialTimeout bounds opening the WebSocket (10 s by default).
+	DialTimeout time.Duration
+	// RequestTimeout bounds waiting for a final response to a REGISTER
+	// (32 s, Timer F, by default).
+	RequestTimeout time.Duration
+	// OnPanic is told about a panic recovered on one of the user agent's
+	// goroutines (it is also reported as internal_error to the current
+	// registration's Error event). It may be nil.
+	OnPanic func(error)
+}
+
+// Events are the callbacks of one registration. Nil ones are skipped.
+// They are called on the user agent's goroutines, never concurrently
+// with each other for the same registration.
+type Events struct {
+	Connected func()
+	Error     func(*Error)
+}
+
+// UserAgent is one SIP identity on one connection at a time.
+type UserAgent struct {
+	cfg Config
+
+	op sync.Mutex // serialises Register, Logout and refreshes
+
+	mu       sync.Mutex
+	reg      *registration      // nil when idle
+	cancelOp context.CancelFunc // cancels a Register in progress
+}
+
+// New makes a user agent. It does nothing until Register.
+func New(cfg Config) *UserAgent {
+	if cfg.Dial == nil {
+		logger := cfg.Logger
+		cfg.Dial = func(ctx context.Context, url string) (Transport, error) {
+			return sip.DialWS(ctx, url, logger)
+		}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "kazoo/" + Version
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = 10 * time.Second
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 32 * time.Second
+	}
+	return &UserAgent{cfg: cfg}
+}
+
+// Registered reports whether a registration is currently in force.
+func (u *UserAgent) Registered() bool {
+	u.mu.Lock()
+	r := u.reg
+	u.mu.Unlock()
+	return r != nil && r.isRegistered()
+}
+
+// Register validates opts, opens the WebSocket and registers. It replaces
+// any earlier registration (which is unregistered first). It returns nil
+// once the registrar accepted, after calling ev.Connected; on failure it
+// calls ev.Error and returns the same *Error. Nothing is sent when a
+// parameter is invalid.
+func (u *UserAgent) Register(ctx context.Context, opts Options, ev Events) *Error {
+	t, verr := opts.validate()
+	if verr != nil {
+		emitError(ev, verr)
+		return verr
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	u.mu.Lock()
+	if u.cancelOp != nil {
+		u.cancelOp() // a newer Register wins over one still connecting
+	}
+	u.cancelOp = cancel
+	u.mu.Unlock()
+
+	u.op.Lock()
+	defer u.op.Unlock()
+	if err := ctx.Err(); err != nil {
+		e := &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
+		emitError(ev, e)
+		return e
+	}
+	if old := u.detach(); old != nil {
+		old.unregister(context.WithoutCancel(ctx))
+	}
+
+	r, err := u.connect(ctx, t, ev)
+	if err != nil {
+		emitError(ev, err)
+		return err
+	}
+	if err := r.register(ctx); err != nil {
+		r.close()
+		emitError(ev, err)
+		return err
+	}
+	u.mu.Lock()
+	u.reg = r
+	u.mu.Unlock()
+	r.scheduleRefresh()
+	if ev.Connected != nil {
+		ev.Connected()
+	}
+	return nil
+}
+
+// connect opens the transport and wires it to a new registration.
+func (u *UserAgent) connect(ctx context.Context, t *target, ev Events) (*registration, *Error) {
+	dctx, cancel := context.WithTimeout(ctx, u.cfg.DialTimeout)
+	defer cancel()
+	tr, err := u.cfg.Dial(dctx, t.opts.WSURL)
+	if err != nil {
+		return nil, u.dialError(ctx, t.opts.WSURL, err)
+	}
+	r := newRegistration(u, t, tr, ev)
+	tr.Serve(r.endpoint.HandleMessage)
+	go r.watch()
+	return r, nil
+}
+
+// dialError turns a failed dial into server_not_reachable with the most
+// precise reason available.
+func (u *UserAgent) dialError(ctx context.Context, url string, err error) *Error {
+	reason := ""
+	var de *sip.DialError
+	if errors.As(err, &de) {
+		reason = de.Reason
+	}
+	if reason == "" && errors.Is(err, context.Canceled) {
+		return &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
+	}
+	if reason == "" && u.cfg.Explain != nil {
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		reason = u.cfg.Explain(ectx, url)
+		cancel()
+	}
+	if reason == "" {
+		reason = "the WebSocket could not be opened"
+	}
+	return &Error{Key: KeyServerNotReachable, Message: fmt.Sprintf("cannot reach %s: %s", url, reason), Err: err}
+}
+
+// detach removes the current registration and returns it.
+func (u *UserAgent) detach() *registration {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	r := u.reg
+	u.reg = nil
+	return r
+}
+
+// Logout unregisters (REGISTER with Expires: 0, waiting at most until ctx
+// ends) and closes the WebSocket. Without a registration it only stops a
+// Register in progress.
+func (u *UserAgent) Logout(ctx context.Context) {
+	u.mu.Lock()
+	if u.cancelOp != nil {
+		u.cancelOp()
+		u.cancelOp = nil
+	}
+	u.mu.Unlock()
+	u.op.Lock()
+	defer u.op.Unlock()
+	if r := u.detach(); r != nil {
+		r.unregister(ctx)
+	}
+}
+
+// Unload is Logout for a page going away: the un-REGISTER is written at
+// once and the socket closed without waiting for the answer, because the
+// page will not be there to read it.
+func (u *UserAgent) Unload() {
+	if r := u.detach(); r != nil {
+		r.unregisterNow()
+	}
+}
+
+// dropped is called by a registration whose transport ended on its own.
+func (u *UserAgent) dropped(r *registration) {
+	u.mu.Lock()
+	if u.reg == r {
+		u.reg = nil
+	}
+	u.mu.Unlock()
+}
+
+// recoverPanic, deferred at the top of the user agent's goroutines, turns
+// a panic into an internal_error instead of a dead program.
+func (u *UserAgent) recoverPanic(ev Events, where string) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	err := fmt.Errorf("ua: panic in %s: %v\n%s", where, p, debug.Stack())
+	u.cfg.Logger.Error("internal error", "where", where, "panic", fmt.Sprint(p))
+	if u.cfg.OnPanic != nil {
+		u.cfg.OnPanic(err)
+	}
+	emitError(ev, &Error{Key: KeyInternal, Message: fmt.Sprintf("internal error in %s: %v", where, p), Err: err})
+}
+
+func emitError(ev Events, err *Error) {
+	if ev.Error != nil {
+		ev.Error(err)
+	}
+}
