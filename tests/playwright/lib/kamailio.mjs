@@ -1,0 +1,298 @@
+// Test harness for the lab Kamailio (lab/kamailio/kamailio.cfg): starts a
+// private instance on free loopback ports with its own copy of the db_text
+// tables, talks to it through kamcmd, and stops it by PID.
+// Node 20, built-ins only. See /work/shared/notes/sip-lab.md.
+
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, readdirSync, accessSync, constants } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import dgram from 'node:dgram';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Repository root (three levels above tests/playwright/lib). */
+export const repoRoot = path.resolve(here, '..', '..', '..');
+/** The Kamailio config used by every instance. */
+export const cfgPath = path.join(repoRoot, 'lab', 'kamailio', 'kamailio.cfg');
+/** The db_text template directory (copied into each run dir). */
+export const dbTemplateDir = path.join(repoRoot, 'lab', 'kamailio', 'db');
+/** SIP domain and digest realm. */
+export const realm = 'lab.test';
+
+/** Lab accounts 1001–1010, password `pw-<user>`. 1010 is single-binding. */
+export const accounts = Array.from({ length: 10 }, (_, i) => {
+  const user = String(1001 + i);
+  return { user, password: `pw-${user}`, uri: `sip:${user}@${realm}` };
+});
+
+const START_DEADLINE_MS = 10_000;
+const STOP_DEADLINE_MS = 5_000;
+const POLL_MS = 50;
+
+function findBinary(name) {
+  for (const dir of ['/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin']) {
+    const p = path.join(dir, name);
+    try { accessSync(p, constants.X_OK); return p; } catch { /* next */ }
+  }
+  throw new Error(`${name} not found in /usr/sbin (apt-get install -y kamailio kamailio-websocket-modules)`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Returns a port on 127.0.0.1 that is free right now for `kind` ('tcp' or
+ * 'udp'). Another process may still grab it before it is used.
+ */
+export async function freePort(kind = 'tcp') {
+  if (kind === 'udp') {
+    const sock = dgram.createSocket('udp4');
+    await new Promise((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(0, '127.0.0.1', resolve);
+    });
+    const { port } = sock.address();
+    await new Promise((r) => sock.close(r));
+    return port;
+  }
+  if (kind !== 'tcp') throw new Error(`freePort: kind must be 'tcp' or 'udp', got ${kind}`);
+  const srv = net.createServer();
+  await new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function tcpAccepts(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host });
+    const done = (ok) => { s.destroy(); resolve(ok); };
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+    s.setTimeout(500, () => done(false));
+  });
+}
+
+/** Runs kamcmd against a control socket; rejects on exit != 0 or "error: NNN - ...". */
+function runKamcmd(kamcmdBin, ctlSock, args, timeout = 5000) {
+  return new Promise((resolve, reject) => {
+    execFile(kamcmdBin, ['-s', `unix:${ctlSock}`, ...args.map(String)], { timeout },
+      (err, stdout, stderr) => {
+        const m = /^error: (\d+) - (.*)$/m.exec(stdout);
+        if (err || m) {
+          const e = new Error(`kamcmd ${args.join(' ')}: ${m ? m[0] : (stderr || err.message).trim()}`);
+          e.rpcCode = m ? Number(m[1]) : undefined;
+          e.rpcMessage = m ? m[2] : undefined;
+          e.stdout = stdout;
+          e.stderr = stderr;
+          reject(e);
+          return;
+        }
+        resolve(stdout);
+      });
+  });
+}
+
+/**
+ * Extracts the contact URIs from `ul.lookup` output. kamcmd prints nested
+ * structures one field per line, e.g. "Contacts: { Contact: { Address:
+ * sip:abc@xyz.invalid;transport=ws  Expires: 299 ..." — every "Address:"
+ * line is one binding.
+ */
+export function parseUlLookup(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*Address:\s*(\S.*?)\s*$/.exec(line);
+    if (m) out.push(m[1]);
+  }
+  return out;
+}
+
+/** PIDs of the direct children of `pid` (read from /proc). */
+function childPids(pid) {
+  const kids = [];
+  for (const ent of readdirSync('/proc')) {
+    if (!/^\d+$/.test(ent)) continue;
+    try {
+      const stat = readFileSync(`/proc/${ent}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) kids.push(Number(ent));
+    } catch { /* gone */ }
+  }
+  return kids;
+}
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
+function tail(text, lines = 40) {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+// Instances still running when this process exits get a SIGTERM (Kamailio's
+// main process then shuts its children down).
+const live = new Set();
+process.on('exit', () => {
+  for (const pid of live) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+});
+
+/**
+ * Starts a private Kamailio. Options:
+ *   ports:   {udp, ws, trusted}; missing ones are picked free on 127.0.0.1
+ *   logFile: where Kamailio's stdout+stderr go (default <rundir>/kamailio.log)
+ *   keepRundir: keep the run dir after stop() (also env KAMAILIO_KEEP_RUNDIR=1)
+ *   cfg:     another config file (default lab/kamailio/kamailio.cfg)
+ * Resolves once the WS port accepts TCP connections and kamcmd answers.
+ */
+export async function startKamailio(opts = {}) {
+  const kamailioBin = findBinary('kamailio');
+  const kamcmdBin = findBinary('kamcmd');
+  const cfg = opts.cfg || cfgPath;
+  if (!existsSync(cfg)) throw new Error(`missing ${cfg}`);
+  const autoPorts = !(opts.ports && opts.ports.udp && opts.ports.ws && opts.ports.trusted);
+  let lastErr;
+  // Auto-picked ports can be taken in between: retry a couple of times.
+  for (let attempt = 0; attempt < (autoPorts ? 3 : 1); attempt++) {
+    try {
+      return await startOnce(kamailioBin, kamcmdBin, cfg, opts);
+    } catch (e) {
+      lastErr = e;
+      if (!/Address already in use/.test(e.message)) throw e;
+    }
+  }
+  throw lastErr;
+}
+
+async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
+  const rundir = await mkdtemp(path.join(os.tmpdir(), 'kazoo-kamailio-'));
+  const dbDir = path.join(rundir, 'db');
+  await cp(dbTemplateDir, dbDir, { recursive: true });
+  const ports = { ...(opts.ports || {}) };
+  ports.udp ??= await freePort('udp');
+  ports.ws ??= await freePort('tcp');
+  while (ports.trusted == null || ports.trusted === ports.udp) ports.trusted = await freePort('udp');
+  const ctlSock = path.join(rundir, 'kamailio_ctl');
+  const logFile = opts.logFile || path.join(rundir, 'kamailio.log');
+  const keep = Boolean(opts.keepRundir || process.env.KAMAILIO_KEEP_RUNDIR);
+
+  const args = [
+    '-DD', '-E', '-f', cfg, '-Y', rundir,
+    '-A', `SIP_PORT=${ports.udp}`,
+    '-A', `WS_PORT=${ports.ws}`,
+    '-A', `TRUSTED_PORT=${ports.trusted}`,
+    '-A', `DBURL="text://${dbDir}"`,
+    '-A', `CTLSOCK="unix:${ctlSock}"`,
+  ];
+  const logFd = openSync(logFile, 'a');
+  let child;
+  try {
+    child = spawn(kamailioBin, args, { stdio: ['ignore', logFd, logFd] });
+  } finally {
+    closeSync(logFd);
+  }
+  const pid = child.pid;
+  let exitInfo = null;
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => { exitInfo = { code, signal }; live.delete(pid); resolve(exitInfo); });
+    child.once('error', (err) => { exitInfo = { code: null, signal: null, error: err }; live.delete(pid); resolve(exitInfo); });
+  });
+  if (pid) live.add(pid);
+
+  let finalLog = null;
+  const log = () => {
+    if (finalLog != null) return finalLog;
+    try { return readFileSync(logFile, 'utf8'); } catch { return ''; }
+  };
+  const kamcmd = (...a) => runKamcmd(kamcmdBin, ctlSock, a);
+
+  let stopping = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (!exitInfo) {
+        const kids = childPids(pid);
+        try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+        let timer;
+        const timedOut = await Promise.race([
+          exited.then(() => false),
+          new Promise((r) => { timer = setTimeout(() => r(true), STOP_DEADLINE_MS); }),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) {
+          for (const p of [pid, ...kids]) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+          await exited;
+        }
+        // Children normally die with the main process; make sure.
+        const deadline = Date.now() + STOP_DEADLINE_MS;
+        while (kids.some(alive) && Date.now() < deadline) await sleep(POLL_MS);
+        for (const p of kids.filter(alive)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+      }
+      finalLog = (() => { try { return readFileSync(logFile, 'utf8'); } catch { return ''; } })();
+      if (!keep) {
+        await rm(rundir, { recursive: true, force: true });
+      }
+      return exitInfo;
+    })();
+    return stopping;
+  };
+
+  // Wait until the WS port accepts connections and kamcmd answers.
+  const deadline = Date.now() + START_DEADLINE_MS;
+  let ready = false;
+  let lastProblem = 'not started';
+  while (Date.now() < deadline) {
+    if (exitInfo) break;
+    if (!(await tcpAccepts(ports.ws))) {
+      lastProblem = `WS port ${ports.ws} not accepting`;
+    } else {
+      try {
+        await runKamcmd(kamcmdBin, ctlSock, ['core.version'], 2000);
+        ready = true;
+        break;
+      } catch (e) {
+        lastProblem = e.message;
+      }
+    }
+    await sleep(POLL_MS);
+  }
+  if (!ready) {
+    const why = exitInfo
+      ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
+      : `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`;
+    await stop();
+    throw new Error(`kamailio ${why}; log tail:\n${tail(finalLog ?? log())}`);
+  }
+
+  return {
+    pid,
+    rundir,
+    ports,
+    ctlSock,
+    logFile,
+    realm,
+    wsUrl: `ws://127.0.0.1:${ports.ws}`,
+    /** Runs `kamcmd -s unix:<ctl> ...args`; resolves stdout. Pass AORs as `s:1001`. */
+    kamcmd,
+    /** Contact URIs bound to `user` ([] when none). */
+    async lookup(user) {
+      try {
+        return parseUlLookup(await kamcmd('ul.lookup', 'location', `s:${user}`));
+      } catch (e) {
+        if (e.rpcCode === 404 || /not found|no contacts/i.test(e.rpcMessage || '')) return [];
+        throw e;
+      }
+    },
+    /** SIGTERM, then SIGKILL after a deadline; resolves {code, signal} once it exited. */
+    stop,
+    /** Kamailio's log so far (the final log once stopped). */
+    log,
+    /** Resolves {code, signal} when the main process exits. */
+    exited,
+  };
+}
