@@ -1,0 +1,206 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+// logoutTimeout bounds waiting for the registrar's answer to logout().
+const logoutTimeout = 5 * time.Second
+
+// facade is the Go side of the global kazoo object.
+type facade struct {
+	ua   *ua.UserAgent
+	logs *slog.LevelVar
+
+	mu   sync.Mutex
+	page pageCallbacks // of the latest register() call
+}
+
+func newFacade() *facade {
+	f := &facade{logs: new(slog.LevelVar)}
+	f.logs.Set(slog.LevelWarn)
+	logger := slog.New(&jsbridge.ConsoleHandler{Level: f.logs})
+	f.ua = ua.New(ua.Config{
+		Logger:    logger,
+		Explain:   explainDialFailure,
+		UserAgent: "kazoo/" + ua.Version + " (wasm)",
+		OnPanic:   func(err error) { logger.Error(err.Error()) },
+	})
+	return f
+}
+
+// exports builds the object wasm/kazoo.js forwards the kazoo methods to.
+func (f *facade) exports() (safejs.Value, error) {
+	obj, err := safejs.Global().Get("Object")
+	if err != nil {
+		return obj, err
+	}
+	if obj, err = obj.New(); err != nil {
+		return obj, err
+	}
+	x := jsbridge.Exporter{
+		ToJS: errorObject,
+		OnPanic: func(err error) {
+			f.consoleError(err.Error())
+			f.callbacks().error(&ua.Error{Key: ua.KeyInternal, Message: "kazoo hit an internal error; it is still usable", Err: err})
+		},
+	}
+	for name, m := range map[string]jsbridge.Method{
+		"init":     f.init,
+		"register": f.register,
+		"logout":   f.logout,
+		"unload":   f.unload,
+	} {
+		if err := x.Export(obj, name, m); err != nil {
+			return obj, err
+		}
+	}
+	return obj, nil
+}
+
+// init validates kazoo.init's parameters and calls onLoaded. The RTMP
+// fallback does not exist yet, so forceRTMP reports onFlashMissing.
+func (f *facade) init(args []safejs.Value) (any, error) {
+	p, err := jsbridge.NewParams(arg(args, 0), "init parameters")
+	if err != nil {
+		return nil, err
+	}
+	onLoaded, err := p.Func("onLoaded")
+	if err != nil {
+		return nil, err
+	}
+	onFlashMissing, err := p.Func("onFlashMissing")
+	if err != nil {
+		return nil, err
+	}
+	forceRTMP, err := p.Bool("forceRTMP")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.String("wasmUrl"); err != nil {
+		return nil, err
+	}
+	debug, err := p.Bool("debug")
+	if err != nil {
+		return nil, err
+	}
+	if debug {
+		f.logs.Set(slog.LevelDebug)
+	} else {
+		f.logs.Set(slog.LevelWarn)
+	}
+	if forceRTMP {
+		container := flashContainer(p.Value("flashContainer"))
+		if onFlashMissing.Type() == safejs.TypeFunction {
+			_ = jsbridge.Schedule(onFlashMissing, container)
+		} else {
+			defaultFlashMissing(container)
+		}
+		return nil, &ua.Error{Key: "rtmp_unavailable", Message: "forceRTMP: the RTMP fallback is not available in this version"}
+	}
+	_ = jsbridge.Schedule(onLoaded)
+	return nil, nil
+}
+
+// register reads kazoo.register's parameters and registers.
+func (f *facade) register(args []safejs.Value) (any, error) {
+	opts, cbs, err := readRegister(arg(args, 0))
+	f.mu.Lock()
+	f.page = cbs
+	f.mu.Unlock()
+	if err != nil {
+		e := asUAError(err)
+		cbs.error(e)
+		return nil, e
+	}
+	if opts.InstanceID == "" {
+		opts.InstanceID = storedInstanceID()
+	}
+	ev := ua.Events{
+		Connected: func() { cbs.call(cbs.onConnected) },
+		Error:     cbs.error,
+	}
+	if e := f.ua.Register(context.Background(), opts, ev); e != nil {
+		return nil, e
+	}
+	return nil, nil
+}
+
+// logout unregisters and closes the socket.
+func (f *facade) logout([]safejs.Value) (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+	defer cancel()
+	f.ua.Logout(ctx)
+	return nil, nil
+}
+
+// unload is called by the loader on pagehide: the un-REGISTER is written
+// before the handler returns to the browser.
+func (f *facade) unload([]safejs.Value) (any, error) {
+	f.ua.Unload()
+	return nil, nil
+}
+
+func (f *facade) callbacks() pageCallbacks {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.page
+}
+
+func (f *facade) consoleError(msg string) {
+	if console, err := safejs.Global().Get("console"); err == nil {
+		_, _ = console.Call("error", "kazoo: "+msg)
+	}
+}
+
+func arg(args []safejs.Value, i int) safejs.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return safejs.Undefined()
+}
+
+// flashContainer resolves init's flashContainer (an element or its id) to
+// an element, creating a div when the page gave none.
+func flashContainer(v safejs.Value) safejs.Value {
+	doc, err := safejs.Global().Get("document")
+	if err != nil {
+		return safejs.Null()
+	}
+	if v.Type() == safejs.TypeString {
+		id, _ := v.String()
+		if el, err := doc.Call("getElementById", id); err == nil && !el.IsNull() {
+			return el
+		}
+	} else if v.Type() == safejs.TypeObject {
+		return v
+	}
+	el, err := doc.Call("createElement", "div")
+	if err != nil {
+		return safejs.Null()
+	}
+	if body, err := doc.Get("body"); err == nil && !body.IsNull() {
+		_, _ = body.Call("appendChild", el)
+	}
+	return el
+}
+
+// defaultFlashMissing explains in the container why nothing works, for
+// pages that gave no onFlashMissing.
+func defaultFlashMissing(container safejs.Value) {
+	if container.IsNull() {
+		return
+	}
+	_ = container.Set("textContent", fmt.Sprintf("kazoo %s: RTMP mode was requested but is not available in this browser.", ua.Version))
+}

@@ -1,0 +1,28 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+
+	"github.com/hack-pad/safejs"
+)
+
+func main() {
+	f := newFacade()
+	obj, err := f.exports()
+	if err != nil {
+		fmt.Println("kazoo: cannot build the JS object:", err)
+		return
+	}
+	attach, err := safejs.Global().Get("__kazooAttach")
+	if err != nil || attach.Type() != safejs.TypeFunction {
+		fmt.Println("kazoo: load kazoo.wasm through kazoo.js, not on its own")
+		return
+	}
+	if _, err := attach.Invoke(obj); err != nil {
+		fmt.Println("kazoo: attach failed:", err)
+		return
+	}
+	select {} // serve JS calls for the life of the page
+}

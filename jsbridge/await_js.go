@@ -1,0 +1,102 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+)
+
+// RejectedError is a JS promise rejection seen from Go.
+type RejectedError struct {
+	Reason  safejs.Value
+	Message string
+}
+
+func (e *RejectedError) Error() string { return "promise rejected: " + e.Message }
+
+// Await waits for promise to settle and returns its value, or a
+// *RejectedError, or ctx's error. It must run on a goroutine of its own,
+// never inside a js.FuncOf callback. A value that is not a thenable is
+// returned as is.
+func Await(ctx context.Context, promise safejs.Value) (safejs.Value, error) {
+	then, err := promise.Get("then")
+	if err != nil || then.Type() != safejs.TypeFunction {
+		return promise, err
+	}
+	type result struct {
+		v   safejs.Value
+		err error
+	}
+	// Buffered: a settlement after ctx ended must not block the callback.
+	done := make(chan result, 1)
+	var onFulfilled, onRejected safejs.Func
+	var once sync.Once
+	// The callbacks release themselves when the promise settles, even if
+	// nobody waits any more, so none is ever called after release.
+	release := func() {
+		once.Do(func() {
+			onFulfilled.Release()
+			onRejected.Release()
+		})
+	}
+	onFulfilled, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		done <- result{v: arg(args, 0)}
+		release()
+		return nil
+	})
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	onRejected, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		reason := arg(args, 0)
+		done <- result{err: &RejectedError{Reason: reason, Message: Describe(reason)}}
+		release()
+		return nil
+	})
+	if err != nil {
+		onFulfilled.Release()
+		return safejs.Undefined(), err
+	}
+	if _, err := promise.Call("then", onFulfilled.Value(), onRejected.Value()); err != nil {
+		release()
+		return safejs.Undefined(), err
+	}
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		return safejs.Undefined(), ctx.Err()
+	}
+}
+
+// Describe renders a JS value (usually an Error) for a message.
+func Describe(v safejs.Value) string {
+	if v.Type() == safejs.TypeObject {
+		if m, err := v.Get("message"); err == nil && m.Type() == safejs.TypeString {
+			s, _ := m.String()
+			if n, err := v.Get("name"); err == nil && n.Type() == safejs.TypeString {
+				name, _ := n.String()
+				return name + ": " + s
+			}
+			return s
+		}
+	}
+	if s, err := v.String(); err == nil {
+		return s
+	}
+	return "unknown JavaScript value"
+}
+
+func arg(args []safejs.Value, i int) safejs.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return safejs.Undefined()
+}
+
+// ErrNotFunction reports a value that should have been a function.
+var ErrNotFunction = errors.New("jsbridge: not a function")

@@ -1,0 +1,18 @@
+// Package jsbridge is the small kit kazoo uses to talk to JavaScript
+// from Go compiled to wasm, on top of github.com/hack-pad/safejs (every
+// JS access returns an error instead of panicking):
+//
+//   - [Await] waits for a JS promise from a goroutine, releasing its
+//     callbacks once it settles;
+//   - [Export] puts a Go method on a JS object: the JS caller gets a
+//     promise, the Go body runs on its own goroutine (never inside the
+//     js.FuncOf, which must not block), and a panic becomes a rejection;
+//   - [Schedule] calls a page callback from a microtask, so the page's
+//     code never runs on kazoo's stack and its exceptions stay its own;
+//   - [Params] reads a page's parameter object with type checks that
+//     name the faulty parameter;
+//   - [ConsoleHandler] sends log/slog records to the browser console.
+//
+// Only this package and cmd/kazoojs touch syscall/js. All files but this
+// one build only for js/wasm.
+package jsbridge

@@ -1,0 +1,134 @@
+/*
+ * kazoo.js — loader for the kazoo softphone library (Go compiled to
+ * WebAssembly). build.sh prepends the Go toolchain's wasm_exec.js to this
+ * file to make dist/kazoo.js.
+ *
+ * <script src=".../kazoo.js"> defines the global `kazoo` at once. kazoo.init()
+ * fetches kazoo.wasm from the script's own directory (or init({wasmUrl})),
+ * compiles it while it downloads, and starts the Go runtime. Calls made
+ * before the runtime is ready are queued and replayed in order. Every
+ * method returns a Promise and also calls the kazoo.js callbacks.
+ */
+(function () {
+  'use strict';
+
+  const KazooGo = globalThis.Go;
+  // wasm_exec.js defines globalThis.Go; keep it out of the page's way.
+  if (globalThis.__kazooPrevGo === undefined) delete globalThis.Go;
+  else globalThis.Go = globalThis.__kazooPrevGo;
+  delete globalThis.__kazooPrevGo;
+
+  if (globalThis.kazoo && globalThis.kazoo.__loader) return; // loaded twice
+
+  const VERSION = '0.1.0';
+  const script = document.currentScript;
+  const baseUrl = new URL('.', (script && script.src) || location.href).href;
+
+  let impl = null; // the Go object once the runtime runs
+  let loading = null; // the load promise, once init() started it
+  let failure = null; // the load or runtime failure, if any
+  const queue = []; // [method, args, resolve, reject] waiting for impl
+
+  function kazooError(key, message) {
+    return { key: key, message: message };
+  }
+
+  // invoke calls the Go method now, or queues the call until it can.
+  function invoke(method, args) {
+    const p = new Promise(function (resolve, reject) {
+      if (failure) reject(failure);
+      else if (impl) impl[method].apply(null, [resolve, reject].concat(args));
+      else queue.push([method, args, resolve, reject]);
+    });
+    p.catch(function () {}); // callers using callbacks only see no unhandled rejection
+    return p;
+  }
+
+  function flush() {
+    while (queue.length) {
+      const [method, args, resolve, reject] = queue.shift();
+      if (failure) reject(failure);
+      else impl[method].apply(null, [resolve, reject].concat(args));
+    }
+  }
+
+  function fail(key, message) {
+    failure = kazooError(key, message);
+    impl = null;
+    console.error('kazoo: ' + message);
+    flush();
+  }
+
+  async function instantiate(url, go) {
+    if (WebAssembly.instantiateStreaming) {
+      try {
+        return await WebAssembly.instantiateStreaming(fetch(url, { credentials: 'same-origin' }), go.importObject);
+      } catch (e) {
+        // A server without the application/wasm type: compile from bytes.
+        if (!(e instanceof TypeError) || !/MIME|Content-Type|mime/i.test(String(e.message))) throw e;
+      }
+    }
+    const res = await fetch(url, { credentials: 'same-origin' });
+    if (!res.ok) throw new Error('HTTP ' + res.status + ' for ' + url);
+    return WebAssembly.instantiate(await res.arrayBuffer(), go.importObject);
+  }
+
+  function load(wasmUrl) {
+    if (loading) return loading;
+    const url = new URL(wasmUrl || 'kazoo.wasm', baseUrl).href;
+    loading = (async function () {
+      if (typeof WebAssembly !== 'object') {
+        fail('load_failed', 'this browser has no WebAssembly');
+        return;
+      }
+      const go = new KazooGo();
+      let result;
+      try {
+        result = await instantiate(url, go);
+      } catch (e) {
+        fail('load_failed', 'cannot load ' + url + ': ' + (e && e.message ? e.message : e));
+        return;
+      }
+      globalThis.__kazooAttach = function (obj) {
+        impl = obj;
+        delete globalThis.__kazooAttach;
+      };
+      go.run(result.instance).then(function () {
+        fail('runtime_stopped', 'the kazoo runtime stopped; reload the page');
+      });
+      if (!impl) {
+        fail('load_failed', 'kazoo.wasm started but did not attach');
+        return;
+      }
+      flush();
+    })();
+    return loading;
+  }
+
+  const kazoo = {
+    __loader: true,
+    version: VERSION,
+
+    /** init({onLoaded, onFlashMissing, flashContainer, forceRTMP, wasmUrl, debug}) */
+    init: function (params) {
+      load(params && typeof params.wasmUrl === 'string' ? params.wasmUrl : undefined);
+      return invoke('init', [params]);
+    },
+    /** register({wsUrl, realm, privateIdentity, publicIdentity, password, onConnected, onError, …}) */
+    register: function (params) {
+      return invoke('register', [params]);
+    },
+    /** logout(): unregister (Expires: 0) and close the socket. */
+    logout: function () {
+      return invoke('logout', []);
+    },
+  };
+
+  // A page going away unregisters at once (the Go side writes the
+  // un-REGISTER before this handler returns).
+  addEventListener('pagehide', function () {
+    if (impl) impl.unload(function () {}, function () {});
+  });
+
+  globalThis.kazoo = kazoo;
+})();
