@@ -23,6 +23,9 @@ func (e *RejectedError) Error() string { return "promise rejected: " + e.Message
 // never inside a js.FuncOf callback. A value that is not a thenable is
 // returned as is.
 func Await(ctx context.Context, promise safejs.Value) (safejs.Value, error) {
+	if t := promise.Type(); t != safejs.TypeObject && t != safejs.TypeFunction {
+		return promise, nil
+	}
 	then, err := promise.Get("then")
 	if err != nil || then.Type() != safejs.TypeFunction {
 		return promise, err

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# build.sh — build, run, test and measure kazoo.
+#
+#   ./build.sh           build dist/: kazoo.wasm, kazoo.js (loader + wasm_exec.js),
+#                        kazoo.d.ts, with .br and .gz copies
+#   ./build.sh demo      install what is missing, build, run Kamailio and the demo page
+#   ./build.sh test      install what is missing, gofmt/vet (native and wasm), go test -race,
+#                        build, browser tests in Debian Chromium against a real Kamailio;
+#                        ends with "N passed, M failed"
+#   ./build.sh bench     bundle sizes, cold load to onLoaded, register time (medians)
+#
+# Everything listens on 127.0.0.1. Tests run in a private network namespace
+# when `ip netns` is allowed (root), on host loopback with free ports otherwise.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+CACHE=$ROOT/.cache
+mkdir -p "$CACHE/bin"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+SUDO=
+[[ $(id -u) -eq 0 ]] || SUDO=sudo
+APT_UPDATED=
+
+# apt_install installs the Debian packages that are not installed yet.
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  log "apt-get install ${missing[*]}"
+  if [[ -z $APT_UPDATED ]]; then
+    $SUDO apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+need_go() {
+  command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || die "Go is not installed (https://go.dev/dl/; this project uses Go $(sed -n 's/^go //p' go.mod))"
+  command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
+}
+
+need_node() {
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  (cd tests/playwright && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
+build() {
+  need_go
+  apt_install brotli
+  log "go build kazoo.wasm"
+  mkdir -p dist
+  GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o dist/kazoo.wasm ./cmd/kazoojs
+  # One script: the toolchain's own wasm_exec.js (it must match the
+  # compiler), then the loader, which hides the Go class it defines.
+  {
+    echo '/* kazoo.js: Go wasm_exec.js followed by the kazoo loader */'
+    echo 'globalThis.__kazooPrevGo = globalThis.Go;'
+    cat "$(go env GOROOT)/lib/wasm/wasm_exec.js"
+    cat wasm/kazoo.js
+  } >dist/kazoo.js
+  cp wasm/kazoo.d.ts dist/kazoo.d.ts
+  local f
+  for f in dist/kazoo.wasm dist/kazoo.js; do
+    gzip -9 -k -f "$f"
+    brotli -q 11 -f -o "$f.br" "$f"
+  done
+  go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
+  log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"
+}
+
+demo() {
+  apt_install kamailio kamailio-websocket-modules
+  build
+  local run sip=${KAZOO_SIP_PORT:-5060} ws=${KAZOO_WS_PORT:-5066} trusted=${KAZOO_TRUSTED_PORT:-5080} http=${KAZOO_HTTP_PORT:-8080}
+  run=$(mktemp -d /tmp/kazoo-demo.XXXXXX)
+  cp -r lab/kamailio/db "$run/db"
+  log "starting Kamailio (SIP udp $sip, WebSocket $ws) — log in $run/kamailio.log"
+  /usr/sbin/kamailio -DD -E -f lab/kamailio/kamailio.cfg -Y "$run" \
+    -A SIP_PORT="$sip" -A WS_PORT="$ws" -A TRUSTED_PORT="$trusted" \
+    -A DBURL="\"text://$run/db\"" -A CTLSOCK="\"unix:$run/kamailio_ctl\"" >"$run/kamailio.log" 2>&1 &
+  local kpid=$!
+  trap 'kill $kpid 2>/dev/null; wait $kpid 2>/dev/null; rm -rf "$run"' EXIT
+  local i
+  for ((i = 0; i < 100; i++)); do # wait up to 10 s for the WebSocket port
+    kill -0 $kpid 2>/dev/null || break
+    (exec 3<>"/dev/tcp/127.0.0.1/$ws") 2>/dev/null && break
+    sleep 0.1
+  done
+  kill -0 $kpid 2>/dev/null || { tail -20 "$run/kamailio.log"; die "Kamailio did not start (is port $sip or $ws taken? set KAZOO_SIP_PORT / KAZOO_WS_PORT)"; }
+  cat <<EOF
+
+  kazoo demo — open http://127.0.0.1:$http/ in a browser on this machine
+  SIP domain lab.test, WebSocket ws://127.0.0.1:$ws
+  test accounts:  1001 / pw-1001    1002 / pw-1002    (1001–1010, password pw-<user>)
+  Ctrl-C stops everything.
+
+EOF
+  "$CACHE/bin/kazoo-dev" -addr "127.0.0.1:$http" -ws "ws://127.0.0.1:$ws" -domain lab.test \
+    -accounts 1001:pw-1001,1002:pw-1002,1003:pw-1003
+}
+
+# in_netns runs a command in a fresh network namespace with only loopback,
+# or on the host when namespaces are not allowed here.
+in_netns() {
+  local ns=kazoo-test-$$
+  if ip netns add "$ns" 2>/dev/null; then
+    ip netns exec "$ns" ip link set lo up
+    local rc=0
+    ip netns exec "$ns" "$@" || rc=$?
+    ip netns delete "$ns"
+    return $rc
+  fi
+  log "network namespaces unavailable: running on host loopback with free ports"
+  "$@"
+}
+
+test_all() {
+  need_go
+  apt_install chromium kamailio kamailio-websocket-modules brotli iproute2
+  need_node
+  local checks=() status
+  log "gofmt"
+  local unformatted
+  unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
+  if [[ -n $unformatted ]]; then echo "gofmt would change: $unformatted"; checks+=(gofmt=1); else checks+=(gofmt=0); fi
+  log "go vet (native and js/wasm)"
+  status=0; go vet ./... || status=$?; checks+=("go-vet=$status")
+  status=0; GOOS=js GOARCH=wasm go vet ./... || status=$?; checks+=("go-vet-wasm=$status")
+  log "go test -race ./... (native), go test ./jsbridge (js/wasm under Node)"
+  {
+    go test -race -json ./... 2>&1 || true
+    GOOS=js GOARCH=wasm go test -json -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsbridge 2>&1 || true
+  } >"$CACHE/gotest.json"
+  log "build"
+  status=0; build || status=$?; checks+=("build=$status")
+  rm -f "$CACHE/browser.tap"
+  if ((status == 0)); then
+    log "browser tests (Debian Chromium, Kamailio)"
+    in_netns node --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$CACHE/browser.tap" \
+      tests/playwright/lib/*.selftest.mjs tests/playwright/*.test.mjs || true
+  fi
+  node tests/summary.mjs --go "$CACHE/gotest.json" --tap "$CACHE/browser.tap" "${checks[@]/#/--check=}"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  demo) demo ;;
+  test) test_all ;;
+  bench)
+    need_go
+    apt_install chromium kamailio kamailio-websocket-modules brotli iproute2
+    need_node
+    build
+    in_netns node tests/bench/bench.mjs
+    ;;
+  *) die "usage: ./build.sh [build|demo|test|bench]" ;;
+esac

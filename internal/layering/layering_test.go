@@ -1,0 +1,97 @@
+package layering
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// jsAllowed are the directories allowed to import syscall/js or safejs.
+var jsAllowed = []string{"jsbridge", "cmd/kazoojs"}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestOnlyBridgeTouchesJS(t *testing.T) {
+	root := repoRoot(t)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "dist" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		for _, dir := range jsAllowed {
+			if strings.HasPrefix(filepath.ToSlash(rel), dir+"/") {
+				return nil
+			}
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if p == "syscall/js" || strings.HasPrefix(p, "github.com/hack-pad/safejs") {
+				t.Errorf("%s imports %s; only %v may", rel, p, jsAllowed)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The SIP and user-agent packages must not depend on pion or safejs, even
+// indirectly, on either platform. In a browser syscall/js is reached only
+// through coder/websocket, which wraps the browser's WebSocket by design.
+func TestCoreHasNoBrowserDependencies(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go command not found")
+	}
+	for _, goos := range []string{"", "js"} {
+		cmd := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./sip", "./ua")
+		cmd.Dir = repoRoot(t)
+		cmd.Env = os.Environ()
+		if goos == "js" {
+			cmd.Env = append(cmd.Env, "GOOS=js", "GOARCH=wasm")
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			fields := strings.Fields(line)
+			pkg, imports := fields[0], fields[1:]
+			if strings.HasPrefix(pkg, "github.com/pion/") || strings.HasPrefix(pkg, "github.com/hack-pad/") {
+				t.Errorf("GOOS=%s: sip/ua depend on %s", goos, pkg)
+			}
+			thirdParty := strings.Contains(strings.Split(pkg, "/")[0], ".")
+			for _, imp := range imports {
+				if imp == "syscall/js" && thirdParty && !strings.HasPrefix(pkg, "github.com/coder/websocket") {
+					t.Errorf("GOOS=%s: %s (a dependency of sip/ua) imports syscall/js", goos, pkg)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,163 @@
+// The browser-test lab: a real Kamailio (kamailio.mjs), the kazoo-dev
+// server for dist/ and the test pages, and Debian Chromium driven by
+// playwright-core. Everything listens on 127.0.0.1; every process is
+// stopped by PID.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startKamailio, repoRoot, accounts, realm } from './kamailio.mjs';
+
+export { accounts, realm };
+
+/** Chromium flags for tests (shared/notes/sip-lab.md §6). */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/** Starts kazoo-dev serving dist/ and the test pages; resolves with its URL. */
+export async function startServer({ wsUrl }) {
+  const bin = path.join(repoRoot, '.cache', 'bin', 'kazoo-dev');
+  const proc = spawn(bin, [
+    '-addr', '127.0.0.1:0',
+    '-web', path.join(repoRoot, 'web'),
+    '-dist', path.join(repoRoot, 'dist'),
+    '-mount', `/test/=${path.join(repoRoot, 'tests', 'playwright', 'pages')}`,
+    '-ws', wsUrl,
+  ], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve(line.replace(/\/$/, ''));
+    });
+    proc.once('exit', (code) => reject(new Error(`kazoo-dev exited with ${code} (run ./build.sh first)`)));
+    proc.once('error', reject);
+  });
+  return {
+    url,
+    pid: proc.pid,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Launches Debian Chromium (never a downloaded browser). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: chromiumArgs,
+    ignoreDefaultArgs: ['--mute-audio'],
+  });
+}
+
+/** Starts Kamailio, kazoo-dev and Chromium; stop() ends all three. */
+export async function startLab() {
+  const kamailio = await startKamailio();
+  let server;
+  let browser;
+  try {
+    server = await startServer({ wsUrl: kamailio.wsUrl });
+    browser = await launchBrowser();
+  } catch (e) {
+    await server?.stop();
+    await kamailio.stop();
+    throw e;
+  }
+  return {
+    kamailio,
+    server,
+    browser,
+    /** A fresh context and the blank test page, with kazoo's script parsed. */
+    async openPage({ initScript } = {}) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.pageErrors = [];
+      page.on('pageerror', (e) => page.pageErrors.push(String(e)));
+      page.consoleLines = [];
+      page.on('console', (m) => page.consoleLines.push(`${m.type()}: ${m.text()}`));
+      if (initScript) await page.addInitScript(initScript);
+      await page.goto(`${server.url}/test/blank.html`);
+      return page;
+    },
+    async stop() {
+      await browser?.close().catch(() => {});
+      await server?.stop();
+      await kamailio.stop();
+    },
+  };
+}
+
+/** Waits until the page recorded an event called name; returns its arg. */
+export async function waitEvent(page, name, timeout = 15_000) {
+  const handle = await page.waitForFunction(
+    (n) => window.events.find((e) => e.name === n),
+    name,
+    { timeout, polling: 50 },
+  );
+  const ev = await handle.jsonValue();
+  return ev.arg;
+}
+
+/** The names of the events recorded so far, in order. */
+export async function eventNames(page) {
+  return page.evaluate(() => window.events.map((e) => e.name));
+}
+
+/** register() parameters for a lab account, with recording callbacks. */
+export function registerParams(lab, user, overrides = {}) {
+  const a = accounts.find((x) => x.user === user);
+  return {
+    wsUrl: lab.kamailio.wsUrl,
+    realm,
+    publicIdentity: a.uri,
+    privateIdentity: a.user,
+    password: a.password,
+    ...overrides,
+  };
+}
+
+/** Runs kazoo.init in the page and waits for onLoaded. */
+export async function loadKazoo(page) {
+  await page.evaluate(() => { kazoo.init({ onLoaded: cb('onLoaded') }); });
+  await waitEvent(page, 'onLoaded');
+}
+
+/**
+ * Calls kazoo.register(params) in the page with recording callbacks
+ * (onConnected, onError) and returns without waiting.
+ */
+export async function register(page, params) {
+  await page.evaluate((p) => {
+    p.onConnected = cb('onConnected');
+    p.onError = cb('onError');
+    window.registerResult = kazoo.register(p).then(() => 'resolved', (e) => e);
+  }, params);
+}
+
+/** Polls fn until it returns a truthy value or the timeout passes. */
+export async function until(fn, { timeout = 10_000, interval = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
