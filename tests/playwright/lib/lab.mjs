@@ -34,6 +34,8 @@ export async function startServer({ wsUrl }) {
     '-dist', path.join(repoRoot, 'dist'),
     '-mount', `/test/=${path.join(repoRoot, 'tests', 'playwright', 'pages')}`,
     '-ws', wsUrl,
+    '-domain', realm,
+    '-accounts', accounts.slice(0, 3).map((a) => `${a.user}:${a.password}`).join(','),
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';

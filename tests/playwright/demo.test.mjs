@@ -1,0 +1,37 @@
+// The demo softphone page (web/): a person logs in and sees "registered"
+// or the error, through the page's own controls.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startLab } from './lib/lab.mjs';
+
+let lab;
+before(async () => { lab = await startLab(); });
+after(async () => { await lab?.stop(); });
+
+test('demo page: log in → registered, log out → binding gone', async () => {
+  const page = await (await lab.browser.newContext()).newPage();
+  await page.goto(`${lab.server.url}/`);
+  await page.locator('#login').waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await page.inputValue('#publicIdentity'), 'sip:1001@lab.test');
+  await page.click('#registerBtn');
+  await page.locator('#status[data-state="registered"]').waitFor({ timeout: 15_000 });
+  assert.equal((await lab.kamailio.lookup('1001')).length, 1);
+  await page.click('#logoutBtn');
+  await page.locator('#status', { hasText: 'logged out' }).waitFor({ timeout: 15_000 });
+  assert.deepEqual(await lab.kamailio.lookup('1001'), []);
+  await page.context().close();
+});
+
+test('demo page: wrong password shows unauthorized', async () => {
+  const page = await (await lab.browser.newContext()).newPage();
+  await page.goto(`${lab.server.url}/`);
+  await page.locator('#login').waitFor({ state: 'visible', timeout: 15_000 });
+  await page.selectOption('#account', '1002');
+  await page.fill('#password', 'not-the-password');
+  await page.click('#registerBtn');
+  await page.locator('#status[data-state="error"]').waitFor({ timeout: 15_000 });
+  assert.match(await page.textContent('#error'), /^unauthorized: /);
+  assert.equal(await page.isEnabled('#registerBtn'), true, 'the user can try again');
+  await page.screenshot({ path: new URL('../../.cache/demo-error.png', import.meta.url).pathname });
+  await page.context().close();
+});
