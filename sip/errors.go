@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"regexp"
 )
 
 // ErrClosed reports a connection closed by its owner.
@@ -46,4 +47,13 @@ func RandomToken(n int) string {
 		b[i] = tokenAlphabet[int(b[i])%len(tokenAlphabet)]
 	}
 	return string(b)
+}
+
+// credentialHeaders matches the header lines that carry digest answers.
+var credentialHeaders = regexp.MustCompile(`(?im)^((?:Proxy-)?Authorization)[ \t]*:[^\r\n]*`)
+
+// Redact hides the values of Authorization and Proxy-Authorization in a
+// SIP message, so that traces never carry credentials.
+func Redact(msg string) string {
+	return credentialHeaders.ReplaceAllString(msg, "$1: [redacted]")
 }

@@ -137,6 +137,7 @@ func (c *WSConn) readLoop(handle func(sipgo.Message)) {
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue // RFC 5626 §4.4.1 CRLF keepalive
 		}
+		c.trace("SIP received", string(data))
 		msg, err := sipgo.ParseMessage(data)
 		if err != nil {
 			c.log.Warn("dropped an unparsable SIP message", "error", err, "bytes", len(data))
@@ -192,20 +193,20 @@ func (c *WSConn) WriteMsg(msg sipgo.Message) error {
 		return ErrClosed
 	default:
 	}
+	text := msg.String()
+	c.trace("SIP sent", text)
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	return c.ws.Write(ctx, websocket.MessageText, []byte(msg.String()))
+	return c.ws.Write(ctx, websocket.MessageText, []byte(text))
 }
 
-// WriteRaw sends bytes as one text frame (for RFC 5626 keepalives).
-func (c *WSConn) WriteRaw(b []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	return c.ws.Write(ctx, websocket.MessageText, b)
+// trace logs a whole SIP message at debug level, credentials redacted.
+func (c *WSConn) trace(what, text string) {
+	if c.log.Enabled(context.Background(), slog.LevelDebug) {
+		c.log.Debug(what, "server", c.remote, "message", Redact(text))
+	}
 }
 
 // Close closes the WebSocket normally. Err then reports ErrClosed.

@@ -133,10 +133,7 @@ test('bad parameters → invalid_parameter naming the parameter, nothing sent, s
 });
 
 test('logout → un-REGISTER sent and the binding is gone', async () => {
-  const page = await lab.openPage();
-  await loadKazoo(page);
-  await register(page, registerParams(lab, '1005'));
-  await waitEvent(page, 'onConnected');
+  const page = await lab.openRegistered('1005');
   assert.equal((await lab.kamailio.lookup('1005')).length, 1);
   const logBefore = lab.kamailio.log().length;
   await page.evaluate(() => kazoo.logout());
@@ -150,10 +147,7 @@ test('logout → un-REGISTER sent and the binding is gone', async () => {
 });
 
 test('leaving the page (pagehide) unregisters', async () => {
-  const page = await lab.openPage();
-  await loadKazoo(page);
-  await register(page, registerParams(lab, '1006'));
-  await waitEvent(page, 'onConnected');
+  const page = await lab.openRegistered('1006');
   const logBefore = lab.kamailio.log().length;
   await page.goto('about:blank');
   await until(() => /unregister sip:1006@lab\.test/.test(lab.kamailio.log().slice(logBefore)),
@@ -184,10 +178,7 @@ test('calls made before onLoaded are queued and run', async () => {
 });
 
 test('server closes the socket → disconnected', async () => {
-  const page = await lab.openPage();
-  await loadKazoo(page);
-  await register(page, registerParams(lab, '1008'));
-  await waitEvent(page, 'onConnected');
+  const page = await lab.openRegistered('1008');
   // Close the WebSocket from the server side through Kamailio's RPC.
   const list = await lab.kamailio.kamcmd('ws.dump');
   const id = (list.match(/^\s*(\d+): wss?:/m) || [])[1];
@@ -196,5 +187,22 @@ test('server closes the socket → disconnected', async () => {
   const err = await waitEvent(page, 'onError');
   assert.equal(err.key, 'disconnected');
   assertHealthy(page);
+  await page.context().close();
+});
+
+test('debug: SIP is traced to the console, credentials never', async () => {
+  const page = await lab.openPage();
+  await page.evaluate(() => { kazoo.init({ debug: true, onLoaded: cb('onLoaded') }); });
+  await waitEvent(page, 'onLoaded');
+  const params = registerParams(lab, '1009');
+  await register(page, params);
+  await waitEvent(page, 'onConnected');
+  await page.evaluate(() => kazoo.logout());
+  const trace = page.consoleLines.join('\n');
+  assert.match(trace, /SIP sent .*REGISTER sip:lab\.test SIP\/2\.0/s);
+  assert.match(trace, /SIP received .*SIP\/2\.0 401 Unauthorized/s);
+  assert.match(trace, /Authorization: \[redacted\]/);
+  assert.ok(!trace.includes(params.password), 'the password reached the console');
+  assert.ok(!/response=/.test(trace), 'a digest response reached the console');
   await page.context().close();
 });

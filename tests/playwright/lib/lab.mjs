@@ -98,6 +98,14 @@ export async function startLab() {
       await page.goto(`${server.url}/test/blank.html`);
       return page;
     },
+    /** openPage, loaded, registered as user (onConnected seen). */
+    async openRegistered(user) {
+      const page = await this.openPage();
+      await loadKazoo(page);
+      await register(page, registerParams(this, user));
+      await waitEvent(page, 'onConnected');
+      return page;
+    },
     async stop() {
       await browser?.close().catch(() => {});
       await server?.stop();
