@@ -142,6 +142,25 @@ func TestRegisterPrefersServersTopAlgorithm(t *testing.T) {
 	}
 }
 
+func TestRegisterAnswers407WithProxyAuthorization(t *testing.T) {
+	reg := newRegistrar(t)
+	reg.SetProxyAuth(true)
+	reg.SetAlgorithms("SHA-256")
+	u := New(Config{})
+	if err := u.Register(context.Background(), options(reg, "1001", "pw-1001"), newRecorder().events()); err != nil {
+		t.Fatal(err)
+	}
+	defer u.Logout(context.Background())
+	reg.Next(t, wait)
+	second := reg.Next(t, wait)
+	if pa := second.GetHeader("Proxy-Authorization"); pa == nil || !strings.Contains(pa.Value(), "algorithm=SHA-256") {
+		t.Fatalf("Proxy-Authorization = %v", pa)
+	}
+	if second.GetHeader("Authorization") != nil {
+		t.Fatal("a 407 must not be answered with Authorization")
+	}
+}
+
 func TestRegisterRejections(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -152,6 +171,7 @@ func TestRegisterRejections(t *testing.T) {
 		requests int
 	}{
 		{"wrong password", "1001", "nope", nil, KeyUnauthorized, 401, 2},
+		{"wrong password, proxy challenge", "1001", "nope", func(r *siptest.Registrar) { r.SetProxyAuth(true) }, KeyUnauthorized, 407, 2},
 		{"unknown user", "1999", "pw", nil, KeyUnauthorized, 401, 2},
 		{"forbidden", "1002", "pw-1002", func(r *siptest.Registrar) { r.Forbid("1002") }, KeyForbidden, 403, 1},
 	} {

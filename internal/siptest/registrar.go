@@ -40,6 +40,7 @@ type Registrar struct {
 	requests  chan *sipgo.Request
 	responses chan *sipgo.Response
 	silent    bool // do not answer anything
+	proxyAuth bool // challenge with 407 / Proxy-Authenticate
 	minExp    int  // answer 423 below this lifetime
 }
 
@@ -74,6 +75,10 @@ func (r *Registrar) Forbid(user string) { r.mu.Lock(); r.forbidden[user] = true;
 
 // SetMinExpires makes the registrar answer 423 to shorter lifetimes.
 func (r *Registrar) SetMinExpires(seconds int) { r.mu.Lock(); r.minExp = seconds; r.mu.Unlock() }
+
+// SetProxyAuth makes the registrar challenge as a proxy would: 407 with
+// Proxy-Authenticate, answered with Proxy-Authorization.
+func (r *Registrar) SetProxyAuth(v bool) { r.mu.Lock(); r.proxyAuth = v; r.mu.Unlock() }
 
 // SetSilent makes the registrar stop answering.
 func (r *Registrar) SetSilent(v bool) { r.mu.Lock(); r.silent = v; r.mu.Unlock() }
@@ -205,7 +210,11 @@ func (r *Registrar) answer(req *sipgo.Request) *sipgo.Response {
 	if r.forbidden[user] {
 		return sipgo.NewResponseFromRequest(req, 403, "Forbidden", nil)
 	}
-	h := req.GetHeader("Authorization")
+	answer := "Authorization"
+	if r.proxyAuth {
+		answer = "Proxy-Authorization"
+	}
+	h := req.GetHeader(answer)
 	if h == nil {
 		return r.challenge(req, false)
 	}
@@ -226,7 +235,11 @@ func (r *Registrar) answer(req *sipgo.Request) *sipgo.Response {
 }
 
 func (r *Registrar) challenge(req *sipgo.Request, stale bool) *sipgo.Response {
-	res := sipgo.NewResponseFromRequest(req, 401, "Unauthorized", nil)
+	code, reason, header := 401, "Unauthorized", "WWW-Authenticate"
+	if r.proxyAuth {
+		code, reason, header = 407, "Proxy Authentication Required", "Proxy-Authenticate"
+	}
+	res := sipgo.NewResponseFromRequest(req, code, reason, nil)
 	for _, alg := range r.algs {
 		r.nonceSeq++
 		nonce := fmt.Sprintf("%x-%d", time.Now().UnixNano(), r.nonceSeq)
@@ -235,7 +248,7 @@ func (r *Registrar) challenge(req *sipgo.Request, stale bool) *sipgo.Response {
 		if stale {
 			v += ", stale=true"
 		}
-		res.AppendHeader(sipgo.NewHeader("WWW-Authenticate", v))
+		res.AppendHeader(sipgo.NewHeader(header, v))
 	}
 	return res
 }
