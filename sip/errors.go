@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"regexp"
+	"strings"
 )
 
 // ErrClosed reports a connection closed by its owner.
@@ -49,11 +49,17 @@ func RandomToken(n int) string {
 	return string(b)
 }
 
-// credentialHeaders matches the header lines that carry digest answers.
-var credentialHeaders = regexp.MustCompile(`(?im)^((?:Proxy-)?Authorization)[ \t]*:[^\r\n]*`)
-
 // Redact hides the values of Authorization and Proxy-Authorization in a
 // SIP message, so that traces never carry credentials.
 func Redact(msg string) string {
-	return credentialHeaders.ReplaceAllString(msg, "$1: [redacted]")
+	lines := strings.SplitAfter(msg, "\n")
+	for i, line := range lines {
+		name, _, ok := strings.Cut(line, ":")
+		name = strings.TrimRight(name, " \t")
+		if ok && (strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization")) {
+			end := line[len(strings.TrimRight(line, "\r\n")):]
+			lines[i] = name + ": [redacted]" + end
+		}
+	}
+	return strings.Join(lines, "")
 }
