@@ -197,7 +197,7 @@ func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Respon
 func (r *registration) requestError(ctx context.Context, err error) *Error {
 	switch {
 	case ctx.Err() != nil:
-		return &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
+		return superseded(err)
 	case errors.Is(err, sip.ErrConnectionLost) || errors.Is(err, sipgo.ErrTransactionTransport):
 		return &Error{Key: KeyDisconnected, Message: "the connection to the registrar closed before it answered", Err: err}
 	default:

@@ -291,3 +291,24 @@ func TestRegisterRegistrarSilent(t *testing.T) {
 		t.Fatalf("err = %v", e)
 	}
 }
+
+func TestLogoutCancelsARegisterInProgress(t *testing.T) {
+	reg := newRegistrar(t)
+	reg.SetSilent(true)
+	u := New(Config{})
+	done := make(chan *Error, 1)
+	go func() { done <- u.Register(context.Background(), options(reg, "1001", "pw-1001"), Events{}) }()
+	reg.Next(t, wait) // the REGISTER is out and will never be answered
+	u.Logout(context.Background())
+	select {
+	case e := <-done:
+		if e == nil || e.Key != KeyRegistrationFailed || !strings.Contains(e.Message, "superseded") {
+			t.Fatalf("err = %v", e)
+		}
+	case <-time.After(wait):
+		t.Fatal("Register still waiting after Logout")
+	}
+	if u.Registered() {
+		t.Fatal("registered after Logout")
+	}
+}

@@ -136,7 +136,7 @@ func (u *UserAgent) Register(ctx context.Context, opts Options, ev Events) *Erro
 	u.op.Lock()
 	defer u.op.Unlock()
 	if err := ctx.Err(); err != nil {
-		e := &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
+		e := superseded(err)
 		emitError(ev, e)
 		return e
 	}
@@ -181,13 +181,13 @@ func (u *UserAgent) connect(ctx context.Context, t *target, ev Events) (*registr
 // dialError turns a failed dial into server_not_reachable with the most
 // precise reason available.
 func (u *UserAgent) dialError(ctx context.Context, url string, err error) *Error {
+	if ctx.Err() != nil {
+		return superseded(err)
+	}
 	reason := ""
 	var de *sip.DialError
 	if errors.As(err, &de) {
 		reason = de.Reason
-	}
-	if reason == "" && errors.Is(err, context.Canceled) {
-		return &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
 	}
 	if reason == "" && u.cfg.Explain != nil {
 		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
@@ -257,6 +257,12 @@ func (u *UserAgent) recoverPanic(ev Events, where string) {
 		u.cfg.OnPanic(err)
 	}
 	emitError(ev, &Error{Key: KeyInternal, Message: fmt.Sprintf("internal error in %s: %v", where, p), Err: err})
+}
+
+// superseded is the error of a Register cancelled by a newer Register or
+// by Logout.
+func superseded(err error) *Error {
+	return &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
 }
 
 func emitError(ev Events, err *Error) {
