@@ -25,6 +25,19 @@ const (
 	// KeyInternal: a bug inside kazoo, caught before it could take the
 	// runtime down.
 	KeyInternal = "internal_error"
+	// KeyNoCall: a call method was used with no call in progress.
+	KeyNoCall = "no_call"
+	// KeyCallState: the call is not in a state that allows the method
+	// (e.g. hold while still ringing).
+	KeyCallState = "invalid_call_state"
+	// KeyMedia: the microphone or the media session failed.
+	KeyMedia = "media_error"
+	// KeyTransferFailed: a transfer was refused or did not complete.
+	KeyTransferFailed = "transfer_failed"
+	// KeyHoldFailed: the far end refused the hold or resume re-INVITE.
+	KeyHoldFailed = "hold_failed"
+	// KeyRequestFailed: an in-call request (INFO, BYE, …) failed.
+	KeyRequestFailed = "request_failed"
 )
 
 // Error is what the page receives as {key, message, code?, source?}.

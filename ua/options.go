@@ -34,7 +34,22 @@ type Options struct {
 	// InstanceID is the RFC 5626 instance UUID; the page should keep it
 	// stable across reloads. A random one is used when empty.
 	InstanceID string
+	// Media starts the media of each call; without it calls fail with
+	// media_error.
+	Media MediaFactory
+	// DTMF is how SendDTMF sends digits: DTMFRFC4733 (default, in the RTP
+	// stream) or DTMFInfo (SIP INFO, application/dtmf-relay).
+	DTMF string
+	// AllowIncomingWhileBusy hands a second incoming call to
+	// Events.Incoming; by default it is refused with 486 Busy Here.
+	AllowIncomingWhileBusy bool
 }
+
+// DTMF transports.
+const (
+	DTMFRFC4733 = "rfc4733"
+	DTMFInfo    = "info"
+)
 
 // target is a validated registration target.
 type target struct {
@@ -92,6 +107,13 @@ func (o Options) validate() (*target, *Error) {
 		t.expires = DefaultRegisterExpires
 	case t.expires < 60 || t.expires > 86400:
 		return nil, InvalidParameter("registerExpires", "%d is outside 60–86400 seconds", t.expires)
+	}
+	switch o.DTMF {
+	case "":
+		t.opts.DTMF = DTMFRFC4733
+	case DTMFRFC4733, DTMFInfo:
+	default:
+		return nil, InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, DTMFRFC4733, DTMFInfo)
 	}
 	if t.instance == "" {
 		t.instance = uuid.NewString()

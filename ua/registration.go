@@ -35,6 +35,8 @@ type registration struct {
 	registered bool
 	closing    bool // we are closing the transport on purpose
 	refresh    Timer
+
+	calls calls
 }
 
 func newRegistration(u *UserAgent, t *target, tr Transport, ev Events) *registration {
@@ -62,32 +64,50 @@ func (r *registration) isRegistered() bool {
 	return r.registered
 }
 
-// newRequest builds an out-of-dialog request from this identity.
+// newRequest builds an out-of-dialog request of the registration
+// itself (REGISTER): its Call-ID, From tag and CSeq sequence.
 func (r *registration) newRequest(method sipgo.RequestMethod, ruri sipgo.Uri, to sipgo.Uri) *sipgo.Request {
+	r.mu.Lock()
+	r.cseq++
+	seq := r.cseq
+	r.mu.Unlock()
+	return r.outOfDialog(method, ruri, to, r.callID, r.fromTag, seq)
+}
+
+// outOfDialog builds a request from this identity outside any dialog.
+func (r *registration) outOfDialog(method sipgo.RequestMethod, ruri, to sipgo.Uri, callID, fromTag string, seq uint32) *sipgo.Request {
 	req := sipgo.NewRequest(method, ruri)
 	req.SetTransport(r.tr.Transport())
-	req.AppendHeader(&sipgo.ViaHeader{
+	req.AppendHeader(r.newVia())
+	maxfwd := sipgo.MaxForwardsHeader(70)
+	req.AppendHeader(&maxfwd)
+	req.AppendHeader(&sipgo.ToHeader{Address: to})
+	req.AppendHeader(&sipgo.FromHeader{
+		DisplayName: r.t.opts.DisplayName,
+		Address:     r.t.aor,
+		Params:      sipgo.HeaderParams{{K: "tag", V: fromTag}},
+	})
+	cid := sipgo.CallIDHeader(callID)
+	req.AppendHeader(&cid)
+	req.AppendHeader(&sipgo.CSeqHeader{SeqNo: seq, MethodName: method})
+	return req
+}
+
+// newVia is a top Via for a new client transaction (RFC 7118 §5.2:
+// transport WS or WSS, an .invalid host).
+func (r *registration) newVia() *sipgo.ViaHeader {
+	return &sipgo.ViaHeader{
 		ProtocolName:    "SIP",
 		ProtocolVersion: "2.0",
 		Transport:       r.tr.Transport(),
 		Host:            r.tr.Host(),
 		Params:          sipgo.HeaderParams{{K: "branch", V: sipgo.GenerateBranch()}},
-	})
-	maxfwd := sipgo.MaxForwardsHeader(70)
-	req.AppendHeader(&maxfwd)
-	req.AppendHeader(&sipgo.ToHeader{DisplayName: r.t.opts.DisplayName, Address: to})
-	req.AppendHeader(&sipgo.FromHeader{
-		DisplayName: r.t.opts.DisplayName,
-		Address:     r.t.aor,
-		Params:      sipgo.HeaderParams{{K: "tag", V: r.fromTag}},
-	})
-	callID := sipgo.CallIDHeader(r.callID)
-	req.AppendHeader(&callID)
-	r.mu.Lock()
-	r.cseq++
-	req.AppendHeader(&sipgo.CSeqHeader{SeqNo: r.cseq, MethodName: method})
-	r.mu.Unlock()
-	return req
+	}
+}
+
+// contactHeader is our Contact for dialog-creating requests and answers.
+func (r *registration) contactHeader() *sipgo.ContactHeader {
+	return &sipgo.ContactHeader{Address: r.contact}
 }
 
 // newRegister builds a REGISTER asking for expires seconds (0 removes the
@@ -104,7 +124,7 @@ func (r *registration) newRegister(expires int) *sipgo.Request {
 	})
 	exp := sipgo.ExpiresHeader(expires)
 	req.AppendHeader(&exp)
-	req.AppendHeader(sipgo.NewHeader("Allow", allowHeader))
+	req.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
 	req.AppendHeader(sipgo.NewHeader("Supported", "path, outbound"))
 	req.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
 	req.SetBody(nil)
@@ -347,6 +367,15 @@ const unregisterTimeout = 5 * time.Second
 // unregister removes the binding (Expires: 0), waiting for the answer at
 // most until ctx ends or unregisterTimeout, then closes the connection.
 func (r *registration) unregister(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, c := range r.liveCalls() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.Hangup(ctx)
+		}()
+	}
+	wg.Wait()
 	if r.stop() {
 		uctx, cancel := context.WithTimeout(ctx, unregisterTimeout)
 		if _, err := r.exchange(uctx, 0); err != nil {
@@ -360,6 +389,9 @@ func (r *registration) unregister(ctx context.Context) {
 
 // unregisterNow writes the un-REGISTER and closes without waiting.
 func (r *registration) unregisterNow() {
+	for _, c := range r.liveCalls() {
+		c.abandon()
+	}
 	if r.stop() {
 		req := r.newRegister(0)
 		r.mu.Lock()

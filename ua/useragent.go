@@ -60,12 +60,28 @@ type Config struct {
 	OnPanic func(error)
 }
 
-// Events are the callbacks of one registration. Nil ones are skipped.
-// They are called on the user agent's goroutines, never concurrently
-// with each other for the same registration.
+// Events are the callbacks of one registration and of its calls. Nil
+// ones are skipped. They are called on the user agent's goroutines.
 type Events struct {
 	Connected func()
 	Error     func(*Error)
+	// Incoming is a new incoming call, ringing; answer it with Accept or
+	// Reject. Without it, incoming calls are refused with 480.
+	Incoming func(*Call)
+	// CallProgress is a provisional response to our INVITE (180, 183);
+	// early is true when it carried early media.
+	CallProgress func(c *Call, code int, early bool)
+	// CallAccepted: our outgoing call was answered (after the ACK).
+	CallAccepted func(*Call)
+	// CallEnded: the call is over, once per call; End says how.
+	CallEnded func(*Call, End)
+	// CallDTMF: a digit received in SIP INFO.
+	CallDTMF func(c *Call, digit string)
+	// CallTransfer: the result of Call.Transfer (nil error on success).
+	CallTransfer func(*Call, *Error)
+	// Transferred: the far end of old asked us (REFER) to call target;
+	// next is that new call.
+	Transferred func(old, next *Call, target string)
 }
 
 // UserAgent is one SIP identity on one connection at a time.

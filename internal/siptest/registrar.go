@@ -1,7 +1,7 @@
 // Package siptest holds test doubles for kazoo's native tests. Registrar
-// is a FAKE SIP registrar over WebSocket: just enough of RFC 3261 §10.3
-// and digest authentication to test the user agent without a real
-// server. Browser tests use a real Kamailio instead.
+// is a FAKE SIP registrar and stateless proxy over WebSocket: just enough
+// of RFC 3261 §10.3, §16.11 and digest authentication to test the user
+// agent without a real server. Browser tests use a real Kamailio instead.
 package siptest
 
 import (
@@ -27,21 +27,24 @@ type Registrar struct {
 
 	srv *httptest.Server
 
-	mu        sync.Mutex
-	users     map[string]string // user → password
-	forbidden map[string]bool
-	algs      []string // challenge algorithms, in order of preference
-	grant     int      // granted lifetime; 0 grants what was asked
-	nonces    map[string]bool
-	nonceSeq  int
-	stale     map[string]bool
-	bindings  map[string]map[string]string // aor user → contact URI → contact value
-	conns     []*websocket.Conn
-	requests  chan *sipgo.Request
-	responses chan *sipgo.Response
-	silent    bool // do not answer anything
-	proxyAuth bool // challenge with 407 / Proxy-Authenticate
-	minExp    int  // answer 423 below this lifetime
+	mu         sync.Mutex
+	users      map[string]string // user → password
+	forbidden  map[string]bool
+	algs       []string // challenge algorithms, in order of preference
+	grant      int      // granted lifetime; 0 grants what was asked
+	nonces     map[string]bool
+	nonceSeq   int
+	stale      map[string]bool
+	bindings   map[string]map[string]string // aor user → contact URI → contact value
+	contacts   map[string]*websocket.Conn   // contact URI user → its connection
+	branches   map[string]*websocket.Conn   // our Via branch → where the request came from
+	inviteAuth bool                         // challenge initial INVITEs with 407
+	conns      []*websocket.Conn
+	requests   chan *sipgo.Request
+	responses  chan *sipgo.Response
+	silent     bool // do not answer anything
+	proxyAuth  bool // challenge with 407 / Proxy-Authenticate
+	minExp     int  // answer 423 below this lifetime
 }
 
 // NewRegistrar starts a fake registrar for realm with the given users
@@ -55,6 +58,8 @@ func NewRegistrar(t testing.TB, realm string, users map[string]string) *Registra
 		nonces:    map[string]bool{},
 		stale:     map[string]bool{},
 		bindings:  map[string]map[string]string{},
+		contacts:  map[string]*websocket.Conn{},
+		branches:  map[string]*websocket.Conn{},
 		requests:  make(chan *sipgo.Request, 100),
 		responses: make(chan *sipgo.Response, 100),
 	}
@@ -184,59 +189,72 @@ func (r *Registrar) serveWS(w http.ResponseWriter, req *http.Request) {
 		}
 		sreq, ok := msg.(*sipgo.Request)
 		if !ok {
-			r.responses <- msg.(*sipgo.Response)
+			r.handleResponse(msg.(*sipgo.Response))
 			continue
 		}
-		r.requests <- sreq
+		select {
+		case r.requests <- sreq:
+		default: // nobody is reading: tests that look at calls ignore these
+		}
 		r.mu.Lock()
 		silent := r.silent
 		r.mu.Unlock()
 		if silent {
 			continue
 		}
-		if res := r.answer(sreq); res != nil {
+		if sreq.Method != sipgo.REGISTER {
+			r.forward(c, sreq)
+			continue
+		}
+		if res := r.answer(c, sreq); res != nil {
 			_ = c.Write(context.Background(), websocket.MessageText, []byte(res.String()))
 		}
 	}
 }
 
-func (r *Registrar) answer(req *sipgo.Request) *sipgo.Response {
-	if req.Method != sipgo.REGISTER {
-		return nil
-	}
+func (r *Registrar) answer(conn *websocket.Conn, req *sipgo.Request) *sipgo.Response {
 	user := req.To().Address.User
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.forbidden[user] {
 		return sipgo.NewResponseFromRequest(req, 403, "Forbidden", nil)
 	}
+	if res := r.authenticate(req, user, r.proxyAuth); res != nil {
+		return res
+	}
+	return r.bind(conn, req, user)
+}
+
+// authenticate checks req's digest credentials for user; it returns the
+// challenge to send, or nil when they are right. The caller holds r.mu.
+func (r *Registrar) authenticate(req *sipgo.Request, user string, proxy bool) *sipgo.Response {
 	answer := "Authorization"
-	if r.proxyAuth {
+	if proxy {
 		answer = "Proxy-Authorization"
 	}
 	h := req.GetHeader(answer)
 	if h == nil {
-		return r.challenge(req, false)
+		return r.challenge(req, false, proxy)
 	}
 	cred, err := digest.ParseCredentials(h.Value())
 	if err != nil || !r.nonces[cred.Nonce] {
-		return r.challenge(req, false)
+		return r.challenge(req, false, proxy)
 	}
 	if r.stale[cred.Nonce] {
-		return r.challenge(req, true)
+		return r.challenge(req, true, proxy)
 	}
 	password, known := r.users[cred.Username]
 	want, err := digest.Digest(&digest.Challenge{Realm: cred.Realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, QOP: []string{"auth"}},
 		digest.Options{Method: string(req.Method), URI: cred.URI, Count: cred.Nc, Cnonce: cred.Cnonce, Username: cred.Username, Password: password})
 	if !known || err != nil || want.Response != cred.Response || cred.Username != user {
-		return r.challenge(req, false)
+		return r.challenge(req, false, proxy)
 	}
-	return r.bind(req, user)
+	return nil
 }
 
-func (r *Registrar) challenge(req *sipgo.Request, stale bool) *sipgo.Response {
+func (r *Registrar) challenge(req *sipgo.Request, stale, proxy bool) *sipgo.Response {
 	code, reason, header := 401, "Unauthorized", "WWW-Authenticate"
-	if r.proxyAuth {
+	if proxy {
 		code, reason, header = 407, "Proxy Authentication Required", "Proxy-Authenticate"
 	}
 	res := sipgo.NewResponseFromRequest(req, code, reason, nil)
@@ -253,7 +271,7 @@ func (r *Registrar) challenge(req *sipgo.Request, stale bool) *sipgo.Response {
 	return res
 }
 
-func (r *Registrar) bind(req *sipgo.Request, user string) *sipgo.Response {
+func (r *Registrar) bind(conn *websocket.Conn, req *sipgo.Request, user string) *sipgo.Response {
 	asked := 3600
 	if e := req.GetHeader("Expires"); e != nil {
 		asked, _ = strconv.Atoi(e.Value())
@@ -274,9 +292,11 @@ func (r *Registrar) bind(req *sipgo.Request, user string) *sipgo.Response {
 		}
 		if exp == 0 {
 			delete(r.bindings[user], c.Address.String())
+			delete(r.contacts, c.Address.User)
 			continue
 		}
 		r.bindings[user][c.Address.String()] = c.Value()
+		r.contacts[c.Address.User] = conn
 	}
 	res := sipgo.NewResponseFromRequest(req, 200, "OK", nil)
 	grant := asked

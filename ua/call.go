@@ -1,0 +1,229 @@
+package ua
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/sip"
+)
+
+// CallState is where a call is in its life.
+//
+//	outgoing: ringing (INVITE sent) ──2xx──▶ established ──BYE──▶ ended
+//	              └── 3xx–6xx, CANCEL ─────────────────────────▶ ended
+//	incoming: ringing (180 sent) ──Accept──▶ established ──BYE──▶ ended
+//	              └── Reject, caller's CANCEL ──────────────────▶ ended
+type CallState int
+
+const (
+	CallRinging CallState = iota
+	CallEstablished
+	CallEnded
+)
+
+func (s CallState) String() string {
+	return [...]string{"ringing", "established", "ended"}[s]
+}
+
+// End says how a call ended.
+type End struct {
+	// Established is true when the call had been answered: it ended with
+	// a BYE (kazoo.js onHangup); otherwise it was refused, cancelled or
+	// failed (onCancel).
+	Established bool
+	// Code and Reason are the SIP status that ended an unanswered call
+	// (486 Busy Here, 487 Request Terminated, …); 0 for a BYE.
+	Code   int
+	Reason string
+	// ByRemote is true when the far end (or the network) ended it.
+	ByRemote bool
+}
+
+var callSeq atomic.Int64
+
+// Call is one call (an INVITE session, RFC 3261 §13–15).
+type Call struct {
+	r        *registration
+	id       string
+	outgoing bool
+	peer     sipgo.Uri // who we call or who calls us
+	peerName string
+
+	op sync.Mutex // serialises operations on the call (accept, hold, …)
+
+	mu          sync.Mutex
+	state       CallState
+	media       Media
+	dlg         *dialog
+	invite      *sipgo.Request // the INVITE that made the call (ours: the last one sent)
+	serverTx    sipgo.ServerTransaction
+	localTag    string // incoming: our To tag
+	offer       string // incoming: the INVITE's SDP offer
+	provisional bool   // outgoing: a 1xx arrived, so CANCEL may be sent
+	cancel      bool   // outgoing: hang up as soon as possible
+	earlySDP    string // outgoing: the answer applied from a 18x
+	reinvite    bool   // our re-INVITE is pending (glare: theirs gets 491)
+	acks        chan *sipgo.Request
+	transfer    *transferState
+	ended       End
+
+	settled    chan struct{} // closed once the call is answered or over
+	settleOnce sync.Once
+}
+
+func newCall(r *registration, outgoing bool, peer sipgo.Uri, peerName string) *Call {
+	return &Call{
+		r:        r,
+		id:       "call-" + strconv.FormatInt(callSeq.Add(1), 10) + "-" + sip.RandomToken(6),
+		outgoing: outgoing,
+		peer:     peer,
+		peerName: peerName,
+		acks:     make(chan *sipgo.Request, 4),
+		settled:  make(chan struct{}),
+	}
+}
+
+func (c *Call) settle() { c.settleOnce.Do(func() { close(c.settled) }) }
+
+// endCode is the status an unanswered call ended with.
+func (c *Call) endCode() (int, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended.Code == 0 {
+		return 487, "Request Terminated"
+	}
+	return c.ended.Code, c.ended.Reason
+}
+
+// ID identifies the call for the page.
+func (c *Call) ID() string { return c.id }
+
+// Outgoing reports whether we placed the call.
+func (c *Call) Outgoing() bool { return c.outgoing }
+
+// RemoteURI is the far end's SIP URI.
+func (c *Call) RemoteURI() string { return c.peer.String() }
+
+// CallerName is the far end's display name (From of an incoming call).
+func (c *Call) CallerName() string { return c.peerName }
+
+// CallerNumber is the user part of the far end's URI.
+func (c *Call) CallerNumber() string { return c.peer.User }
+
+// State is the call's current state.
+func (c *Call) State() CallState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// Media is the call's media session, nil before it has one.
+func (c *Call) Media() Media {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.media
+}
+
+// end finishes the call once: frees its media, forgets its dialog and
+// reports CallEnded.
+func (c *Call) end(e End) {
+	c.mu.Lock()
+	if c.state == CallEnded {
+		c.mu.Unlock()
+		return
+	}
+	e.Established = c.state == CallEstablished
+	c.state = CallEnded
+	c.ended = e
+	m := c.media
+	dlg := c.dlg
+	c.mu.Unlock()
+	if m != nil {
+		m.Close()
+	}
+	c.r.forgetCall(c, dlg)
+	c.settle()
+	if c.r.ev.CallEnded != nil {
+		c.r.ev.CallEnded(c, e)
+	}
+}
+
+// calls is the registration's call registry.
+type calls struct {
+	mu      sync.Mutex
+	all     map[*Call]bool
+	dialogs map[string]*Call
+}
+
+func (r *registration) addCall(c *Call) {
+	r.calls.mu.Lock()
+	defer r.calls.mu.Unlock()
+	if r.calls.all == nil {
+		r.calls.all = map[*Call]bool{}
+		r.calls.dialogs = map[string]*Call{}
+	}
+	r.calls.all[c] = true
+}
+
+func (r *registration) addDialog(c *Call, d *dialog) {
+	r.calls.mu.Lock()
+	defer r.calls.mu.Unlock()
+	r.calls.dialogs[d.id()] = c
+}
+
+func (r *registration) forgetCall(c *Call, d *dialog) {
+	r.calls.mu.Lock()
+	defer r.calls.mu.Unlock()
+	delete(r.calls.all, c)
+	if d != nil && r.calls.dialogs[d.id()] == c {
+		delete(r.calls.dialogs, d.id())
+	}
+}
+
+// callFor finds the call of an in-dialog request (our tag is in To).
+func (r *registration) callFor(req *sipgo.Request) *Call {
+	id := dialogID(req.CallID().Value(), tagOf(req.To().Params), tagOf(req.From().Params))
+	r.calls.mu.Lock()
+	defer r.calls.mu.Unlock()
+	return r.calls.dialogs[id]
+}
+
+// liveCalls returns the calls not ended.
+func (r *registration) liveCalls() []*Call {
+	r.calls.mu.Lock()
+	defer r.calls.mu.Unlock()
+	out := make([]*Call, 0, len(r.calls.all))
+	for c := range r.calls.all {
+		out = append(out, c)
+	}
+	return out
+}
+
+// isSDP reports whether msg carries an SDP body.
+func isSDP(msg sipgo.Message) bool {
+	return len(msg.Body()) > 0 && hasContentType(msg, "application/sdp")
+}
+
+// hasContentType reports whether msg's Content-Type is (starts with) ct.
+func hasContentType(msg sipgo.Message, ct string) bool {
+	hs := msg.GetHeaders("Content-Type")
+	return len(hs) > 0 && strings.HasPrefix(strings.ToLower(strings.TrimSpace(hs[0].Value())), ct)
+}
+
+// editable is a request or a response.
+type editable interface {
+	sipgo.Message
+	RemoveHeader(name string) bool
+}
+
+// setSDP puts an SDP body into msg.
+func setSDP(msg editable, sdp string) {
+	ct := sipgo.ContentTypeHeader("application/sdp")
+	msg.RemoveHeader("Content-Type")
+	msg.AppendHeader(&ct)
+	msg.SetBody([]byte(sdp))
+}

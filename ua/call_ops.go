@@ -1,0 +1,254 @@
+package ua
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/sip"
+)
+
+// byeTimeout bounds waiting for the answer to a BYE: the call ends
+// locally either way.
+const byeTimeout = 5 * time.Second
+
+// Hangup ends the call however it stands: BYE when established, CANCEL
+// when ringing out, 486 when ringing in. Ending an ended call does
+// nothing.
+func (c *Call) Hangup(ctx context.Context) *Error {
+	c.mu.Lock()
+	state, outgoing := c.state, c.outgoing
+	c.mu.Unlock()
+	switch {
+	case state == CallEnded:
+	case state == CallRinging && outgoing:
+		c.hangupRinging()
+	case state == CallRinging:
+		if err := c.Reject(486); err != nil && c.State() != CallEnded {
+			return err
+		}
+	default:
+		c.bye()
+		c.end(End{})
+	}
+	return nil
+}
+
+// abandon ends the call for a page going away: the BYE, CANCEL or 480 is
+// written without waiting for any answer.
+func (c *Call) abandon() {
+	c.mu.Lock()
+	state, outgoing, d, provisional := c.state, c.outgoing, c.dlg, c.provisional
+	c.mu.Unlock()
+	switch {
+	case state == CallEstablished && d != nil:
+		_ = c.r.tr.WriteMsg(d.newRequest(c.r, sipgo.BYE, 0))
+	case state == CallRinging && outgoing && provisional:
+		_ = c.r.tr.WriteMsg(c.cancelRequest())
+	case state == CallRinging && !outgoing:
+		_ = c.serverTx.Respond(c.response(480, "Temporarily Unavailable", ""))
+	}
+	c.end(End{})
+}
+
+// bye sends BYE in the call's dialog and waits a little for the answer.
+func (c *Call) bye() {
+	c.mu.Lock()
+	d := c.dlg
+	c.mu.Unlock()
+	if d == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if _, err := c.r.endpoint.Do(ctx, d.newRequest(c.r, sipgo.BYE, 0), nil); err != nil {
+		c.r.ua.cfg.Logger.Debug("BYE got no answer", "error", err)
+	}
+}
+
+// requireEstablished returns the call's media and dialog, or an error
+// when the call is not up.
+func (c *Call) requireEstablished(what string) (Media, *dialog, *Error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != CallEstablished {
+		return nil, nil, &Error{Key: KeyCallState, Message: fmt.Sprintf("%s needs an answered call (the call is %s)", what, c.state)}
+	}
+	return c.media, c.dlg, nil
+}
+
+// Hold puts the call on hold (re-INVITE with sendonly, or inactive when
+// the far end holds us too) or resumes it (sendrecv).
+func (c *Call) Hold(ctx context.Context, hold bool) *Error {
+	c.op.Lock()
+	defer c.op.Unlock()
+	m, _, err := c.requireEstablished("hold")
+	if err != nil {
+		return err
+	}
+	dir, undo := SendOnly, SendRecv
+	if !hold {
+		dir, undo = SendRecv, SendOnly
+	}
+	if err := m.SetDirection(dir); err != nil {
+		return &Error{Key: KeyHoldFailed, Message: err.Error(), Err: err}
+	}
+	if e := c.renegotiate(ctx, false); e != nil {
+		_ = m.SetDirection(undo)
+		e.Key = KeyHoldFailed
+		return e
+	}
+	return nil
+}
+
+// renegotiate sends a re-INVITE with a new offer (RFC 3261 §14.1),
+// answering a challenge once and retrying once after a 491.
+func (c *Call) renegotiate(ctx context.Context, iceRestart bool) *Error {
+	m, d, e := c.requireEstablished("a re-INVITE")
+	if e != nil {
+		return e
+	}
+	c.mu.Lock()
+	if c.reinvite {
+		c.mu.Unlock()
+		return &Error{Key: KeyCallState, Message: "another offer/answer exchange is in progress"}
+	}
+	c.reinvite = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.reinvite = false
+		c.mu.Unlock()
+	}()
+	var chal *sip.Challenge
+	for attempt := 0; attempt < 3; attempt++ {
+		offer, err := m.Offer(ctx, iceRestart)
+		if err != nil {
+			return &Error{Key: KeyMedia, Message: "cannot make an offer: " + err.Error(), Err: err}
+		}
+		req := d.newRequest(c.r, sipgo.INVITE, 0)
+		req.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
+		setSDP(req, offer)
+		if chal != nil {
+			_ = chal.Authorize(req, sip.Credentials{Username: c.r.t.authUser, Password: c.r.t.opts.Password})
+		}
+		res, err := c.inDialogInvite(ctx, d, req)
+		if err != nil {
+			_ = m.Rollback(ctx)
+			return &Error{Key: KeyRequestFailed, Message: "the re-INVITE got no answer", Err: err}
+		}
+		switch code := res.StatusCode; {
+		case code >= 200 && code < 300:
+			if !isSDP(res) {
+				_ = m.Rollback(ctx)
+				return &Error{Key: KeyRequestFailed, Message: "the answer to the re-INVITE had no SDP", Code: code}
+			}
+			if err := m.Accept(ctx, string(res.Body()), false); err != nil {
+				return &Error{Key: KeyMedia, Message: "the far end's answer was refused: " + err.Error(), Err: err}
+			}
+			return nil
+		case (code == 401 || code == 407) && chal == nil:
+			_ = m.Rollback(ctx)
+			if chal, err = sip.ParseChallenge(res, c.r.t.realm); err != nil {
+				return statusError(KeyRequestFailed, res, "the re-INVITE was refused")
+			}
+		case code == 491:
+			_ = m.Rollback(ctx)
+			select { // RFC 3261 §14.1: retry after 2.1–4 s
+			case <-time.After(2100*time.Millisecond + rand.N(1900*time.Millisecond)):
+			case <-ctx.Done():
+				return &Error{Key: KeyRequestFailed, Message: "cancelled", Err: ctx.Err()}
+			}
+		default:
+			_ = m.Rollback(ctx)
+			return statusError(KeyRequestFailed, res, "the re-INVITE was refused")
+		}
+	}
+	return &Error{Key: KeyRequestFailed, Message: "the re-INVITE kept failing"}
+}
+
+// inDialogInvite sends a re-INVITE and returns its final response; a 2xx
+// is ACKed (again for each retransmission) and refreshes the target.
+func (c *Call) inDialogInvite(ctx context.Context, d *dialog, req *sipgo.Request) (*sipgo.Response, error) {
+	tx, err := c.r.endpoint.Request(req)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		select {
+		case res := <-tx.Responses():
+			if res.IsProvisional() {
+				continue
+			}
+			if res.IsSuccess() {
+				d.refreshTarget(res.Contact())
+				ack := d.newRequest(c.r, sipgo.ACK, req.CSeq().SeqNo)
+				tx.OnRetransmission(func(*sipgo.Response) { _ = c.r.tr.WriteMsg(ack) })
+				_ = c.r.tr.WriteMsg(ack)
+			}
+			return res, nil
+		case <-tx.Done():
+			if err := tx.Err(); err != nil {
+				return nil, err
+			}
+			return nil, sip.ErrConnectionLost
+		case <-c.r.tr.Done():
+			tx.Terminate()
+			return nil, sip.ErrConnectionLost
+		case <-ctx.Done():
+			tx.Terminate()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// SendDTMF sends tones (0-9, *, #) in the RTP stream (RFC 4733) or as
+// SIP INFO, as the registration's DTMF option says.
+func (c *Call) SendDTMF(ctx context.Context, tones string) *Error {
+	if !validDTMF(tones, false) {
+		return InvalidParameter("tone", "%q is not made of DTMF tones 0-9, * and #", tones)
+	}
+	m, d, err := c.requireEstablished("sendDTMF")
+	if err != nil {
+		return err
+	}
+	if c.r.t.opts.DTMF != DTMFInfo {
+		if err := m.SendDTMF(tones); err != nil {
+			return &Error{Key: KeyMedia, Message: "cannot send DTMF: " + err.Error(), Err: err}
+		}
+		return nil
+	}
+	for _, tone := range tones {
+		req := d.newRequest(c.r, sipgo.INFO, 0)
+		ct := sipgo.ContentTypeHeader("application/dtmf-relay")
+		req.AppendHeader(&ct)
+		req.SetBody([]byte("Signal=" + string(tone) + "\r\nDuration=160\r\n"))
+		rctx, cancel := context.WithTimeout(ctx, byeTimeout)
+		res, err := c.r.endpoint.Do(rctx, req, nil)
+		cancel()
+		if err != nil {
+			return &Error{Key: KeyRequestFailed, Message: "the DTMF INFO got no answer", Err: err}
+		}
+		if !res.IsSuccess() {
+			return statusError(KeyRequestFailed, res, "the DTMF INFO was refused")
+		}
+	}
+	return nil
+}
+
+// SetMuted stops or resumes sending the microphone (no renegotiation).
+func (c *Call) SetMuted(muted bool) *Error {
+	c.mu.Lock()
+	m := c.media
+	c.mu.Unlock()
+	if m == nil || c.State() == CallEnded {
+		return &Error{Key: KeyCallState, Message: "the call has no audio to mute"}
+	}
+	if err := m.SetMuted(muted); err != nil {
+		return &Error{Key: KeyMedia, Message: err.Error(), Err: err}
+	}
+	return nil
+}

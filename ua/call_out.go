@@ -1,0 +1,307 @@
+package ua
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/sip"
+)
+
+// allowMethods are the methods we answer, for Allow (RFC 3261 §20.5).
+const allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, REFER"
+
+// cancelTimeout bounds waiting for a 1xx before giving up on a CANCEL.
+const cancelTimeout = 32 * time.Second
+
+// parseTarget reads what the page dialled: a sip:/sips: URI, user@host,
+// or a bare user or number (in our domain).
+func (r *registration) parseTarget(name, target string) (sipgo.Uri, *Error) {
+	t := strings.TrimSpace(target)
+	if t == "" {
+		return sipgo.Uri{}, InvalidParameter(name, "is empty: give a SIP URI (sip:bob@example.com) or a user or number")
+	}
+	if !strings.HasPrefix(t, "sip:") && !strings.HasPrefix(t, "sips:") {
+		if !strings.Contains(t, "@") {
+			t += "@" + r.t.aor.Host
+		}
+		t = "sip:" + t
+	}
+	var u sipgo.Uri
+	if err := sipgo.ParseUri(t, &u); err != nil || u.User == "" || u.Host == "" ||
+		strings.ContainsAny(t, " \t\r\n<>\"") {
+		return sipgo.Uri{}, InvalidParameter(name, "%q is not a SIP URI of the form sip:user@domain", target)
+	}
+	u.Headers = nil
+	return u, nil
+}
+
+// Dial places a call to target (see parseTarget). It returns once the
+// INVITE is sent; the outcome comes as CallProgress, CallAccepted and
+// CallEnded events.
+func (u *UserAgent) Dial(ctx context.Context, target string) (*Call, *Error) {
+	r := u.current()
+	if r == nil {
+		return nil, &Error{Key: KeyNotRegistered, Message: "register before calling"}
+	}
+	to, err := r.parseTarget("uri", target)
+	if err != nil {
+		return nil, err
+	}
+	return r.dial(ctx, to, nil)
+}
+
+// current returns the registration in force, or nil.
+func (u *UserAgent) current() *registration {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.reg == nil || !u.reg.isRegistered() {
+		return nil
+	}
+	return u.reg
+}
+
+// dial starts an outgoing call; extra headers go into the INVITE.
+func (r *registration) dial(ctx context.Context, to sipgo.Uri, extra []sipgo.Header) (*Call, *Error) {
+	if r.t.opts.Media == nil {
+		return nil, &Error{Key: KeyMedia, Message: "calls need media, and this user agent has none"}
+	}
+	m, err := r.t.opts.Media(ctx, r.mediaEvents())
+	if err != nil {
+		return nil, &Error{Key: KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
+	}
+	offer, err := m.Offer(ctx, false)
+	if err != nil {
+		m.Close()
+		return nil, &Error{Key: KeyMedia, Message: "cannot make the call's offer: " + err.Error(), Err: err}
+	}
+	c := newCall(r, true, to, "")
+	c.media = m
+	req := r.outOfDialog(sipgo.INVITE, to, to, sip.RandomToken(22), sip.RandomToken(10), 1)
+	req.AppendHeader(r.contactHeader())
+	req.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
+	req.AppendHeader(sipgo.NewHeader("Supported", "outbound"))
+	req.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
+	for _, h := range extra {
+		req.AppendHeader(h)
+	}
+	setSDP(req, offer)
+	r.addCall(c)
+	go c.runInvite(req)
+	return c, nil
+}
+
+// mediaEvents are the media callbacks of this registration's calls.
+func (r *registration) mediaEvents() MediaEvents {
+	return MediaEvents{ICEState: func(string) {}}
+}
+
+// runInvite sends the INVITE and follows it to its final response,
+// answering 401/407 challenges.
+func (c *Call) runInvite(req *sipgo.Request) {
+	defer c.r.ua.recoverPanic(c.r.ev, "outgoing call")
+	r := c.r
+	cred := sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm}
+	for round := 0; ; round++ {
+		c.mu.Lock()
+		c.invite = req
+		c.provisional = false
+		c.mu.Unlock()
+		tx, err := r.endpoint.Request(req)
+		if err != nil {
+			c.end(End{Code: 503, Reason: "Service Unavailable (the INVITE could not be sent)", ByRemote: true})
+			return
+		}
+		res := c.awaitFinal(tx)
+		if res == nil {
+			c.end(End{Code: 408, Reason: "Request Timeout", ByRemote: true})
+			return
+		}
+		switch code := res.StatusCode; {
+		case code >= 200 && code < 300:
+			c.answered(tx, res)
+			return
+		case (code == 401 || code == 407) && round < 2 && !c.cancelled():
+			chal, err := sip.ParseChallenge(res, r.t.realm)
+			if err != nil {
+				c.end(End{Code: code, Reason: res.Reason, ByRemote: true})
+				return
+			}
+			next := req.Clone() // same Call-ID and From tag, next CSeq (§22.2)
+			next.ReplaceHeader(r.newVia())
+			next.CSeq().SeqNo++
+			if err := chal.Authorize(next, cred); err != nil {
+				c.end(End{Code: code, Reason: res.Reason, ByRemote: true})
+				return
+			}
+			req = next
+		default:
+			byRemote := !(code == 487 && c.cancelled())
+			c.end(End{Code: code, Reason: res.Reason, ByRemote: byRemote})
+			return
+		}
+	}
+}
+
+// awaitFinal reads the INVITE's responses up to the final one; nil when
+// the transaction ended without one (timeout, lost connection).
+func (c *Call) awaitFinal(tx *sipgo.ClientTx) *sipgo.Response {
+	for {
+		select {
+		case res := <-tx.Responses():
+			if !res.IsProvisional() {
+				return res
+			}
+			c.provisionalResponse(res)
+		case <-tx.Done():
+			return nil
+		case <-c.r.tr.Done():
+			tx.Terminate()
+			return nil
+		}
+	}
+}
+
+// provisionalResponse handles a 1xx: CANCEL becomes possible, 180/183 are
+// reported, and a 18x with SDP starts early media.
+func (c *Call) provisionalResponse(res *sipgo.Response) {
+	c.mu.Lock()
+	first := !c.provisional
+	c.provisional = true
+	wantCancel := c.cancel
+	early := res.StatusCode > 100 && isSDP(res) && c.earlySDP == ""
+	if early {
+		c.earlySDP = string(res.Body())
+	}
+	m := c.media
+	c.mu.Unlock()
+	if first && wantCancel {
+		go c.sendCancel()
+	}
+	if early {
+		if err := m.Accept(context.Background(), string(res.Body()), true); err != nil {
+			c.r.ua.cfg.Logger.Warn("early media refused", "error", err)
+		}
+	}
+	if res.StatusCode > 100 && c.r.ev.CallProgress != nil {
+		c.r.ev.CallProgress(c, res.StatusCode, early)
+	}
+}
+
+// answered completes an answered INVITE: dialog, answer, ACK (RFC 3261
+// §13.2.2.4). Other 2xx (forks, retransmissions) are ACKed too, and a
+// fork we did not keep is hung up.
+func (c *Call) answered(tx *sipgo.ClientTx, res *sipgo.Response) {
+	d := dialogFromResponse(c.invite, res)
+	ack := d.newRequest(c.r, sipgo.ACK, c.invite.CSeq().SeqNo)
+	c.mu.Lock()
+	c.dlg = d
+	m := c.media
+	answer := c.earlySDP
+	c.mu.Unlock()
+	if isSDP(res) {
+		answer = string(res.Body())
+	}
+	c.r.addDialog(c, d)
+	tx.OnRetransmission(func(again *sipgo.Response) { c.extra2xx(d, ack, again) })
+	if err := c.r.tr.WriteMsg(ack); err != nil {
+		c.end(End{Code: 500, Reason: "the ACK could not be sent", ByRemote: true})
+		return
+	}
+	if answer == "" {
+		c.bye()
+		c.end(End{Code: 488, Reason: "Not Acceptable Here (no SDP answer)", ByRemote: true})
+		return
+	}
+	if err := m.Accept(context.Background(), answer, false); err != nil {
+		c.bye()
+		c.end(End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")", ByRemote: true})
+		return
+	}
+	c.mu.Lock()
+	cancelled := c.cancel
+	if !cancelled {
+		c.state = CallEstablished
+	}
+	c.mu.Unlock()
+	if cancelled { // hung up while the 200 was on its way
+		c.bye()
+		c.end(End{Code: 487, Reason: "Request Terminated"})
+		return
+	}
+	c.settle()
+	if c.r.ev.CallAccepted != nil {
+		c.r.ev.CallAccepted(c)
+	}
+}
+
+// extra2xx handles a 2xx after the first: the same dialog gets its ACK
+// again; another fork is ACKed and hung up (RFC 3261 §13.2.2.4).
+func (c *Call) extra2xx(d *dialog, ack *sipgo.Request, res *sipgo.Response) {
+	if tagOf(res.To().Params) == d.remoteTag {
+		_ = c.r.tr.WriteMsg(ack)
+		return
+	}
+	fork := dialogFromResponse(c.invite, res)
+	_ = c.r.tr.WriteMsg(fork.newRequest(c.r, sipgo.ACK, c.invite.CSeq().SeqNo))
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = c.r.endpoint.Do(ctx, fork.newRequest(c.r, sipgo.BYE, 0), nil)
+	}()
+}
+
+func (c *Call) cancelled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cancel
+}
+
+// hangupRinging cancels our unanswered INVITE: at once if a 1xx arrived,
+// otherwise as soon as one does (RFC 3261 §9.1).
+func (c *Call) hangupRinging() {
+	c.mu.Lock()
+	c.cancel = true
+	send := c.provisional
+	c.mu.Unlock()
+	if send {
+		c.sendCancel()
+		return
+	}
+	time.AfterFunc(cancelTimeout, func() { // no 1xx ever: give up locally
+		c.end(End{Code: 487, Reason: "Request Terminated"})
+	})
+}
+
+// sendCancel sends CANCEL for the pending INVITE and waits for its answer.
+func (c *Call) sendCancel() {
+	ctx, cancel := context.WithTimeout(context.Background(), cancelTimeout)
+	defer cancel()
+	if _, err := c.r.endpoint.Do(ctx, c.cancelRequest(), nil); err != nil {
+		c.r.ua.cfg.Logger.Debug("CANCEL failed", "error", err)
+	}
+}
+
+// cancelRequest builds the CANCEL of the pending INVITE (RFC 3261 §9.1):
+// same Request-URI, Call-ID, From, To, CSeq number and top Via branch.
+func (c *Call) cancelRequest() *sipgo.Request {
+	c.mu.Lock()
+	inv := c.invite
+	c.mu.Unlock()
+	req := sipgo.NewRequest(sipgo.CANCEL, inv.Recipient)
+	req.SetTransport(inv.Transport())
+	req.AppendHeader(inv.Via().Clone())
+	for _, h := range inv.GetHeaders("Route") {
+		req.AppendHeader(sipgo.HeaderClone(h))
+	}
+	maxfwd := sipgo.MaxForwardsHeader(70)
+	req.AppendHeader(&maxfwd)
+	req.AppendHeader(sipgo.HeaderClone(inv.From()))
+	req.AppendHeader(sipgo.HeaderClone(inv.To()))
+	req.AppendHeader(sipgo.HeaderClone(inv.CallID()))
+	req.AppendHeader(&sipgo.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sipgo.CANCEL})
+	req.AppendHeader(sipgo.NewHeader("User-Agent", c.r.ua.cfg.UserAgent))
+	return req
+}

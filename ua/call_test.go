@@ -1,0 +1,312 @@
+package ua
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kazoo-softphone/kazoo/internal/siptest"
+)
+
+type ended struct {
+	c *Call
+	e End
+}
+
+// phone is a registered user agent with fake media whose events land in
+// channels.
+type phone struct {
+	t           *testing.T
+	ua          *UserAgent
+	media       *fakeMediaSet
+	incoming    chan *Call
+	accepted    chan *Call
+	ended       chan ended
+	progress    chan int
+	dtmf        chan string
+	transfer    chan *Error
+	transferred chan *Call
+	answer      bool // accept every incoming call at once
+}
+
+func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Options)) *phone {
+	t.Helper()
+	p := &phone{
+		t:           t,
+		ua:          New(Config{}),
+		media:       &fakeMediaSet{name: user},
+		incoming:    make(chan *Call, 4),
+		accepted:    make(chan *Call, 4),
+		ended:       make(chan ended, 8),
+		progress:    make(chan int, 8),
+		dtmf:        make(chan string, 8),
+		transfer:    make(chan *Error, 2),
+		transferred: make(chan *Call, 2),
+	}
+	o := options(reg, user, "pw-"+user)
+	o.Media = p.media.factory
+	if tweak != nil {
+		tweak(&o)
+	}
+	ev := Events{
+		Incoming: func(c *Call) {
+			if p.answer {
+				go func() { _ = c.Accept(context.Background()) }()
+			}
+			p.incoming <- c
+		},
+		CallProgress: func(c *Call, code int, early bool) { p.progress <- code },
+		CallAccepted: func(c *Call) { p.accepted <- c },
+		CallEnded:    func(c *Call, e End) { p.ended <- ended{c, e} },
+		CallDTMF:     func(c *Call, d string) { p.dtmf <- d },
+		CallTransfer: func(c *Call, e *Error) { p.transfer <- e },
+		Transferred:  func(old, next *Call, target string) { p.transferred <- next },
+	}
+	if err := p.ua.Register(context.Background(), o, ev); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.ua.Logout(context.Background()) })
+	return p
+}
+
+func recv[T any](t *testing.T, ch chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(wait):
+		t.Fatalf("no %s within %v", what, wait)
+		var zero T
+		return zero
+	}
+}
+
+func newProxy(t *testing.T) *siptest.Registrar {
+	return siptest.NewRegistrar(t, "lab.test", map[string]string{
+		"1001": "pw-1001", "1002": "pw-1002", "1003": "pw-1003",
+	})
+}
+
+// establish makes a call from a to b's user and returns both ends.
+func establish(t *testing.T, a, b *phone, user string) (*Call, *Call) {
+	t.Helper()
+	out, err := a.ua.Dial(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := recv(t, b.incoming, "incoming call")
+	if err := in.Accept(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, a.accepted, "accepted")
+	return out, in
+}
+
+func TestCallAnswerAndHangupBothWays(t *testing.T) {
+	reg := newProxy(t)
+	reg.ChallengeInvites(true) // 407 on the INVITE, as Kamailio
+	a := newPhone(t, reg, "1001", func(o *Options) { o.DisplayName = "Alice" })
+	b := newPhone(t, reg, "1002", nil)
+
+	out, err := a.ua.Dial(context.Background(), "sip:1002@lab.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := recv(t, b.incoming, "incoming call")
+	if in.CallerName() != "Alice" || in.CallerNumber() != "1001" || in.Outgoing() || !out.Outgoing() {
+		t.Fatalf("caller %q <%s>", in.CallerName(), in.CallerNumber())
+	}
+	if code := recv(t, a.progress, "ringing"); code != 180 {
+		t.Fatalf("progress %d", code)
+	}
+	if err := in.Accept(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, a.accepted, "accepted")
+	am, bm := a.media.last(), b.media.last()
+	if dirOf(bm.lastOffer()) != SendRecv || dirOf(am.lastAnswer()) != SendRecv {
+		t.Fatalf("offer %q answer %q", bm.lastOffer(), am.lastAnswer())
+	}
+	if out.State() != CallEstablished || in.State() != CallEstablished {
+		t.Fatalf("states %s / %s", out.State(), in.State())
+	}
+	// The callee hangs up.
+	if err := in.Hangup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ea := recv(t, a.ended, "end at the caller")
+	eb := recv(t, b.ended, "end at the callee")
+	if !ea.e.Established || !ea.e.ByRemote || !eb.e.Established || eb.e.ByRemote {
+		t.Fatalf("ends %+v / %+v", ea.e, eb.e)
+	}
+	if !am.isClosed() || !bm.isClosed() {
+		t.Fatal("media not closed")
+	}
+
+	// And the other way: b calls a, a hangs up.
+	out2, in2 := establish(t, b, a, "1001")
+	_ = in2
+	if err := out2.Hangup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, a.ended, "end").e; !e.Established || !e.ByRemote {
+		t.Fatalf("end %+v", e)
+	}
+	recv(t, b.ended, "end")
+}
+
+func TestCallRejectedAndCancelled(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", nil)
+
+	// Rejected: the caller sees 486 from the far end.
+	if _, err := a.ua.Dial(context.Background(), "1002"); err != nil {
+		t.Fatal(err)
+	}
+	in := recv(t, b.incoming, "incoming")
+	if err := in.Reject(0); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, a.ended, "rejection").e; e.Established || e.Code != 486 || !e.ByRemote {
+		t.Fatalf("caller end %+v", e)
+	}
+	if e := recv(t, b.ended, "rejection").e; e.Code != 486 || e.ByRemote {
+		t.Fatalf("callee end %+v", e)
+	}
+
+	// Cancelled by the caller while ringing.
+	out, err := a.ua.Dial(context.Background(), "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv(t, b.incoming, "incoming")
+	recv(t, a.progress, "ringing")
+	if err := out.Hangup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, a.ended, "cancel").e; e.Code != 487 || e.ByRemote {
+		t.Fatalf("caller end %+v", e)
+	}
+	if e := recv(t, b.ended, "cancel").e; e.Code != 487 || !e.ByRemote || e.Established {
+		t.Fatalf("callee end %+v", e)
+	}
+}
+
+func TestSecondCallWhileBusyGets486(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", nil)
+	c := newPhone(t, reg, "1003", nil)
+	establish(t, a, b, "1002")
+	if _, err := c.ua.Dial(context.Background(), "1002"); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, c.ended, "busy").e; e.Code != 486 {
+		t.Fatalf("end %+v", e)
+	}
+	select {
+	case <-b.incoming:
+		t.Fatal("the busy phone was offered the second call")
+	default:
+	}
+}
+
+func TestHoldAndResume(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", nil)
+	out, _ := establish(t, a, b, "1002")
+	if err := out.Hold(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if got := dirOf(b.media.last().lastOffer()); got != SendOnly {
+		t.Fatalf("hold offered %s", got)
+	}
+	if got := dirOf(a.media.last().lastAnswer()); got != RecvOnly {
+		t.Fatalf("hold answered %s", got)
+	}
+	if err := out.Hold(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if got := dirOf(b.media.last().lastOffer()); got != SendRecv {
+		t.Fatalf("resume offered %s", got)
+	}
+}
+
+func TestDTMFBothTransports(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", func(o *Options) { o.DTMF = DTMFInfo })
+	b := newPhone(t, reg, "1002", nil)
+	out, in := establish(t, a, b, "1002")
+	if err := out.SendDTMF(context.Background(), "5#"); err != nil {
+		t.Fatal(err)
+	}
+	if d := recv(t, b.dtmf, "DTMF"); d != "5" {
+		t.Fatalf("got %q", d)
+	}
+	if d := recv(t, b.dtmf, "DTMF"); d != "#" {
+		t.Fatalf("got %q", d)
+	}
+	if err := in.SendDTMF(context.Background(), "9"); err != nil { // b uses RFC 4733
+		t.Fatal(err)
+	}
+	if got := b.media.last().dtmf; len(got) != 1 || got[0] != "9" {
+		t.Fatalf("media DTMF %v", got)
+	}
+	var e *Error
+	if e = out.SendDTMF(context.Background(), "x"); e == nil || e.Key != KeyInvalidParameter {
+		t.Fatalf("bad tone: %v", e)
+	}
+}
+
+func TestBlindTransfer(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", nil)
+	c := newPhone(t, reg, "1003", nil)
+	c.answer = true
+	out, _ := establish(t, a, b, "1002")
+	if err := out.Transfer(context.Background(), "1003"); err != nil {
+		t.Fatal(err)
+	}
+	next := recv(t, b.transferred, "transferred")
+	recv(t, c.incoming, "the transfer target rings")
+	if e := recv(t, a.transfer, "transfer result"); e != nil {
+		t.Fatalf("transfer failed: %v", e)
+	}
+	recv(t, a.ended, "the transferor's call ends")
+	if e := recv(t, b.ended, "the old call ends at the transferee"); e.c == next {
+		t.Fatal("the new call ended instead of the old one")
+	}
+	if next.State() != CallEstablished {
+		t.Fatalf("new call %s", next.State())
+	}
+}
+
+func TestCallErrors(t *testing.T) {
+	u := New(Config{})
+	if _, err := u.Dial(context.Background(), "1002"); err == nil || err.Key != KeyNotRegistered {
+		t.Fatalf("dial unregistered: %v", err)
+	}
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", nil)
+	for _, target := range []string{"", "  ", "sip:", "a b@c"} {
+		if _, err := a.ua.Dial(context.Background(), target); err == nil || err.Key != KeyInvalidParameter {
+			t.Errorf("dial %q: %v", target, err)
+		}
+	}
+	a.media.fails = errors.New("NotAllowedError: permission denied")
+	if _, err := a.ua.Dial(context.Background(), "1002"); err == nil || err.Key != KeyMedia {
+		t.Fatalf("no microphone: %v", err)
+	}
+	a.media.fails = nil
+	// Nobody registered as 1003: 480 from the proxy.
+	if _, err := a.ua.Dial(context.Background(), "1003"); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, a.ended, "end").e; e.Code != 480 {
+		t.Fatalf("end %+v", e)
+	}
+}
