@@ -11,7 +11,11 @@
 //     code never runs on kazoo's stack and its exceptions stay its own;
 //   - [Params] reads a page's parameter object with type checks that
 //     name the faulty parameter;
-//   - [ConsoleHandler] sends log/slog records to the browser console.
+//   - [ConsoleHandler] sends log/slog records to the browser console;
+//   - the media helpers reach what pion/webrtc's js build lacks through its
+//     JSValue() escape hatch ([JSValuer]): [GetUserMedia], [ReplaceTrack],
+//     [SetTransceiverDirection], [InsertDTMF], [GetStats], [ListenPeer]
+//     and [NewRemoteAudio] (the hidden <audio> element of a call).
 //
 // Only this package and cmd/kazoojs touch syscall/js. All files but this
 // one build only for js/wasm.

@@ -1,0 +1,276 @@
+//go:build js && wasm
+
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/ua"
+	"github.com/pion/webrtc/v4"
+)
+
+// Session is the media of one call: an RTCPeerConnection with one audio
+// transceiver carrying the microphone. It implements ua.Media.
+//
+// Locking: s.mu guards the fields below it and is never held across a JS
+// call, since JS event handlers (which take it) may run during one.
+type Session struct {
+	cfg     Config
+	events  ua.MediaEvents
+	pc      *webrtc.PeerConnection
+	mic     *jsbridge.Microphone
+	audio   *jsbridge.RemoteAudio
+	listen  *jsbridge.PeerListener
+	done    chan struct{} // closed by Close
+	iceWake chan struct{}
+
+	mu          sync.Mutex
+	closed      bool
+	tr          *webrtc.RTPTransceiver // the audio transceiver, once known
+	trackSet    bool                   // the mic is on tr's sender
+	dir         ua.Direction
+	iceQueue    []string      // ICE states not yet delivered
+	seq         int           // counts gathering state events
+	gatherStart int           // seq of the last "gathering"
+	gatherDone  int           // seq of the last "complete"
+	gatherWake  chan struct{} // closed and replaced at each gathering event
+}
+
+var _ ua.Media = (*Session)(nil)
+
+// NewFactory returns a ua.MediaFactory making browser sessions with cfg.
+func NewFactory(cfg Config) ua.MediaFactory {
+	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
+		return newSession(ctx, cfg, ev)
+	}
+}
+
+func newSession(ctx context.Context, cfg Config, ev ua.MediaEvents) (*Session, error) {
+	mic, err := jsbridge.GetUserMedia(ctx)
+	if err != nil {
+		var me *jsbridge.MediaError
+		if errors.As(err, &me) {
+			return nil, microphoneError(me.Name, me.Message)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrMicrophoneUnavailable, err)
+	}
+	s := &Session{
+		cfg:        cfg,
+		events:     ev,
+		mic:        mic,
+		dir:        ua.SendRecv,
+		done:       make(chan struct{}),
+		iceWake:    make(chan struct{}, 1),
+		gatherWake: make(chan struct{}),
+	}
+	var servers []webrtc.ICEServer
+	for _, is := range cfg.ICEServers {
+		w := webrtc.ICEServer{URLs: is.URLs, Username: is.Username}
+		if is.Credential != "" {
+			w.Credential = is.Credential
+		}
+		servers = append(servers, w)
+	}
+	// NewPeerConnection, unlike SetConfiguration, lets TURN servers
+	// through to the browser. The bundle policy stays the default.
+	if s.pc, err = webrtc.NewPeerConnection(webrtc.Configuration{ICEServers: servers}); err != nil {
+		mic.Stop()
+		return nil, fmt.Errorf("media: cannot create the peer connection: %w", err)
+	}
+	if s.listen, err = jsbridge.ListenPeer(s.pc, jsbridge.PeerEvents{
+		ICEConnectionState: s.onICEState,
+		ICEGatheringState:  s.onGatheringState,
+	}); err == nil {
+		s.audio, err = jsbridge.NewRemoteAudio(s.pc)
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	go s.deliverICE()
+	return s, nil
+}
+
+// onICEState runs inside the JS event: it only queues the state.
+func (s *Session) onICEState(state string) {
+	s.mu.Lock()
+	s.iceQueue = append(s.iceQueue, state)
+	s.mu.Unlock()
+	select {
+	case s.iceWake <- struct{}{}:
+	default:
+	}
+}
+
+// deliverICE passes ICE states to the user agent in the order the
+// browser reported them (pion's own handlers start one goroutine per
+// event, which does not keep the order).
+func (s *Session) deliverICE() {
+	for {
+		select {
+		case <-s.iceWake:
+		case <-s.done:
+			return
+		}
+		s.mu.Lock()
+		q := s.iceQueue
+		s.iceQueue = nil
+		s.mu.Unlock()
+		for _, st := range q {
+			if s.events.ICEState != nil {
+				s.events.ICEState(st)
+			}
+		}
+	}
+}
+
+// onGatheringState runs inside the JS event: it records the transition
+// and wakes whoever waits for gathering.
+func (s *Session) onGatheringState(state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	switch state {
+	case "gathering":
+		s.gatherStart = s.seq
+	case "complete":
+		s.gatherDone = s.seq
+	}
+	close(s.gatherWake)
+	s.gatherWake = make(chan struct{})
+}
+
+// transceiver returns the audio transceiver and whether the mic is on
+// it, or an error when closed.
+func (s *Session) transceiver() (*webrtc.RTPTransceiver, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, false, ErrClosed
+	}
+	return s.tr, s.trackSet, nil
+}
+
+// SetDirection implements ua.Media: the transceiver's direction, used by
+// the next offer or answer.
+func (s *Session) SetDirection(d ua.Direction) error {
+	switch d {
+	case ua.SendRecv, ua.SendOnly, ua.RecvOnly, ua.Inactive:
+	default:
+		return fmt.Errorf("media: unknown direction %q", d)
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.dir = d
+	tr := s.tr
+	s.mu.Unlock()
+	if tr == nil {
+		return nil
+	}
+	return jsbridge.SetTransceiverDirection(tr, string(d))
+}
+
+func (s *Session) direction() ua.Direction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dir
+}
+
+// validDTMF are the tones RFC 4733 events 0-15 and insertDTMF accept;
+// "," is insertDTMF's two-second pause.
+const validDTMF = "0123456789*#ABCDabcd,"
+
+// DTMF timing. Chromium sends a tone of 120 ms or less as end packets
+// only (RFC 4733 §2.5.1.3 allows it), and libre-based phones (baresip)
+// then miss every digit after the first: 160 ms gives each tone a start
+// packet.
+const (
+	dtmfToneMs = 160
+	dtmfGapMs  = 70
+)
+
+// SendDTMF implements ua.Media with the sender's RTCDTMFSender
+// (dtmfToneMs tones, dtmfGapMs gaps). It fails when telephone-event was
+// not negotiated or the call does not send (on hold).
+func (s *Session) SendDTMF(tones string) error {
+	if tones == "" {
+		return nil
+	}
+	for _, r := range tones {
+		if !strings.ContainsRune(validDTMF, r) {
+			return fmt.Errorf("media: invalid DTMF tone %q", r)
+		}
+	}
+	tr, _, err := s.transceiver()
+	if err != nil {
+		return err
+	}
+	if tr == nil {
+		return fmt.Errorf("media: %w", jsbridge.ErrNoDTMF)
+	}
+	if err := jsbridge.InsertDTMF(tr.Sender(), tones, dtmfToneMs, dtmfGapMs); err != nil {
+		return fmt.Errorf("media: %w", err)
+	}
+	return nil
+}
+
+// SetMuted implements ua.Media: the microphone track is disabled (the
+// browser sends silence), without renegotiation.
+func (s *Session) SetMuted(muted bool) error {
+	if _, _, err := s.transceiver(); err != nil {
+		return err
+	}
+	return s.mic.SetEnabled(!muted)
+}
+
+// Stats summarises the connection's getStats() report.
+func (s *Session) Stats(ctx context.Context) (Stats, error) {
+	tr, _, err := s.transceiver()
+	if err != nil {
+		return Stats{}, err
+	}
+	report, err := jsbridge.GetStats(ctx, s.pc)
+	if err != nil {
+		return Stats{}, fmt.Errorf("media: stats: %w", err)
+	}
+	st := summarise(report)
+	st.ICEState = s.pc.ICEConnectionState().String()
+	if tr != nil {
+		if info, err := jsbridge.DescribeTransceiver(tr); err == nil {
+			st.Direction = info.CurrentDirection
+		}
+	}
+	return st, nil
+}
+
+// Close implements ua.Media: it stops the microphone, closes the peer
+// connection and removes the remote audio element. Calls still waiting
+// on the browser return ErrClosed.
+func (s *Session) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	if s.listen != nil {
+		s.listen.Release()
+	}
+	if s.audio != nil {
+		s.audio.Remove()
+	}
+	s.mic.Stop()
+	if s.pc != nil {
+		_ = s.pc.Close()
+	}
+}

@@ -1,0 +1,35 @@
+//go:build !(js && wasm)
+
+package media
+
+import (
+	"context"
+
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+// NewFactory returns a factory whose sessions cannot start: outside a
+// browser there is no WebRTC, and every call fails with ErrUnsupported.
+func NewFactory(cfg Config) ua.MediaFactory {
+	return func(context.Context, ua.MediaEvents) (ua.Media, error) {
+		return nil, ErrUnsupported
+	}
+}
+
+// Session is the media of one call; outside a browser no Session is ever
+// made, and its methods fail with ErrUnsupported.
+type Session struct{}
+
+var _ ua.Media = (*Session)(nil)
+
+func (*Session) Offer(context.Context, bool) (string, error)    { return "", ErrUnsupported }
+func (*Session) Answer(context.Context, string) (string, error) { return "", ErrUnsupported }
+func (*Session) Accept(context.Context, string, bool) error     { return ErrUnsupported }
+func (*Session) Rollback(context.Context) error                 { return ErrUnsupported }
+func (*Session) SetDirection(ua.Direction) error                { return ErrUnsupported }
+func (*Session) SendDTMF(string) error                          { return ErrUnsupported }
+func (*Session) SetMuted(bool) error                            { return ErrUnsupported }
+func (*Session) Close()                                         {}
+
+// Stats fails with ErrUnsupported.
+func (*Session) Stats(context.Context) (Stats, error) { return Stats{}, ErrUnsupported }

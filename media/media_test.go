@@ -1,0 +1,85 @@
+package media
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSummarise(t *testing.T) {
+	report := []map[string]any{
+		{"id": "IT01", "type": "inbound-rtp", "kind": "audio", "packetsReceived": 111.0, "bytesReceived": 7703.0,
+			"packetsLost": 2.0, "jitter": 0.001, "totalAudioEnergy": 0.12, "audioLevel": 0.11, "totalSamplesDuration": 2.24, "codecId": "CIT01_111"},
+		{"id": "IV01", "type": "inbound-rtp", "kind": "video", "packetsReceived": 999.0},
+		{"id": "OT01", "type": "outbound-rtp", "kind": "audio", "packetsSent": 110.0, "bytesSent": 7600.0, "codecId": "COT01_111"},
+		{"id": "SA1", "type": "media-source", "kind": "audio", "totalAudioEnergy": 0.14, "audioLevel": 0.2},
+		{"id": "CIT01_111", "type": "codec", "mimeType": "audio/opus"},
+		{"id": "COT01_111", "type": "codec", "mimeType": "audio/OPUS-out"},
+		{"id": "CP1", "type": "candidate-pair", "nominated": true, "state": "succeeded", "currentRoundTripTime": 0.004},
+		{"id": "CP2", "type": "candidate-pair", "nominated": false, "state": "in-progress", "currentRoundTripTime": 0.5},
+		{"id": "T01", "type": "transport", "selectedCandidatePairId": "CP1"},
+		{"id": "RI1", "type": "remote-inbound-rtp", "kind": "audio", "roundTripTime": 0.09},
+	}
+	got := summarise(report)
+	want := Stats{
+		InboundPackets: 111, InboundBytes: 7703, InboundPacketsLost: 2, InboundJitter: 0.001,
+		InboundAudioEnergy: 0.12, InboundAudioLevel: 0.11, InboundSamplesDuration: 2.24,
+		OutboundPackets: 110, OutboundBytes: 7600,
+		SourceAudioEnergy: 0.14, SourceAudioLevel: 0.2,
+		RoundTripTime: 0.004, Codec: "audio/opus",
+	}
+	if got != want {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+
+	// No selected pair: RTCP's round trip; no inbound codec: the outbound one.
+	got = summarise([]map[string]any{
+		{"id": "OT01", "type": "outbound-rtp", "kind": "audio", "codecId": "C"},
+		{"id": "C", "type": "codec", "mimeType": "audio/PCMU"},
+		{"id": "RI1", "type": "remote-inbound-rtp", "kind": "audio", "roundTripTime": 0.09},
+	})
+	if got.RoundTripTime != 0.09 || got.Codec != "audio/PCMU" {
+		t.Fatalf("fallbacks: %+v", got)
+	}
+	if (summarise(nil) != Stats{}) {
+		t.Fatal("empty report")
+	}
+}
+
+func TestICEUfrag(t *testing.T) {
+	sdp := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:ab/C \r\na=ice-pwd:x\r\na=ice-ufrag:second\r\n"
+	if u := iceUfrag(sdp); u != "ab/C" {
+		t.Fatalf("ufrag = %q", u)
+	}
+	if u := iceUfrag("v=0\r\n"); u != "" {
+		t.Fatalf("ufrag = %q", u)
+	}
+}
+
+func TestMicrophoneError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kind error
+		text string
+	}{
+		{"NotAllowedError", ErrPermissionDenied, "microphone permission refused: NotAllowedError: denied"},
+		{"SecurityError", ErrPermissionDenied, "microphone permission refused"},
+		{"NotFoundError", ErrNoMicrophone, "no microphone found: NotFoundError"},
+		{"NotReadableError", ErrMicrophoneUnavailable, "in use or blocked"},
+		{"Unavailable", ErrMicrophoneUnavailable, "microphone unavailable: Unavailable: denied"},
+	} {
+		err := microphoneError(tc.name, "denied")
+		if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.text) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+func TestGatherTimeoutDefault(t *testing.T) {
+	if (Config{}).gatherTimeout() != DefaultGatherTimeout || (Config{GatherTimeout: -1}).gatherTimeout() != DefaultGatherTimeout {
+		t.Fatal("zero or negative timeout not defaulted")
+	}
+	if (Config{GatherTimeout: 7}).gatherTimeout() != 7 {
+		t.Fatal("timeout not kept")
+	}
+}

@@ -1,0 +1,107 @@
+package media
+
+// Stats summarises RTCPeerConnection.getStats() for the call's audio.
+type Stats struct {
+	// inbound-rtp (kind audio): what we receive.
+	InboundPackets, InboundBytes, InboundPacketsLost int64
+	InboundJitter                                    float64 // seconds
+	InboundAudioEnergy, InboundAudioLevel            float64 // totalAudioEnergy, audioLevel (0..1)
+	InboundSamplesDuration                           float64 // seconds of audio played out
+	// outbound-rtp (kind audio): what we send.
+	OutboundPackets, OutboundBytes int64
+	// media-source (kind audio): the microphone track.
+	SourceAudioEnergy, SourceAudioLevel float64
+	// RoundTripTime is the selected candidate pair's currentRoundTripTime
+	// (seconds), or RTCP's when ICE has none.
+	RoundTripTime float64
+	// Codec is the codec's mimeType, e.g. "audio/opus".
+	Codec string
+	// ICEState is the peer connection's iceConnectionState.
+	ICEState string
+	// Direction is the audio transceiver's negotiated direction
+	// (currentDirection), "" before the first negotiation.
+	Direction string
+}
+
+// summarise folds a stats report (each entry a stats dictionary, numbers
+// as float64) into Stats. ICEState and Direction are the caller's.
+func summarise(report []map[string]any) Stats {
+	var st Stats
+	byID := make(map[string]map[string]any, len(report))
+	for _, e := range report {
+		byID[str(e, "id")] = e
+	}
+	var inCodec, outCodec, selectedPair string
+	var nominatedRTT, rtcpRTT float64
+	for _, e := range report {
+		audio := str(e, "kind") == "audio" || str(e, "mediaType") == "audio"
+		switch str(e, "type") {
+		case "inbound-rtp":
+			if !audio {
+				continue
+			}
+			st.InboundPackets += int64(num(e, "packetsReceived"))
+			st.InboundBytes += int64(num(e, "bytesReceived"))
+			st.InboundPacketsLost += int64(num(e, "packetsLost"))
+			st.InboundJitter = max(st.InboundJitter, num(e, "jitter"))
+			st.InboundAudioEnergy += num(e, "totalAudioEnergy")
+			st.InboundAudioLevel = max(st.InboundAudioLevel, num(e, "audioLevel"))
+			st.InboundSamplesDuration += num(e, "totalSamplesDuration")
+			if inCodec == "" {
+				inCodec = str(e, "codecId")
+			}
+		case "outbound-rtp":
+			if !audio {
+				continue
+			}
+			st.OutboundPackets += int64(num(e, "packetsSent"))
+			st.OutboundBytes += int64(num(e, "bytesSent"))
+			if outCodec == "" {
+				outCodec = str(e, "codecId")
+			}
+		case "media-source":
+			if !audio {
+				continue
+			}
+			st.SourceAudioEnergy += num(e, "totalAudioEnergy")
+			st.SourceAudioLevel = max(st.SourceAudioLevel, num(e, "audioLevel"))
+		case "transport":
+			if id := str(e, "selectedCandidatePairId"); id != "" {
+				selectedPair = id
+			}
+		case "candidate-pair":
+			if b, _ := e["nominated"].(bool); b && str(e, "state") == "succeeded" {
+				nominatedRTT = num(e, "currentRoundTripTime")
+			}
+		case "remote-inbound-rtp":
+			if audio {
+				rtcpRTT = num(e, "roundTripTime")
+			}
+		}
+	}
+	switch {
+	case selectedPair != "" && byID[selectedPair] != nil && num(byID[selectedPair], "currentRoundTripTime") > 0:
+		st.RoundTripTime = num(byID[selectedPair], "currentRoundTripTime")
+	case nominatedRTT > 0:
+		st.RoundTripTime = nominatedRTT
+	default:
+		st.RoundTripTime = rtcpRTT
+	}
+	for _, id := range []string{inCodec, outCodec} {
+		if c := byID[id]; id != "" && c != nil {
+			st.Codec = str(c, "mimeType")
+			break
+		}
+	}
+	return st
+}
+
+func str(e map[string]any, k string) string {
+	s, _ := e[k].(string)
+	return s
+}
+
+func num(e map[string]any, k string) float64 {
+	f, _ := e[k].(float64)
+	return f
+}
