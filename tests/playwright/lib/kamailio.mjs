@@ -149,6 +149,10 @@ process.on('exit', () => {
  *   logFile: where Kamailio's stdout+stderr go (default <rundir>/kamailio.log)
  *   keepRundir: keep the run dir after stop() (also env KAMAILIO_KEEP_RUNDIR=1)
  *   cfg:     another config file (default lab/kamailio/kamailio.cfg)
+ *   rtpengine: the rtpengine ng socket ('udp:127.0.0.1:<port>', or the object
+ *            startRtpengine() returns). Without it Kamailio points at a free,
+ *            unused UDP port: it starts anyway (the node is marked disabled)
+ *            and never talks to a system rtpengine on the default 2223.
  * Resolves once the WS port accepts TCP connections and kamcmd answers.
  */
 export async function startKamailio(opts = {}) {
@@ -181,6 +185,9 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
   const ctlSock = path.join(rundir, 'kamailio_ctl');
   const logFile = opts.logFile || path.join(rundir, 'kamailio.log');
   const keep = Boolean(opts.keepRundir || process.env.KAMAILIO_KEEP_RUNDIR);
+  let rtpengineSock = typeof opts.rtpengine === 'object' && opts.rtpengine ? opts.rtpengine.ngSock : opts.rtpengine;
+  rtpengineSock ||= `udp:127.0.0.1:${await freePort('udp')}`;
+  if (!/^udp6?:[^"\s]+:\d+$/.test(rtpengineSock)) throw new Error(`startKamailio: bad rtpengine socket ${rtpengineSock}`);
 
   const args = [
     '-DD', '-E', '-f', cfg, '-Y', rundir,
@@ -189,6 +196,7 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     '-A', `TRUSTED_PORT=${ports.trusted}`,
     '-A', `DBURL="text://${dbDir}"`,
     '-A', `CTLSOCK="unix:${ctlSock}"`,
+    '-A', `RTPENGINE_SOCK="${rtpengineSock}"`,
   ];
   const logFd = openSync(logFile, 'a');
   let child;
@@ -274,6 +282,7 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     rundir,
     ports,
     ctlSock,
+    rtpengineSock,
     logFile,
     realm,
     wsUrl: `ws://127.0.0.1:${ports.ws}`,
