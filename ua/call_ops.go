@@ -208,8 +208,8 @@ func (c *Call) inDialogInvite(ctx context.Context, d *dialog, req *sipgo.Request
 // SendDTMF sends tones (0-9, *, #) in the RTP stream (RFC 4733) or as
 // SIP INFO, as the registration's DTMF option says.
 func (c *Call) SendDTMF(ctx context.Context, tones string) *Error {
-	if !validDTMF(tones, false) {
-		return InvalidParameter("tone", "%q is not made of DTMF tones 0-9, * and #", tones)
+	if err := CheckDTMF(tones); err != nil {
+		return err
 	}
 	m, d, err := c.requireEstablished("sendDTMF")
 	if err != nil {
@@ -235,6 +235,14 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *Error {
 		if !res.IsSuccess() {
 			return statusError(KeyRequestFailed, res, "the DTMF INFO was refused")
 		}
+	}
+	return nil
+}
+
+// CheckDTMF checks tones for SendDTMF: 0-9, * and # only.
+func CheckDTMF(tones string) *Error {
+	if !validDTMF(tones, false) {
+		return InvalidParameter("tone", "%q is not made of DTMF tones 0-9, * and #", tones)
 	}
 	return nil
 }

@@ -92,6 +92,7 @@
       globalThis.__kazooAttach = function (obj) {
         impl = obj;
         delete globalThis.__kazooAttach;
+        return hooks;
       };
       go.run(result.instance).then(function () {
         fail('runtime_stopped', 'the kazoo runtime stopped; reload the page');
@@ -104,6 +105,22 @@
     })();
     return loading;
   }
+
+  // Call objects (onIncoming's argument, connect()'s result) share these
+  // methods; the Go side makes them with hooks.newCall(data).
+  const callPrototype = {
+    accept: function () { return invoke('callAccept', [this.id]); },
+    reject: function (code) { return invoke('callReject', [this.id, code]); },
+    hangup: function () { return invoke('callHangup', [this.id]); },
+    hold: function (on) { return invoke('callHold', [this.id, on]); },
+    sendDTMF: function (tones) { return invoke('callSendDTMF', [this.id, tones]); },
+    transfer: function (uri) { return invoke('callTransfer', [this.id, uri]); },
+    mute: function (on) { return invoke('callMute', [this.id, on]); },
+    getStats: function () { return invoke('callGetStats', [this.id]); },
+  };
+  const hooks = {
+    newCall: function (data) { return Object.assign(Object.create(callPrototype), data); },
+  };
 
   const kazoo = {
     __loader: true,
@@ -118,10 +135,26 @@
     register: function (params) {
       return invoke('register', [params]);
     },
-    /** logout(): unregister (Expires: 0) and close the socket. */
+    /** logout(): hang up, unregister (Expires: 0) and close the socket. */
     logout: function () {
       return invoke('logout', []);
     },
+    /** connect(uri): call; resolves with the call object once the INVITE is sent. */
+    connect: function (uri) { return invoke('connect', [uri]); },
+    /** hangup(): BYE, CANCEL or reject, as the current call stands. */
+    hangup: function () { return invoke('hangup', []); },
+    /** sendDTMF(tones): 0-9, * and # only. */
+    sendDTMF: function (tones) { return invoke('sendDTMF', [tones]); },
+    /** transfer(uri): blind transfer (REFER); onTransfer when it succeeded. */
+    transfer: function (uri) { return invoke('transfer', [uri]); },
+    /** muteMicrophone(mute, onSuccess, onError) */
+    muteMicrophone: function (mute, onSuccess, onError) {
+      return invoke('muteMicrophone', [mute, onSuccess, onError]);
+    },
+    /** hold(on): re-INVITE sendonly (true) or sendrecv (false). */
+    hold: function (on) { return invoke('hold', [on]); },
+    /** getStats(): the current call's audio statistics. */
+    getStats: function () { return invoke('getStats', []); },
   };
 
   // A page going away unregisters at once (the Go side writes the

@@ -2,6 +2,7 @@
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
+  const kazooRegistrationKeys = ['server_not_reachable', 'unauthorized', 'forbidden', 'registration_failed', 'invalid_parameter'];
   let config = { wsUrl: 'ws://127.0.0.1:5066', domain: 'lab.test', accounts: [] };
 
   function log(text) {
@@ -63,18 +64,102 @@
       onConnected: () => {
         status('registered', 'registered');
         $('logoutBtn').disabled = false;
+        $('phone').hidden = false;
         log('registered as ' + $('publicIdentity').value);
       },
+      onIncoming: (call) => {
+        incoming = call;
+        $('incomingText').textContent = (call.callerName || call.callerNumber) + ' is calling';
+        $('incoming').hidden = false;
+        log('incoming call from ' + call.remoteUri);
+      },
+      onRinging: (r) => callState(r.earlyMedia ? 'ringing (early media)' : 'ringing…', true),
+      onAccepted: () => { callState('in call', true, true); log('call answered'); },
+      onHangup: () => { callEnded('call ended'); },
+      onCancel: (c) => { callEnded('call not connected: ' + c.code + ' ' + c.message + ' (' + c.source + ')'); },
+      onTransfer: () => log('transfer succeeded'),
+      onDTMF: (d) => log('DTMF received: ' + d),
+      onNotified: (n) => log(n.key + ': ' + n.message),
       onError: (err) => {
-        showError(err);
-        $('registerBtn').disabled = false;
-        $('logoutBtn').disabled = err.key !== 'disconnected';
+        if (kazooRegistrationKeys.includes(err.key) && $('status').dataset.state !== 'registered' || err.key === 'disconnected') {
+          showError(err);
+          $('registerBtn').disabled = false;
+          $('logoutBtn').disabled = err.key !== 'disconnected';
+          return;
+        }
+        // A call error: the registration stands.
+        $('error').hidden = false;
+        $('error').textContent = err.key + ': ' + err.message;
+        log('error ' + err.key + (err.code ? ' (' + err.code + ')' : ''));
       },
     }).catch(() => { /* reported through onError */ });
   });
 
+  // The call panel.
+  let incoming = null;
+  let muted = false;
+  let held = false;
+
+  function callState(text, active, established) {
+    $('callState').textContent = text;
+    $('hangupBtn').disabled = !active;
+    for (const id of ['muteBtn', 'holdBtn', 'transferBtn']) $(id).disabled = !established;
+    for (const b of $('keypad').children) b.disabled = !established;
+  }
+
+  function callEnded(text) {
+    incoming = null;
+    $('incoming').hidden = true;
+    muted = held = false;
+    $('muteBtn').setAttribute('aria-pressed', 'false');
+    $('holdBtn').setAttribute('aria-pressed', 'false');
+    callState(text, false, false);
+    log(text);
+  }
+
+  for (const key of '123456789*0#') {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = key;
+    b.disabled = true;
+    b.addEventListener('click', () => kazoo.sendDTMF(key));
+    $('keypad').append(b);
+  }
+
+  $('dial').addEventListener('submit', (e) => {
+    e.preventDefault();
+    $('error').hidden = true;
+    callState('calling ' + $('target').value + '…', true);
+    kazoo.connect($('target').value).catch(() => callState('no call', false));
+  });
+  $('hangupBtn').addEventListener('click', () => kazoo.hangup());
+  $('acceptBtn').addEventListener('click', () => {
+    if (!incoming) return;
+    $('incoming').hidden = true;
+    incoming.accept().then(() => callState('in call', true, true));
+  });
+  $('rejectBtn').addEventListener('click', () => incoming && incoming.reject());
+  $('muteBtn').addEventListener('click', () => {
+    kazoo.muteMicrophone(!muted, () => {
+      muted = !muted;
+      $('muteBtn').setAttribute('aria-pressed', String(muted));
+    });
+  });
+  $('holdBtn').addEventListener('click', () => {
+    kazoo.hold(!held).then(() => {
+      held = !held;
+      $('holdBtn').setAttribute('aria-pressed', String(held));
+      callState(held ? 'on hold' : 'in call', true, true);
+    });
+  });
+  $('transferForm').addEventListener('submit', (e) => {
+    e.preventDefault();
+    kazoo.transfer($('transferTarget').value);
+  });
+
   $('logoutBtn').addEventListener('click', async () => {
     await kazoo.logout();
+    $('phone').hidden = true;
     status('idle', 'logged out');
     $('logoutBtn').disabled = true;
     $('registerBtn').disabled = false;

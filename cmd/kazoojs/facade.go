@@ -23,12 +23,16 @@ type facade struct {
 	ua   *ua.UserAgent
 	logs *slog.LevelVar
 
-	mu   sync.Mutex
-	page pageCallbacks // of the latest register() call
+	hooks safejs.Value // the loader's helpers (newCall)
+
+	mu      sync.Mutex
+	page    pageCallbacks // of the latest register() call
+	calls   map[string]*tracked
+	current *ua.Call // the call the global methods act on
 }
 
 func newFacade() *facade {
-	f := &facade{logs: new(slog.LevelVar)}
+	f := &facade{logs: new(slog.LevelVar), calls: map[string]*tracked{}}
 	f.logs.Set(slog.LevelWarn)
 	logger := slog.New(&jsbridge.ConsoleHandler{Level: f.logs})
 	f.ua = ua.New(ua.Config{
@@ -57,10 +61,25 @@ func (f *facade) exports() (safejs.Value, error) {
 		},
 	}
 	for name, m := range map[string]jsbridge.Method{
-		"init":     f.init,
-		"register": f.register,
-		"logout":   f.logout,
-		"unload":   f.unload,
+		"init":           f.init,
+		"register":       f.register,
+		"logout":         f.logout,
+		"unload":         f.unload,
+		"connect":        f.report(f.connect),
+		"hangup":         f.report(f.onCall(true, opHangup)),
+		"sendDTMF":       f.report(checkTones(f.onCall(true, opDTMF), true)),
+		"transfer":       f.report(f.onCall(true, opTransfer)),
+		"hold":           f.report(f.onCall(true, opHold)),
+		"muteMicrophone": f.muteMicrophone,
+		"getStats":       f.onCall(true, opStats),
+		"callAccept":     f.report(f.onCall(false, opAccept)),
+		"callReject":     f.report(f.onCall(false, opReject)),
+		"callHangup":     f.report(f.onCall(false, opHangup)),
+		"callHold":       f.report(f.onCall(false, opHold)),
+		"callSendDTMF":   f.report(checkTones(f.onCall(false, opDTMF), false)),
+		"callTransfer":   f.report(f.onCall(false, opTransfer)),
+		"callMute":       f.report(f.onCall(false, opMute)),
+		"callGetStats":   f.onCall(false, opStats),
 	} {
 		if err := x.Export(obj, name, m); err != nil {
 			return obj, err
@@ -127,10 +146,9 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	if opts.InstanceID == "" {
 		opts.InstanceID = storedInstanceID()
 	}
-	ev := ua.Events{
-		Connected: func() { cbs.call(cbs.onConnected) },
-		Error:     cbs.error,
-	}
+	ev := f.callEvents(cbs)
+	ev.Connected = func() { cbs.call(cbs.onConnected) }
+	ev.Error = cbs.error
 	if e := f.ua.Register(context.Background(), opts, ev); e != nil {
 		return nil, e
 	}

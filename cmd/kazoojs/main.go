@@ -20,9 +20,11 @@ func main() {
 		fmt.Println("kazoo: load kazoo.wasm through kazoo.js, not on its own")
 		return
 	}
-	if _, err := attach.Invoke(obj); err != nil {
+	hooks, err := attach.Invoke(obj)
+	if err != nil {
 		fmt.Println("kazoo: attach failed:", err)
 		return
 	}
+	f.hooks = hooks
 	select {} // serve JS calls for the life of the page
 }

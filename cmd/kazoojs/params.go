@@ -3,17 +3,21 @@
 package main
 
 import (
+	"strings"
+	"time"
+
 	"github.com/google/uuid"
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // pageCallbacks are the register() callbacks of the page.
 type pageCallbacks struct {
 	onConnected, onError, onIncoming, onAccepted, onHangup,
-	onCancel, onTransfer, onNotified safejs.Value
+	onCancel, onTransfer, onNotified, onRinging, onDTMF safejs.Value
 }
 
 // call schedules a callback with arguments; a missing one is skipped.
@@ -54,7 +58,8 @@ func readRegister(v safejs.Value) (ua.Options, pageCallbacks, error) {
 		{"onConnected", &cbs.onConnected}, {"onIncoming", &cbs.onIncoming},
 		{"onAccepted", &cbs.onAccepted}, {"onHangup", &cbs.onHangup},
 		{"onCancel", &cbs.onCancel}, {"onTransfer", &cbs.onTransfer},
-		{"onNotified", &cbs.onNotified},
+		{"onNotified", &cbs.onNotified}, {"onRinging", &cbs.onRinging},
+		{"onDTMF", &cbs.onDTMF},
 	} {
 		if *f.dst, err = p.Func(f.name); err != nil {
 			return o, cbs, err
@@ -68,6 +73,7 @@ func readRegister(v safejs.Value) (ua.Options, pageCallbacks, error) {
 		{"privateIdentity", &o.PrivateIdentity}, {"password", &o.Password},
 		{"realm", &o.Realm}, {"displayName", &o.DisplayName},
 		{"instanceId", &o.InstanceID}, {"rtmpUrl", new(string)},
+		{"dtmfType", &o.DTMF},
 	} {
 		if *f.dst, err = p.String(f.name); err != nil {
 			return o, cbs, err
@@ -84,7 +90,90 @@ func readRegister(v safejs.Value) (ua.Options, pageCallbacks, error) {
 	if _, err = p.Bool("forceRTMP"); err != nil {
 		return o, cbs, err
 	}
+	if o.AllowIncomingWhileBusy, err = p.Bool("allowIncomingWhileBusy"); err != nil {
+		return o, cbs, err
+	}
+	var mc media.Config
+	gather, err := p.Int("iceGatheringTimeout", 0)
+	if err != nil {
+		return o, cbs, err
+	}
+	if gather < 0 || gather > 30000 {
+		return o, cbs, ua.InvalidParameter("iceGatheringTimeout", "%d is outside 0–30000 ms", gather)
+	}
+	mc.GatherTimeout = time.Duration(gather) * time.Millisecond
+	if mc.ICEServers, err = readICEServers(p.Value("iceServers")); err != nil {
+		return o, cbs, err
+	}
+	o.Media = media.NewFactory(mc)
 	return o, cbs, nil
+}
+
+// readICEServers reads iceServers: [{urls: string | string[], username?,
+// credential?}], as RTCConfiguration has them.
+func readICEServers(v safejs.Value) ([]media.ICEServer, error) {
+	if v.IsUndefined() || v.IsNull() {
+		return nil, nil
+	}
+	bad := ua.InvalidParameter("iceServers", "must be an array of {urls, username?, credential?}")
+	isArray, err := safejs.Global().Get("Array")
+	if err != nil {
+		return nil, bad
+	}
+	if ok, err := isArray.Call("isArray", v); err != nil || !truthy(ok) {
+		return nil, bad
+	}
+	n, err := v.Length()
+	if err != nil {
+		return nil, bad
+	}
+	var out []media.ICEServer
+	for i := 0; i < n; i++ {
+		item, err := v.Index(i)
+		if err != nil {
+			return nil, bad
+		}
+		p, err := jsbridge.NewParams(item, "iceServers")
+		if err != nil {
+			return nil, bad
+		}
+		var s media.ICEServer
+		urls := p.Value("urls")
+		switch urls.Type() {
+		case safejs.TypeString:
+			u, _ := urls.String()
+			s.URLs = []string{u}
+		case safejs.TypeObject:
+			m, _ := urls.Length()
+			for j := 0; j < m; j++ {
+				if u, err := urls.Index(j); err == nil && u.Type() == safejs.TypeString {
+					str, _ := u.String()
+					s.URLs = append(s.URLs, str)
+				}
+			}
+		}
+		if len(s.URLs) == 0 {
+			return nil, bad
+		}
+		for _, u := range s.URLs {
+			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+				return nil, ua.InvalidParameter("iceServers", "%q is not a stun:, stuns:, turn: or turns: URL", u)
+			}
+		}
+		if s.Username, err = p.String("username"); err != nil {
+			return nil, bad
+		}
+		if s.Credential, err = p.String("credential"); err != nil {
+			return nil, bad
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func truthy(v safejs.Value) bool {
+	b, err := v.Truthy()
+	return err == nil && b
 }
 
 // instanceKey is where the RFC 5626 instance id is kept, so that a reload

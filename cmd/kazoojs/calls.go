@@ -1,0 +1,341 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/media"
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+// callTimeout bounds page-initiated call operations (accept, hold, …).
+const callTimeout = 40 * time.Second
+
+// tracked is a call the page knows, with the JS object it was given.
+type tracked struct {
+	call *ua.Call
+	obj  safejs.Value
+	// quiet: the call was replaced by a transfer; its end is not reported
+	// as onHangup.
+	quiet bool
+}
+
+// track remembers c and returns its JS object (made once).
+func (f *facade) track(c *ua.Call) safejs.Value {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if t, ok := f.calls[c.ID()]; ok {
+		return t.obj
+	}
+	obj := f.callObject(c)
+	f.calls[c.ID()] = &tracked{call: c, obj: obj}
+	if f.current == nil || f.current.State() == ua.CallEnded {
+		f.current = c
+	}
+	return obj
+}
+
+// callObject makes the page's call object: the loader's call prototype
+// (accept, reject, hangup, …) with this call's data.
+func (f *facade) callObject(c *ua.Call) safejs.Value {
+	data, err := safejs.ValueOf(map[string]any{
+		"id":           c.ID(),
+		"direction":    map[bool]string{true: "outgoing", false: "incoming"}[c.Outgoing()],
+		"callerName":   c.CallerName(),
+		"callerNumber": c.CallerNumber(),
+		"remoteUri":    c.RemoteURI(),
+	})
+	if err != nil {
+		return safejs.Undefined()
+	}
+	if f.hooks.Type() == safejs.TypeObject {
+		if obj, err := f.hooks.Call("newCall", data); err == nil {
+			return obj
+		}
+	}
+	return data
+}
+
+// byID finds a tracked call.
+func (f *facade) byID(id string) (*ua.Call, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.calls[id]
+	if !ok || t.call.State() == ua.CallEnded {
+		return nil, &ua.Error{Key: ua.KeyNoCall, Message: "this call is over"}
+	}
+	return t.call, nil
+}
+
+// active is the call the global methods act on.
+func (f *facade) active() (*ua.Call, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.current != nil && f.current.State() != ua.CallEnded {
+		return f.current, nil
+	}
+	for _, t := range f.calls {
+		if t.call.State() != ua.CallEnded {
+			f.current = t.call
+			return t.call, nil
+		}
+	}
+	return nil, &ua.Error{Key: ua.KeyNoCall, Message: "there is no call"}
+}
+
+// callEvents maps the user agent's call events to the page's callbacks.
+func (f *facade) callEvents(cbs pageCallbacks) ua.Events {
+	return ua.Events{
+		Incoming: func(c *ua.Call) { cbs.call(cbs.onIncoming, f.track(c)) },
+		CallProgress: func(c *ua.Call, code int, early bool) {
+			cbs.call(cbs.onRinging, jsObject(map[string]any{"code": code, "earlyMedia": early}))
+		},
+		CallAccepted: func(c *ua.Call) { cbs.call(cbs.onAccepted, f.track(c)) },
+		CallEnded: func(c *ua.Call, e ua.End) {
+			f.mu.Lock()
+			t := f.calls[c.ID()]
+			delete(f.calls, c.ID())
+			if f.current == c {
+				f.current = nil
+			}
+			f.mu.Unlock()
+			switch {
+			case t != nil && t.quiet:
+			case e.Established:
+				cbs.call(cbs.onHangup)
+			default:
+				source := "local"
+				if e.ByRemote {
+					source = "remote"
+				}
+				cbs.call(cbs.onCancel, jsObject(map[string]any{"code": e.Code, "message": e.Reason, "source": source}))
+			}
+		},
+		CallDTMF: func(c *ua.Call, digit string) { cbs.call(cbs.onDTMF, digit) },
+		CallTransfer: func(c *ua.Call, err *ua.Error) {
+			if err != nil {
+				cbs.error(err)
+				return
+			}
+			cbs.call(cbs.onTransfer)
+		},
+		Transferred: func(old, next *ua.Call, target string) {
+			f.mu.Lock()
+			if t := f.calls[old.ID()]; t != nil {
+				t.quiet = true
+			}
+			f.current = next
+			f.mu.Unlock()
+			f.track(next)
+			cbs.call(cbs.onNotified, jsObject(map[string]any{
+				"key": "transfer_notification", "message": "The other party transferred this call to " + target,
+				"target": target, "source": "REFER",
+			}))
+		},
+	}
+}
+
+func jsObject(m map[string]any) safejs.Value {
+	v, err := safejs.ValueOf(m)
+	if err != nil {
+		return safejs.Undefined()
+	}
+	return v
+}
+
+// report wraps a call method so that its failure also reaches onError.
+func (f *facade) report(m jsbridge.Method) jsbridge.Method {
+	return func(args []safejs.Value) (any, error) {
+		v, err := m(args)
+		if err != nil {
+			f.callbacks().error(asUAError(err))
+		}
+		return v, err
+	}
+}
+
+// connect(uri) places a call; it resolves with the call object once the
+// INVITE is sent.
+func (f *facade) connect(args []safejs.Value) (any, error) {
+	uri, err := stringArg(args, 0, "uri")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	c, e := f.ua.Dial(ctx, uri)
+	if e != nil {
+		return nil, e
+	}
+	f.mu.Lock()
+	f.current = c
+	f.mu.Unlock()
+	return f.track(c), nil
+}
+
+// onCall runs op on the call named by args[0] (call object methods) or,
+// when global, on the active call.
+func (f *facade) onCall(global bool, op func(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error)) jsbridge.Method {
+	return func(args []safejs.Value) (any, error) {
+		var c *ua.Call
+		var err error
+		if global {
+			c, err = f.active()
+		} else {
+			var id string
+			if id, err = stringArg(args, 0, "call"); err == nil {
+				c, err = f.byID(id)
+			}
+			args = args[min(1, len(args)):]
+		}
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		return op(ctx, c, args)
+	}
+}
+
+func opHangup(ctx context.Context, c *ua.Call, _ []safejs.Value) (any, error) {
+	return nil, nilIfOK(c.Hangup(ctx))
+}
+
+func opAccept(ctx context.Context, c *ua.Call, _ []safejs.Value) (any, error) {
+	return nil, nilIfOK(c.Accept(ctx))
+}
+
+func opReject(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+	p := arg(args, 0)
+	code := 0
+	if !p.IsUndefined() && !p.IsNull() {
+		if p.Type() != safejs.TypeNumber {
+			return nil, ua.InvalidParameter("code", "must be a SIP status number")
+		}
+		code, _ = p.Int()
+	}
+	return nil, nilIfOK(c.Reject(code))
+}
+
+func opHold(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+	hold, err := boolArg(args, 0, "hold", true)
+	if err != nil {
+		return nil, err
+	}
+	return nil, nilIfOK(c.Hold(ctx, hold))
+}
+
+func opDTMF(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+	tones, _ := stringArg(args, 0, "tone") // checked by checkTones
+	return nil, nilIfOK(c.SendDTMF(ctx, tones))
+}
+
+// checkTones rejects bad tones before anything else, call or no call.
+func checkTones(m jsbridge.Method, global bool) jsbridge.Method {
+	return func(args []safejs.Value) (any, error) {
+		i := 0
+		if !global {
+			i = 1
+		}
+		tones, err := stringArg(args, i, "tone")
+		if err != nil {
+			return nil, err
+		}
+		if e := ua.CheckDTMF(tones); e != nil {
+			return nil, e
+		}
+		return m(args)
+	}
+}
+
+// muteMicrophone(mute, onSuccess, onError): the kazoo.js form, with its
+// own callbacks (the registration's onError when none is given).
+func (f *facade) muteMicrophone(args []safejs.Value) (any, error) {
+	onSuccess, onError := arg(args, 1), arg(args, 2)
+	_, err := f.onCall(true, opMute)(args[:min(1, len(args))])
+	if err != nil {
+		if onError.Type() == safejs.TypeFunction {
+			_ = jsbridge.Schedule(onError, errorObject(err))
+		} else {
+			f.callbacks().error(asUAError(err))
+		}
+		return nil, err
+	}
+	_ = jsbridge.Schedule(onSuccess)
+	return nil, nil
+}
+
+func opTransfer(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+	uri, err := stringArg(args, 0, "uri")
+	if err != nil {
+		return nil, err
+	}
+	return nil, nilIfOK(c.Transfer(ctx, uri))
+}
+
+func opMute(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+	muted, err := boolArg(args, 0, "mute", true)
+	if err != nil {
+		return nil, err
+	}
+	return nil, nilIfOK(c.SetMuted(muted))
+}
+
+// opStats summarises the call's getStats() for the page.
+func opStats(ctx context.Context, c *ua.Call, _ []safejs.Value) (any, error) {
+	s, ok := c.Media().(interface {
+		Stats(context.Context) (media.Stats, error)
+	})
+	if !ok {
+		return nil, &ua.Error{Key: ua.KeyCallState, Message: "the call has no media yet"}
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		return nil, &ua.Error{Key: ua.KeyMedia, Message: err.Error(), Err: err}
+	}
+	return jsObject(map[string]any{
+		"inbound": map[string]any{
+			"packets": st.InboundPackets, "bytes": st.InboundBytes, "packetsLost": st.InboundPacketsLost,
+			"jitter": st.InboundJitter, "audioEnergy": st.InboundAudioEnergy, "audioLevel": st.InboundAudioLevel,
+			"samplesDuration": st.InboundSamplesDuration,
+		},
+		"outbound": map[string]any{
+			"packets": st.OutboundPackets, "bytes": st.OutboundBytes,
+			"audioEnergy": st.SourceAudioEnergy, "audioLevel": st.SourceAudioLevel,
+		},
+		"roundTripTime": st.RoundTripTime, "codec": st.Codec, "iceState": st.ICEState,
+		"direction": st.Direction, "state": c.State().String(),
+	}), nil
+}
+
+// nilIfOK keeps a nil *ua.Error from becoming a non-nil error.
+func nilIfOK(e *ua.Error) error {
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+func stringArg(args []safejs.Value, i int, name string) (string, error) {
+	v := arg(args, i)
+	if v.Type() != safejs.TypeString {
+		return "", ua.InvalidParameter(name, "must be a string")
+	}
+	return v.String()
+}
+
+func boolArg(args []safejs.Value, i int, name string, def bool) (bool, error) {
+	v := arg(args, i)
+	switch v.Type() {
+	case safejs.TypeUndefined, safejs.TypeNull:
+		return def, nil
+	case safejs.TypeBoolean:
+		return v.Bool()
+	}
+	return false, ua.InvalidParameter(name, "must be true or false")
+}
