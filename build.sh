@@ -74,17 +74,23 @@ build() {
 }
 
 demo() {
-  apt_install kamailio kamailio-websocket-modules
+  apt_install kamailio kamailio-websocket-modules rtpengine-daemon
+  if command -v systemctl >/dev/null; then $SUDO systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true; fi
   build
   local run sip=${KAZOO_SIP_PORT:-5060} ws=${KAZOO_WS_PORT:-5066} trusted=${KAZOO_TRUSTED_PORT:-5080} http=${KAZOO_HTTP_PORT:-8080}
+  local ng=${KAZOO_RTPENGINE_PORT:-2223}
   run=$(mktemp -d /tmp/kazoo-demo.XXXXXX)
   cp -r lab/kamailio/db "$run/db"
+  # rtpengine relays media between browsers and plain RTP phones.
+  /usr/bin/rtpengine --config-file=none --foreground --log-stderr --table=-1 --interface=127.0.0.1 \
+    --listen-ng="127.0.0.1:$ng" --port-min=30000 --port-max=30999 --delete-delay=0 >"$run/rtpengine.log" 2>&1 &
+  local rpid=$!
   log "starting Kamailio (SIP udp $sip, WebSocket $ws) — log in $run/kamailio.log"
   /usr/sbin/kamailio -DD -E -f lab/kamailio/kamailio.cfg -Y "$run" \
-    -A SIP_PORT="$sip" -A WS_PORT="$ws" -A TRUSTED_PORT="$trusted" \
+    -A SIP_PORT="$sip" -A WS_PORT="$ws" -A TRUSTED_PORT="$trusted" -A RTPENGINE_SOCK="\"udp:127.0.0.1:$ng\"" \
     -A DBURL="\"text://$run/db\"" -A CTLSOCK="\"unix:$run/kamailio_ctl\"" >"$run/kamailio.log" 2>&1 &
   local kpid=$!
-  trap 'kill $kpid 2>/dev/null; wait $kpid 2>/dev/null; rm -rf "$run"' EXIT
+  trap 'kill $kpid $rpid 2>/dev/null; wait $kpid $rpid 2>/dev/null; rm -rf "$run"' EXIT
   local i
   for ((i = 0; i < 100; i++)); do # wait up to 10 s for the WebSocket port
     kill -0 $kpid 2>/dev/null || break
@@ -119,9 +125,21 @@ in_netns() {
   "$@"
 }
 
+# lab_packages are the Debian packages of the browser tests' SIP lab.
+lab_packages=(chromium kamailio kamailio-websocket-modules rtpengine-daemon baresip-core sox brotli iproute2)
+
+# lab_install installs them; the rtpengine package enables a system
+# service that we never use (tests start their own, on loopback).
+lab_install() {
+  apt_install "${lab_packages[@]}"
+  if command -v systemctl >/dev/null; then
+    $SUDO systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true
+  fi
+}
+
 test_all() {
   need_go
-  apt_install chromium kamailio kamailio-websocket-modules brotli iproute2
+  lab_install
   need_node
   local checks=() status
   log "gofmt"
@@ -131,10 +149,10 @@ test_all() {
   log "go vet (native and js/wasm)"
   status=0; go vet ./... || status=$?; checks+=("go-vet=$status")
   status=0; GOOS=js GOARCH=wasm go vet ./... || status=$?; checks+=("go-vet-wasm=$status")
-  log "go test -race ./... (native), go test ./jsbridge (js/wasm under Node)"
+  log "go test -race ./... (native), go test ./jsbridge ./media (js/wasm under Node)"
   {
     go test -race -json ./... 2>&1 || true
-    GOOS=js GOARCH=wasm go test -json -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsbridge 2>&1 || true
+    GOOS=js GOARCH=wasm go test -json -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsbridge ./media 2>&1 || true
   } >"$CACHE/gotest.json"
   log "build"
   status=0; build || status=$?; checks+=("build=$status")
@@ -155,7 +173,7 @@ case "${1:-build}" in
   test) test_all ;;
   bench)
     need_go
-    apt_install chromium kamailio kamailio-websocket-modules brotli iproute2
+    lab_install
     need_node
     build
     in_netns node tests/bench/bench.mjs

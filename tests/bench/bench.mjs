@@ -5,7 +5,7 @@
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startKamailio, repoRoot, accounts, realm } from '../playwright/lib/kamailio.mjs';
-import { startServer, launchBrowser } from '../playwright/lib/lab.mjs';
+import { startServer, launchBrowser, startLab, loadKazoo, register, registerParams, waitEvent } from '../playwright/lib/lab.mjs';
 
 const RUNS = Number(process.env.KAZOO_BENCH_RUNS || 5);
 
@@ -23,6 +23,51 @@ function sizes() {
     out[f] = { raw: statSync(p).size, gzip: statSync(`${p}.gz`).size, brotli: statSync(`${p}.br`).size };
   }
   return out;
+}
+
+// callTimings measures, in one page pair, connect() → onAccepted and
+// connect() → first inbound RTP packet (getStats polled every 5 ms in the
+// page), for `calls` calls: the first is cold (getUserMedia, first peer
+// connection), the others warm.
+async function callTimings(calls) {
+  const lab = await startLab({ media: true });
+  try {
+    const [a, b] = [await lab.openPage(), await lab.openPage()];
+    for (const [page, user] of [[a, '1001'], [b, '1002']]) {
+      await loadKazoo(page);
+      await register(page, registerParams(lab, user));
+      await waitEvent(page, 'onConnected');
+    }
+    await b.evaluate(() => { window.autoAnswer = true; });
+    const out = [];
+    for (let i = 0; i < calls; i++) {
+      out.push(await a.evaluate(() => new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        let accepted = null;
+        const before = window.events.length;
+        const poll = setInterval(async () => {
+          if (accepted === null) {
+            const ev = window.events.slice(before).find((e) => e.name === 'onAccepted');
+            if (ev) accepted = ev.at - t0;
+            const fail = window.events.slice(before).find((e) => e.name === 'onCancel' || e.name === 'onError');
+            if (fail) { clearInterval(poll); reject(new Error(JSON.stringify(fail))); }
+          }
+          const st = await kazoo.getStats().catch(() => null);
+          if (st && st.inbound.packets > 0 && accepted !== null) {
+            clearInterval(poll);
+            resolve({ accepted, firstRtp: performance.now() - t0 });
+          }
+        }, 5);
+        kazoo.connect('1002').catch(reject);
+      })));
+      await a.evaluate(() => kazoo.hangup());
+      await waitEvent(b, 'onHangup');
+      await b.evaluate(() => { window.events = []; });
+    }
+    return out;
+  } finally {
+    await lab.stop();
+  }
 }
 
 async function main() {
@@ -62,8 +107,12 @@ async function main() {
     await server.stop();
     await kamailio.stop();
   }
+  const calls = await callTimings(RUNS + 1);
   const result = {
     date: new Date().toISOString(),
+    callsColdFirst: calls[0],
+    connectToAcceptedMs: calls.slice(1).map((c) => c.accepted),
+    connectToFirstRtpMs: calls.slice(1).map((c) => c.firstRtp),
     runs: RUNS,
     sizes: sizes(),
     navigationToOnLoadedMs: load,
@@ -79,6 +128,9 @@ async function main() {
   console.log(`  of which kazoo.wasm downloaded at:       ${summary(wasmFetch)}`);
   console.log(`register() → onConnected, first in page:   ${summary(registerCold)}`);
   console.log(`register() → onConnected, again:           ${summary(registerWarm)}`);
+  console.log(`first call in a page: connect → onAccepted ${calls[0].accepted.toFixed(0)} ms, → first inbound RTP ${calls[0].firstRtp.toFixed(0)} ms`);
+  console.log(`connect() → onAccepted (kazoo ↔ kazoo, auto-answer, ${RUNS} warm calls): ${summary(result.connectToAcceptedMs)}`);
+  console.log(`connect() → first inbound RTP packet:      ${summary(result.connectToFirstRtpMs)}`);
   mkdirSync(path.join(repoRoot, '.cache'), { recursive: true });
   writeFileSync(path.join(repoRoot, '.cache', 'bench.json'), JSON.stringify(result, null, 2));
 }

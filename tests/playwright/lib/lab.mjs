@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startKamailio, repoRoot, accounts, realm } from './kamailio.mjs';
+import { startRtpengine } from './rtpengine.mjs';
+import { startBaresip } from './baresip.mjs';
+import { makeTone } from './audio.mjs';
 
 export { accounts, realm };
 
@@ -59,33 +62,61 @@ export async function startServer({ wsUrl }) {
   };
 }
 
-/** Launches Debian Chromium (never a downloaded browser). */
-export async function launchBrowser() {
+/**
+ * Launches Debian Chromium (never a downloaded browser); with audioFile,
+ * its fake microphone plays that wav.
+ */
+export async function launchBrowser({ audioFile } = {}) {
+  const args = [...chromiumArgs];
+  if (audioFile) args.push(`--use-file-for-fake-audio-capture=${audioFile}`);
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: chromiumArgs,
+    args,
     ignoreDefaultArgs: ['--mute-audio'],
   });
 }
 
-/** Starts Kamailio, kazoo-dev and Chromium; stop() ends all three. */
-export async function startLab() {
-  const kamailio = await startKamailio();
-  let server;
-  let browser;
+/** The tone every test browser's fake microphone plays (Hz). */
+export const browserTone = 440;
+
+/**
+ * Starts Kamailio, kazoo-dev and Chromium (and, with media, rtpengine wired
+ * into Kamailio, and a 440 Hz fake microphone); stop() ends them all.
+ */
+export async function startLab({ media = false } = {}) {
+  const stops = [];
+  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => {}); };
   try {
-    server = await startServer({ wsUrl: kamailio.wsUrl });
-    browser = await launchBrowser();
+    let rtpengine;
+    if (media) {
+      rtpengine = await startRtpengine();
+      stops.push(() => rtpengine.stop());
+    }
+    const kamailio = await startKamailio(rtpengine ? { rtpengine } : {});
+    stops.push(() => kamailio.stop());
+    const server = await startServer({ wsUrl: kamailio.wsUrl });
+    stops.push(() => server.stop());
+    const audioFile = media ? await makeTone({ freq: browserTone, seconds: 120 }) : undefined;
+    const browser = await launchBrowser({ audioFile });
+    stops.push(() => browser.close());
+    return makeLab({ kamailio, server, browser, rtpengine, stopAll });
   } catch (e) {
-    await server?.stop();
-    await kamailio.stop();
+    await stopAll();
     throw e;
   }
+}
+
+function makeLab({ kamailio, server, browser, rtpengine, stopAll }) {
   return {
     kamailio,
     server,
     browser,
+    rtpengine,
+    /** Starts baresip (see baresip.mjs) registered at this Kamailio; stopped with the lab. */
+    async startBaresip(opts) {
+      return startBaresip({ kamailio, ...opts });
+    },
     /** A fresh context and the blank test page, with kazoo's script parsed. */
     async openPage({ initScript } = {}) {
       const context = await browser.newContext();
@@ -106,11 +137,7 @@ export async function startLab() {
       await waitEvent(page, 'onConnected');
       return page;
     },
-    async stop() {
-      await browser?.close().catch(() => {});
-      await server?.stop();
-      await kamailio.stop();
-    },
+    stop: stopAll,
   };
 }
 
@@ -150,13 +177,21 @@ export async function loadKazoo(page) {
 }
 
 /**
- * Calls kazoo.register(params) in the page with recording callbacks
- * (onConnected, onError) and returns without waiting.
+ * Calls kazoo.register(params) in the page with recording callbacks for
+ * every kazoo.js event and returns without waiting. The last incoming
+ * call object is window.incoming (window.autoAnswer accepts it at once).
  */
 export async function register(page, params) {
   await page.evaluate((p) => {
-    p.onConnected = cb('onConnected');
-    p.onError = cb('onError');
+    for (const name of ['onConnected', 'onError', 'onAccepted', 'onHangup', 'onCancel',
+      'onTransfer', 'onNotified', 'onRinging', 'onDTMF']) {
+      if (!(name in p)) p[name] = cb(name);
+    }
+    p.onIncoming = (call) => {
+      window.incoming = call;
+      cb('onIncoming')({ id: call.id, callerName: call.callerName, callerNumber: call.callerNumber, direction: call.direction });
+      if (window.autoAnswer) call.accept();
+    };
     window.registerResult = kazoo.register(p).then(() => 'resolved', (e) => e);
   }, params);
 }
