@@ -12,6 +12,13 @@ export type KazooErrorKey =
   | 'registration_failed'
   | 'rtmp_unavailable'
   | 'internal_error'
+  | 'not_registered'
+  | 'no_call'
+  | 'invalid_call_state'
+  | 'media_error'
+  | 'transfer_failed'
+  | 'hold_failed'
+  | 'request_failed'
   | 'load_failed'
   | 'runtime_stopped';
 
@@ -65,12 +72,58 @@ export interface RegisterParams {
   onConnected?: () => void;
   /** Called with every error; see KazooErrorKey. */
   onError?: (error: KazooError) => void;
-  onIncoming?: (call: unknown) => void;
-  onAccepted?: () => void;
+  /** STUN/TURN servers, as in RTCConfiguration. */
+  iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+  /** How long an offer or answer waits for ICE gathering, ms (default 400). */
+  iceGatheringTimeout?: number;
+  /** How sendDTMF sends: RTP events (default) or SIP INFO. */
+  dtmfType?: 'rfc4733' | 'info';
+  /** Hand a second incoming call to onIncoming instead of answering 486. */
+  allowIncomingWhileBusy?: boolean;
+  /** A new incoming call, ringing. */
+  onIncoming?: (call: Call) => void;
+  /** Our outgoing call was answered. */
+  onAccepted?: (call: Call) => void;
+  /** An answered call ended (BYE from either side). */
   onHangup?: () => void;
-  onCancel?: (details: unknown) => void;
+  /** A call ended without being answered (rejected, busy, cancelled, failed). */
+  onCancel?: (details: { code: number; message: string; source: 'local' | 'remote' }) => void;
+  /** A provisional response (180, 183) to our call. */
+  onRinging?: (progress: { code: number; earlyMedia: boolean }) => void;
+  /** Our blind transfer succeeded. */
   onTransfer?: () => void;
-  onNotified?: (notification: unknown) => void;
+  /** A DTMF digit received in SIP INFO. */
+  onDTMF?: (digit: string) => void;
+  onNotified?: (notification: { key: string; message: string; [k: string]: unknown }) => void;
+}
+
+/** Audio statistics of a call, from RTCPeerConnection.getStats(). */
+export interface CallStats {
+  inbound: { packets: number; bytes: number; packetsLost: number; jitter: number; audioEnergy: number; audioLevel: number; samplesDuration: number };
+  outbound: { packets: number; bytes: number; audioEnergy: number; audioLevel: number };
+  roundTripTime: number;
+  codec: string;
+  iceState: string;
+  direction: string;
+  state: 'ringing' | 'established' | 'ended';
+}
+
+/** A call, outgoing (connect's result) or incoming (onIncoming's argument). */
+export interface Call {
+  readonly id: string;
+  readonly direction: 'outgoing' | 'incoming';
+  readonly callerName: string;
+  readonly callerNumber: string;
+  readonly remoteUri: string;
+  accept(): Promise<void>;
+  /** Refuse a ringing incoming call (486 Busy Here by default). */
+  reject(code?: number): Promise<void>;
+  hangup(): Promise<void>;
+  hold(on?: boolean): Promise<void>;
+  sendDTMF(tones: string): Promise<void>;
+  transfer(uri: string): Promise<void>;
+  mute(on?: boolean): Promise<void>;
+  getStats(): Promise<CallStats>;
 }
 
 export const version: string;
@@ -78,5 +131,19 @@ export const version: string;
 export function init(params?: InitParams): Promise<void>;
 /** Register; resolves (and calls onConnected) when registered, rejects with a KazooError. */
 export function register(params: RegisterParams): Promise<void>;
-/** Unregister (Expires: 0) and close the WebSocket. */
+/** Hang up, unregister (Expires: 0) and close the WebSocket. */
 export function logout(): Promise<void>;
+/** Call a SIP URI, or a user or number in the registered domain. */
+export function connect(uri: string): Promise<Call>;
+/** End the current call: BYE, CANCEL or reject, as it stands. */
+export function hangup(): Promise<void>;
+/** Send DTMF (0-9, * and #) in the current call. */
+export function sendDTMF(tones: string): Promise<void>;
+/** Blind-transfer the current call (REFER). */
+export function transfer(uri: string): Promise<void>;
+/** Mute or unmute the microphone of the current call. */
+export function muteMicrophone(mute: boolean, onSuccess?: () => void, onError?: (error: KazooError) => void): Promise<void>;
+/** Put the current call on hold (true) or resume it (false). */
+export function hold(on?: boolean): Promise<void>;
+/** Audio statistics of the current call. */
+export function getStats(): Promise<CallStats>;

@@ -209,3 +209,59 @@ test('bad input gets a stable key, sends nothing, and the library stays usable',
     await page.context().close();
   }
 });
+
+test('iceServers (TURN included) reach the browser; the offer does not wait for slow gathering', async () => {
+  // A UDP socket that swallows everything: a STUN/TURN server that never answers.
+  const dgram = await import('node:dgram');
+  const hole = dgram.createSocket('udp4');
+  await new Promise((r) => hole.bind(0, '127.0.0.1', r));
+  const port = hole.address().port;
+  const iceServers = [
+    { urls: `stun:127.0.0.1:${port}` },
+    { urls: [`turn:127.0.0.1:${port}?transport=udp`], username: 'kazoo', credential: 'secret' },
+  ];
+  // Record every RTCPeerConnection's configuration, and its ICE gathering
+  // state whenever an INVITE leaves on the WebSocket.
+  const spy = () => {
+    window.pcs = [];
+    window.gatheringAtInvite = [];
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = function (...a) {
+      const pc = new Native(...a);
+      window.pcs.push(pc);
+      return pc;
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      if (typeof data === 'string' && data.startsWith('INVITE ')) {
+        window.gatheringAtInvite.push(window.pcs.map((pc) => pc.iceGatheringState).pop());
+      }
+      return send.call(this, data);
+    };
+  };
+  const a = await lab.openPage({ initScript: spy });
+  const b = await lab.openPage();
+  try {
+    for (const [page, user, extra] of [[a, '1001', { iceServers, iceGatheringTimeout: 300 }], [b, '1002', {}]]) {
+      await loadKazoo(page);
+      await register(page, registerParams(lab, user, extra));
+      await waitEvent(page, 'onConnected');
+    }
+    await establish(a, b, '1002');
+    await audioFlowing(b);
+    const config = await a.evaluate(() => window.pcs[0].getConfiguration().iceServers);
+    const turn = config.find((s) => [].concat(s.urls).some((u) => u.startsWith('turn:')));
+    assert.ok(turn, `no TURN server in ${JSON.stringify(config)}`);
+    assert.deepEqual([turn.username, turn.credential], ['kazoo', 'secret']);
+    const states = await a.evaluate(() => window.gatheringAtInvite);
+    assert.ok(states.length >= 1 && states.every((s) => s === 'gathering'),
+      `the INVITE waited for gathering to finish: ${JSON.stringify(states)}`);
+    await a.evaluate(() => kazoo.hangup());
+    await waitEvent(b, 'onHangup');
+  } finally {
+    await a.context().close();
+    await b.context().close();
+    hole.close();
+  }
+});
