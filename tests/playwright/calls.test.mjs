@@ -168,13 +168,22 @@ test('a second incoming call while busy gets 486', async () => {
 });
 
 test('bad input gets a stable key, sends nothing, and the library stays usable', async () => {
-  const page = await lab.openPage();
+  // Count what the page sends on its WebSockets.
+  const page = await lab.openPage({
+    initScript: () => {
+      window.sipSent = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) { window.sipSent.push(String(data).split('\r\n')[0]); return send.call(this, data); };
+    },
+  });
   try {
     await loadKazoo(page);
     const before = await page.evaluate(() => kazoo.connect('sip:1002@lab.test').catch((e) => e));
     assert.equal(before.key, 'not_registered');
     await register(page, registerParams(lab, '1004'));
     await waitEvent(page, 'onConnected');
+    const sentBefore = await page.evaluate(() => window.sipSent.length);
+    assert.ok(sentBefore >= 2, 'the WebSocket spy saw no REGISTER');
     const results = await page.evaluate(async () => {
       const r = {};
       r.empty = await kazoo.connect('').catch((e) => e);
@@ -189,6 +198,7 @@ test('bad input gets a stable key, sends nothing, and the library stays usable',
     assert.equal(results.transfer.key, 'no_call');
     assert.equal(results.hangup.key, 'no_call');
     assert.equal(results.hold.key, 'no_call');
+    assert.deepEqual(await page.evaluate((n) => window.sipSent.slice(n), sentBefore), [], 'bad input sent SIP');
     const errs = (await page.evaluate(() => window.events.filter((e) => e.name === 'onError').map((e) => e.arg.key)));
     assert.deepEqual(errs, ['invalid_parameter', 'invalid_parameter', 'no_call', 'no_call', 'no_call']);
     assert.ok(!(await eventNames(page)).includes('onIncoming'));
