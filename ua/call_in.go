@@ -119,10 +119,7 @@ func (c *Call) answerTo(req *sipgo.Request, code int, reason, sdp string) *sipgo
 func (c *Call) Accept(ctx context.Context) *Error {
 	c.op.Lock()
 	defer c.op.Unlock()
-	c.mu.Lock()
-	ok := !c.outgoing && c.state == CallRinging && c.media == nil
-	c.mu.Unlock()
-	if !ok {
+	if !c.ringingIn() {
 		return &Error{Key: KeyCallState, Message: "only a ringing incoming call can be accepted"}
 	}
 	m, err := c.r.t.opts.Media(ctx, c.r.mediaEvents())
@@ -226,14 +223,18 @@ func (c *Call) Reject(code int) *Error {
 	}
 	c.op.Lock()
 	defer c.op.Unlock()
-	c.mu.Lock()
-	ok := !c.outgoing && c.state == CallRinging && c.media == nil
-	c.mu.Unlock()
-	if !ok {
+	if !c.ringingIn() {
 		return &Error{Key: KeyCallState, Message: "only a ringing incoming call can be rejected"}
 	}
 	c.reject(code, reasonPhrase(code))
 	return nil
+}
+
+// ringingIn reports an incoming call still ringing, not being accepted.
+func (c *Call) ringingIn() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.outgoing && c.state == CallRinging && c.media == nil
 }
 
 func (c *Call) reject(code int, reason string) {

@@ -5,8 +5,8 @@
 // netstrings), which also pushes UA events (CALL_ESTABLISHED, CALL_CLOSED,
 // CALL_DTMF_START...). Node 20, built-ins only.
 
-import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnDaemon } from './daemon.mjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -34,10 +34,6 @@ async function freeSipPort() {
   throw new Error('no free SIP port for baresip');
 }
 
-const live = new Set();
-process.on('exit', () => {
-  for (const pid of live) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-});
 
 /**
  * ctrl_tcp client: one connection (baresip allows only one; a second one
@@ -184,27 +180,9 @@ async function startOnce(opts) {
     `answermode=${answer};regint=300;mwi=no;ptime=20;audio_codecs=${codecs}\n`);
   writeFileSync(path.join(confDir, 'contacts'), '');
 
-  const logFd = openSync(logFile, 'a');
-  let child;
-  try {
-    // stdin: /dev/null is fine because the stdio UI module is not loaded.
-    child = spawn('baresip', ['-4', '-f', confDir], { stdio: ['ignore', logFd, logFd], cwd: rundir });
-  } finally {
-    closeSync(logFd);
-  }
-  const pid = child.pid;
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => { exitInfo = { code, signal }; live.delete(pid); resolve(exitInfo); });
-    child.once('error', (error) => { exitInfo = { code: null, signal: null, error }; live.delete(pid); resolve(exitInfo); });
-  });
-  if (pid) live.add(pid);
-
-  let finalLog = null;
-  const log = () => {
-    if (finalLog != null) return finalLog;
-    try { return readFileSync(logFile, 'utf8'); } catch { return ''; }
-  };
+  // stdin is /dev/null: fine, because the stdio UI module is not loaded.
+  const daemon = spawnDaemon('baresip', ['-4', '-f', confDir], { logFile, cwd: rundir });
+  const { pid, exited, log } = daemon;
 
   // ---- events ----
   const events = [];
@@ -220,7 +198,7 @@ async function startOnce(opts) {
     for (;;) {
       const i = events.findIndex((e, k) => !consumed.has(k) && e.type === type && match(e));
       if (i >= 0) { consumed.add(i); return events[i]; }
-      if (exitInfo) throw new Error(`baresip ${user} exited while waiting for ${type}`);
+      if (daemon.exitInfo()) throw new Error(`baresip ${user} exited while waiting for ${type}`);
       if (Date.now() > deadline) {
         throw new Error(`baresip ${user}: no ${type} within ${timeoutMs} ms; events: ${events.map((e) => e.type + (e.param ? `(${e.param})` : '')).join(' ')}`);
       }
@@ -233,24 +211,10 @@ async function startOnce(opts) {
   const stop = () => {
     stopping ??= (async () => {
       ctrl?.close();
-      if (!exitInfo) {
-        // First SIGTERM: unregister and quit; a second one exits at once.
-        try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-        for (const [sig, ms] of [['SIGTERM', 2000], ['SIGKILL', 3000]]) {
-          let timer;
-          const timedOut = await Promise.race([
-            exited.then(() => false),
-            new Promise((r) => { timer = setTimeout(() => r(true), ms); }),
-          ]);
-          clearTimeout(timer);
-          if (!timedOut) break;
-          try { process.kill(pid, sig); } catch { /* gone */ }
-        }
-        await exited;
-      }
-      finalLog = (() => { try { return readFileSync(logFile, 'utf8'); } catch { return ''; } })();
+      // First SIGTERM: unregister and quit; a second one exits at once.
+      const info = await daemon.terminate([['SIGTERM', 2000], ['SIGTERM', 3000], ['SIGKILL', 5000]]);
       if (!keep) await rm(rundir, { recursive: true, force: true });
-      return exitInfo;
+      return info;
     })();
     return stopping;
   };
@@ -277,7 +241,7 @@ async function startOnce(opts) {
   const deadline = Date.now() + (opts.startTimeoutMs ?? START_DEADLINE_MS);
   let lastProblem = 'not started';
   let ready = false;
-  while (Date.now() < deadline && !exitInfo) {
+  while (Date.now() < deadline && !daemon.exitInfo()) {
     try {
       const bindErr = /ctrl_tcp: failed to listen[^\n]*/.exec(log());
       if (bindErr) { lastProblem = bindErr[0]; break; }
@@ -298,6 +262,7 @@ async function startOnce(opts) {
     await sleep(50);
   }
   if (!ready) {
+    const exitInfo = daemon.exitInfo();
     const why = exitInfo
       ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
       : `not ready (${lastProblem})`;
@@ -391,7 +356,7 @@ async function startOnce(opts) {
         const got = dtmfDigits();
         const i = got.findIndex((x, k) => x === d && !dtmfConsumed.has(k));
         if (i >= 0) { dtmfConsumed.add(i); return d; }
-        if (exitInfo) throw new Error(`baresip ${user} exited while waiting for DTMF ${d}`);
+        if (daemon.exitInfo()) throw new Error(`baresip ${user} exited while waiting for DTMF ${d}`);
         if (Date.now() > deadline) throw new Error(`baresip ${user}: no DTMF ${d} within ${timeoutMs} ms; received "${got.join('')}"`);
         await sleep(50);
       }

@@ -3,8 +3,9 @@
 // tables, talks to it through kamcmd, and stops it by PID.
 // Node 20, built-ins only. See /work/shared/notes/sip-lab.md.
 
-import { spawn, execFile } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, readdirSync, accessSync, constants } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, accessSync, constants } from 'node:fs';
+import { spawnDaemon } from './daemon.mjs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import dgram from 'node:dgram';
@@ -136,13 +137,6 @@ function tail(text, lines = 40) {
   return text.split('\n').slice(-lines).join('\n');
 }
 
-// Instances still running when this process exits get a SIGTERM (Kamailio's
-// main process then shuts its children down).
-const live = new Set();
-process.on('exit', () => {
-  for (const pid of live) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
-});
-
 /**
  * Starts a private Kamailio. Options:
  *   ports:   {udp, ws, trusted}; missing ones are picked free on 127.0.0.1
@@ -198,54 +192,24 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     '-A', `CTLSOCK="unix:${ctlSock}"`,
     '-A', `RTPENGINE_SOCK="${rtpengineSock}"`,
   ];
-  const logFd = openSync(logFile, 'a');
-  let child;
-  try {
-    child = spawn(kamailioBin, args, { stdio: ['ignore', logFd, logFd] });
-  } finally {
-    closeSync(logFd);
-  }
-  const pid = child.pid;
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => { exitInfo = { code, signal }; live.delete(pid); resolve(exitInfo); });
-    child.once('error', (err) => { exitInfo = { code: null, signal: null, error: err }; live.delete(pid); resolve(exitInfo); });
-  });
-  if (pid) live.add(pid);
-
-  let finalLog = null;
-  const log = () => {
-    if (finalLog != null) return finalLog;
-    try { return readFileSync(logFile, 'utf8'); } catch { return ''; }
-  };
+  const daemon = spawnDaemon(kamailioBin, args, { logFile });
+  const { pid, exited, log } = daemon;
   const kamcmd = (...a) => runKamcmd(kamcmdBin, ctlSock, a);
 
   let stopping = null;
   const stop = () => {
     stopping ??= (async () => {
-      if (!exitInfo) {
-        const kids = childPids(pid);
-        try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
-        let timer;
-        const timedOut = await Promise.race([
-          exited.then(() => false),
-          new Promise((r) => { timer = setTimeout(() => r(true), STOP_DEADLINE_MS); }),
-        ]);
-        clearTimeout(timer);
-        if (timedOut) {
-          for (const p of [pid, ...kids]) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-          await exited;
-        }
-        // Children normally die with the main process; make sure.
-        const deadline = Date.now() + STOP_DEADLINE_MS;
-        while (kids.some(alive) && Date.now() < deadline) await sleep(POLL_MS);
-        for (const p of kids.filter(alive)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-      }
-      finalLog = (() => { try { return readFileSync(logFile, 'utf8'); } catch { return ''; } })();
+      // Kamailio's children normally die with the main process; a SIGKILL
+      // (after the deadline) goes to them too, and stragglers are killed.
+      const kids = daemon.exitInfo() ? [] : childPids(pid);
+      const info = await daemon.terminate([['SIGTERM', STOP_DEADLINE_MS], ['SIGKILL', STOP_DEADLINE_MS]], kids);
+      const deadline = Date.now() + STOP_DEADLINE_MS;
+      while (kids.some(alive) && Date.now() < deadline) await sleep(POLL_MS);
+      for (const p of kids.filter(alive)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
       if (!keep) {
         await rm(rundir, { recursive: true, force: true });
       }
-      return exitInfo;
+      return info;
     })();
     return stopping;
   };
@@ -255,7 +219,7 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
   let ready = false;
   let lastProblem = 'not started';
   while (Date.now() < deadline) {
-    if (exitInfo) break;
+    if (daemon.exitInfo()) break;
     if (!(await tcpAccepts(ports.ws))) {
       lastProblem = `WS port ${ports.ws} not accepting`;
     } else {
@@ -270,11 +234,12 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     await sleep(POLL_MS);
   }
   if (!ready) {
+    const exitInfo = daemon.exitInfo();
     const why = exitInfo
       ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
       : `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`;
     await stop();
-    throw new Error(`kamailio ${why}; log tail:\n${tail(finalLog ?? log())}`);
+    throw new Error(`kamailio ${why}; log tail:\n${tail(log())}`);
   }
 
   return {

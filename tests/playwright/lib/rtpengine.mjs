@@ -4,8 +4,8 @@
 // talks to it over the ng protocol (bencode over UDP) and the CLI (TCP),
 // and stops it by PID. Node 20, built-ins only.
 
-import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, accessSync, constants } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { spawnDaemon } from './daemon.mjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -108,10 +108,6 @@ export function cliCommand(port, command, timeoutMs = 2000) {
   });
 }
 
-const live = new Set();
-process.on('exit', () => {
-  for (const pid of live) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
-});
 
 /**
  * Starts a private rtpengine. Options:
@@ -160,43 +156,14 @@ export async function startRtpengine(opts = {}) {
     `--dtmf-log-dest=127.0.0.1:${dtmfSock.address().port}`,
     ...(opts.extraArgs || []),
   ];
-  const logFd = openSync(logFile, 'a');
-  let child;
-  try {
-    child = spawn(bin, args, { stdio: ['ignore', logFd, logFd], cwd: rundir });
-  } finally {
-    closeSync(logFd);
-  }
-  const pid = child.pid;
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => { exitInfo = { code, signal }; live.delete(pid); resolve(exitInfo); });
-    child.once('error', (error) => { exitInfo = { code: null, signal: null, error }; live.delete(pid); resolve(exitInfo); });
-  });
-  if (pid) live.add(pid);
-
-  let finalLog = null;
-  const log = () => {
-    if (finalLog != null) return finalLog;
-    try { return readFileSync(logFile, 'utf8'); } catch { return ''; }
-  };
+  const daemon = spawnDaemon(bin, args, { logFile, cwd: rundir });
+  const { pid, exited, log } = daemon;
   let stopping = null;
   const stop = () => {
     stopping ??= (async () => {
-      if (!exitInfo) {
-        try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-        let timer;
-        const timedOut = await Promise.race([
-          exited.then(() => false),
-          new Promise((r) => { timer = setTimeout(() => r(true), STOP_DEADLINE_MS); }),
-        ]);
-        clearTimeout(timer);
-        if (timedOut) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } await exited; }
-      }
-      finalLog = (() => { try { return readFileSync(logFile, 'utf8'); } catch { return ''; } })();
-      try { dtmfSock.close(); } catch { /* closed */ }
+      const info = await daemon.terminate([['SIGTERM', STOP_DEADLINE_MS], ['SIGKILL', STOP_DEADLINE_MS]]);
       if (!keep) await rm(rundir, { recursive: true, force: true });
-      return exitInfo;
+      return info;
     })();
     return stopping;
   };
@@ -204,7 +171,7 @@ export async function startRtpengine(opts = {}) {
   const deadline = Date.now() + START_DEADLINE_MS;
   let lastProblem = 'not started';
   let ready = false;
-  while (Date.now() < deadline && !exitInfo) {
+  while (Date.now() < deadline && !daemon.exitInfo()) {
     try {
       const r = await ngCommand(ngPort, { command: 'ping' }, 300);
       if (r.result === 'pong') { ready = true; break; }
@@ -215,6 +182,7 @@ export async function startRtpengine(opts = {}) {
     }
   }
   if (!ready) {
+    const exitInfo = daemon.exitInfo();
     const why = exitInfo
       ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
       : `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`;
