@@ -90,8 +90,12 @@ func (f *facade) active() (*ua.Call, error) {
 
 // callEvents maps the user agent's call events to the page's callbacks.
 func (f *facade) callEvents(cbs pageCallbacks) ua.Events {
+	var incoming func(*ua.Call)
+	if cbs.onIncoming.Type() == safejs.TypeFunction { // without it, calls get 480
+		incoming = func(c *ua.Call) { cbs.call(cbs.onIncoming, f.track(c)) }
+	}
 	return ua.Events{
-		Incoming: func(c *ua.Call) { cbs.call(cbs.onIncoming, f.track(c)) },
+		Incoming: incoming,
 		CallProgress: func(c *ua.Call, code int, early bool) {
 			cbs.call(cbs.onRinging, jsObject(map[string]any{"code": code, "earlyMedia": early}))
 		},
