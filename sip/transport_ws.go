@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -44,6 +45,8 @@ type WSConn struct {
 	err    error // why the connection ended; nil while open
 	done   chan struct{}
 	closed bool
+
+	pongs atomic.Uint64 // CRLF keepalive answers received
 }
 
 // DialWS opens a WebSocket to rawURL offering the "sip" subprotocol.
@@ -135,7 +138,8 @@ func (c *WSConn) readLoop(handle func(sipgo.Message)) {
 			return
 		}
 		if len(bytes.TrimSpace(data)) == 0 {
-			continue // RFC 5626 §4.4.1 CRLF keepalive
+			c.pongs.Add(1) // RFC 5626 §4.4.1: a CRLF pong (or a ping)
+			continue
 		}
 		c.trace("SIP received", string(data))
 		msg, err := sipgo.ParseMessage(data)
@@ -207,6 +211,25 @@ func (c *WSConn) trace(what, text string) {
 	if c.log.Enabled(context.Background(), slog.LevelDebug) {
 		c.log.Debug(what, "server", c.remote, "message", Redact(text))
 	}
+}
+
+// Ping sends an RFC 5626 §4.4.1 keepalive (CRLFCRLF); the server answers
+// CRLF, counted by Pongs.
+func (c *WSConn) Ping() error {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.ws.Write(ctx, websocket.MessageText, []byte("\r\n\r\n"))
+}
+
+// Pongs counts the keepalive answers received so far.
+func (c *WSConn) Pongs() uint64 { return c.pongs.Load() }
+
+// Abort drops the connection as lost: Err reports why (not ErrClosed).
+func (c *WSConn) Abort(why error) {
+	c.finish(why)
+	go c.ws.CloseNow() // in a browser this waits for the closing handshake
 }
 
 // Close closes the WebSocket normally. Err then reports ErrClosed.

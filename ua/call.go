@@ -70,6 +70,8 @@ type Call struct {
 	acks        chan *sipgo.Request
 	transfer    *transferState
 	ended       End
+	ice         string // last ICE connection state
+	iceRestart  bool   // an ICE restart waits for the reconnect
 
 	settled    chan struct{} // closed once the call is answered or over
 	settleOnce sync.Once

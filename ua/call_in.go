@@ -122,7 +122,7 @@ func (c *Call) Accept(ctx context.Context) *Error {
 	if !c.ringingIn() {
 		return &Error{Key: KeyCallState, Message: "only a ringing incoming call can be accepted"}
 	}
-	m, err := c.r.t.opts.Media(ctx, c.r.mediaEvents())
+	m, err := c.r.t.opts.Media(ctx, c.mediaEvents())
 	if err != nil {
 		c.reject(480, "Temporarily Unavailable")
 		return &Error{Key: KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
@@ -171,6 +171,7 @@ func (c *Call) Accept(ctx context.Context) *Error {
 func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed bool) {
 	defer c.r.ua.recoverPanic(c.r.ev, "waiting for ACK")
 	seq := res.CSeq().SeqNo
+	l := c.r.cur()
 	interval := sipgo.T1
 	deadline := time.NewTimer(64 * sipgo.T1)
 	defer deadline.Stop()
@@ -196,7 +197,7 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 			return
 		case <-resend.C:
 			if err := tx.Respond(res); err != nil {
-				_ = c.r.tr.WriteMsg(res)
+				_ = l.tr.WriteMsg(res)
 			}
 			if interval *= 2; interval > sipgo.T2 {
 				interval = sipgo.T2
@@ -206,7 +207,7 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 			c.bye()
 			c.end(End{Code: 408, Reason: "Request Timeout (no ACK)", ByRemote: true})
 			return
-		case <-c.r.tr.Done():
+		case <-l.tr.Done():
 			return
 		}
 	}

@@ -43,11 +43,12 @@ func (c *Call) abandon() {
 	c.mu.Lock()
 	state, outgoing, d, provisional := c.state, c.outgoing, c.dlg, c.provisional
 	c.mu.Unlock()
+	tr := c.r.cur().tr
 	switch {
 	case state == CallEstablished && d != nil:
-		_ = c.r.tr.WriteMsg(d.newRequest(c.r, sipgo.BYE, 0))
+		_ = tr.WriteMsg(d.newRequest(c.r, sipgo.BYE, 0))
 	case state == CallRinging && outgoing && provisional:
-		_ = c.r.tr.WriteMsg(c.cancelRequest())
+		_ = tr.WriteMsg(c.cancelRequest())
 	case state == CallRinging && !outgoing:
 		_ = c.serverTx.Respond(c.response(480, "Temporarily Unavailable", ""))
 	}
@@ -64,7 +65,7 @@ func (c *Call) bye() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
-	if _, err := c.r.endpoint.Do(ctx, d.newRequest(c.r, sipgo.BYE, 0), nil); err != nil {
+	if _, err := c.r.cur().ep.Do(ctx, d.newRequest(c.r, sipgo.BYE, 0), nil); err != nil {
 		c.r.ua.cfg.Logger.Debug("BYE got no answer", "error", err)
 	}
 }
@@ -173,7 +174,8 @@ func (c *Call) renegotiate(ctx context.Context, iceRestart bool) *Error {
 // inDialogInvite sends a re-INVITE and returns its final response; a 2xx
 // is ACKed (again for each retransmission) and refreshes the target.
 func (c *Call) inDialogInvite(ctx context.Context, d *dialog, req *sipgo.Request) (*sipgo.Response, error) {
-	tx, err := c.r.endpoint.Request(req)
+	l := c.r.cur()
+	tx, err := l.ep.Request(req)
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +188,8 @@ func (c *Call) inDialogInvite(ctx context.Context, d *dialog, req *sipgo.Request
 			if res.IsSuccess() {
 				d.refreshTarget(res.Contact())
 				ack := d.newRequest(c.r, sipgo.ACK, req.CSeq().SeqNo)
-				tx.OnRetransmission(func(*sipgo.Response) { _ = c.r.tr.WriteMsg(ack) })
-				_ = c.r.tr.WriteMsg(ack)
+				tx.OnRetransmission(func(*sipgo.Response) { _ = l.tr.WriteMsg(ack) })
+				_ = l.tr.WriteMsg(ack)
 			}
 			return res, nil
 		case <-tx.Done():
@@ -195,7 +197,7 @@ func (c *Call) inDialogInvite(ctx context.Context, d *dialog, req *sipgo.Request
 				return nil, err
 			}
 			return nil, sip.ErrConnectionLost
-		case <-c.r.tr.Done():
+		case <-l.tr.Done():
 			tx.Terminate()
 			return nil, sip.ErrConnectionLost
 		case <-ctx.Done():
@@ -227,7 +229,7 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *Error {
 		req.AppendHeader(&ct)
 		req.SetBody([]byte("Signal=" + string(tone) + "\r\nDuration=160\r\n"))
 		rctx, cancel := context.WithTimeout(ctx, byeTimeout)
-		res, err := c.r.endpoint.Do(rctx, req, nil)
+		res, err := c.r.cur().ep.Do(rctx, req, nil)
 		cancel()
 		if err != nil {
 			return &Error{Key: KeyRequestFailed, Message: "the DTMF INFO got no answer", Err: err}

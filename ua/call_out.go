@@ -50,7 +50,7 @@ func (u *UserAgent) Dial(ctx context.Context, target string) (*Call, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.dial(ctx, to, nil)
+	return r.placeCall(ctx, to, nil)
 }
 
 // current returns the registration in force, or nil.
@@ -63,12 +63,13 @@ func (u *UserAgent) current() *registration {
 	return u.reg
 }
 
-// dial starts an outgoing call; extra headers go into the INVITE.
-func (r *registration) dial(ctx context.Context, to sipgo.Uri, extra []sipgo.Header) (*Call, *Error) {
+// placeCall starts an outgoing call; extra headers go into the INVITE.
+func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipgo.Header) (*Call, *Error) {
 	if r.t.opts.Media == nil {
 		return nil, &Error{Key: KeyMedia, Message: "calls need media, and this user agent has none"}
 	}
-	m, err := r.t.opts.Media(ctx, r.mediaEvents())
+	c := newCall(r, true, to, "")
+	m, err := r.t.opts.Media(ctx, c.mediaEvents())
 	if err != nil {
 		return nil, &Error{Key: KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
 	}
@@ -77,7 +78,6 @@ func (r *registration) dial(ctx context.Context, to sipgo.Uri, extra []sipgo.Hea
 		m.Close()
 		return nil, &Error{Key: KeyMedia, Message: "cannot make the call's offer: " + err.Error(), Err: err}
 	}
-	c := newCall(r, true, to, "")
 	c.media = m
 	req := r.outOfDialog(sipgo.INVITE, to, to, sip.RandomToken(22), sip.RandomToken(10), 1)
 	req.AppendHeader(r.contactHeader())
@@ -93,11 +93,6 @@ func (r *registration) dial(ctx context.Context, to sipgo.Uri, extra []sipgo.Hea
 	return c, nil
 }
 
-// mediaEvents are the media callbacks of this registration's calls.
-func (r *registration) mediaEvents() MediaEvents {
-	return MediaEvents{ICEState: func(string) {}}
-}
-
 // runInvite sends the INVITE and follows it to its final response,
 // answering 401/407 challenges.
 func (c *Call) runInvite(req *sipgo.Request) {
@@ -109,19 +104,20 @@ func (c *Call) runInvite(req *sipgo.Request) {
 		c.invite = req
 		c.provisional = false
 		c.mu.Unlock()
-		tx, err := r.endpoint.Request(req)
+		l := r.cur()
+		tx, err := l.ep.Request(req)
 		if err != nil {
 			c.end(End{Code: 503, Reason: "Service Unavailable (the INVITE could not be sent)", ByRemote: true})
 			return
 		}
-		res := c.awaitFinal(tx)
+		res := c.awaitFinal(l, tx)
 		if res == nil {
 			c.end(End{Code: 408, Reason: "Request Timeout", ByRemote: true})
 			return
 		}
 		switch code := res.StatusCode; {
 		case code >= 200 && code < 300:
-			c.answered(tx, res)
+			c.answered(l, tx, res)
 			return
 		case (code == 401 || code == 407) && round < 2 && !c.cancelled():
 			chal, err := sip.ParseChallenge(res, r.t.realm)
@@ -147,7 +143,7 @@ func (c *Call) runInvite(req *sipgo.Request) {
 
 // awaitFinal reads the INVITE's responses up to the final one; nil when
 // the transaction ended without one (timeout, lost connection).
-func (c *Call) awaitFinal(tx *sipgo.ClientTx) *sipgo.Response {
+func (c *Call) awaitFinal(l *link, tx *sipgo.ClientTx) *sipgo.Response {
 	for {
 		select {
 		case res := <-tx.Responses():
@@ -157,7 +153,7 @@ func (c *Call) awaitFinal(tx *sipgo.ClientTx) *sipgo.Response {
 			c.provisionalResponse(res)
 		case <-tx.Done():
 			return nil
-		case <-c.r.tr.Done():
+		case <-l.tr.Done():
 			tx.Terminate()
 			return nil
 		}
@@ -193,7 +189,7 @@ func (c *Call) provisionalResponse(res *sipgo.Response) {
 // answered completes an answered INVITE: dialog, answer, ACK (RFC 3261
 // §13.2.2.4). Other 2xx (forks, retransmissions) are ACKed too, and a
 // fork we did not keep is hung up.
-func (c *Call) answered(tx *sipgo.ClientTx, res *sipgo.Response) {
+func (c *Call) answered(l *link, tx *sipgo.ClientTx, res *sipgo.Response) {
 	d := dialogFromResponse(c.invite, res)
 	ack := d.newRequest(c.r, sipgo.ACK, c.invite.CSeq().SeqNo)
 	c.mu.Lock()
@@ -205,8 +201,8 @@ func (c *Call) answered(tx *sipgo.ClientTx, res *sipgo.Response) {
 		answer = string(res.Body())
 	}
 	c.r.addDialog(c, d)
-	tx.OnRetransmission(func(again *sipgo.Response) { c.extra2xx(d, ack, again) })
-	if err := c.r.tr.WriteMsg(ack); err != nil {
+	tx.OnRetransmission(func(again *sipgo.Response) { c.extra2xx(l, d, ack, again) })
+	if err := l.tr.WriteMsg(ack); err != nil {
 		c.end(End{Code: 500, Reason: "the ACK could not be sent", ByRemote: true})
 		return
 	}
@@ -239,17 +235,17 @@ func (c *Call) answered(tx *sipgo.ClientTx, res *sipgo.Response) {
 
 // extra2xx handles a 2xx after the first: the same dialog gets its ACK
 // again; another fork is ACKed and hung up (RFC 3261 §13.2.2.4).
-func (c *Call) extra2xx(d *dialog, ack *sipgo.Request, res *sipgo.Response) {
+func (c *Call) extra2xx(l *link, d *dialog, ack *sipgo.Request, res *sipgo.Response) {
 	if tagOf(res.To().Params) == d.remoteTag {
-		_ = c.r.tr.WriteMsg(ack)
+		_ = l.tr.WriteMsg(ack)
 		return
 	}
 	fork := dialogFromResponse(c.invite, res)
-	_ = c.r.tr.WriteMsg(fork.newRequest(c.r, sipgo.ACK, c.invite.CSeq().SeqNo))
+	_ = l.tr.WriteMsg(fork.newRequest(c.r, sipgo.ACK, c.invite.CSeq().SeqNo))
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_, _ = c.r.endpoint.Do(ctx, fork.newRequest(c.r, sipgo.BYE, 0), nil)
+		_, _ = l.ep.Do(ctx, fork.newRequest(c.r, sipgo.BYE, 0), nil)
 	}()
 }
 
@@ -279,7 +275,7 @@ func (c *Call) hangupRinging() {
 func (c *Call) sendCancel() {
 	ctx, cancel := context.WithTimeout(context.Background(), cancelTimeout)
 	defer cancel()
-	if _, err := c.r.endpoint.Do(ctx, c.cancelRequest(), nil); err != nil {
+	if _, err := c.r.cur().ep.Do(ctx, c.cancelRequest(), nil); err != nil {
 		c.r.ua.cfg.Logger.Debug("CANCEL failed", "error", err)
 	}
 }

@@ -310,3 +310,31 @@ func TestCallErrors(t *testing.T) {
 		t.Fatalf("end %+v", e)
 	}
 }
+
+// A call survives its caller's connection dropping: the caller reconnects,
+// re-registers, refreshes the dialog's target with a re-INVITE, and a BYE
+// from the far end still reaches it.
+func TestCallSurvivesAReconnect(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", func(o *Options) { o.ReconnectDelay = time.Second })
+	b := newPhone(t, reg, "1002", nil)
+	out, in := establish(t, a, b, "1002")
+	offers := len(b.media.last().offersCopy())
+	reg.DropUser("1001")
+	deadline := time.Now().Add(wait)
+	for len(b.media.last().offersCopy()) == offers { // the target refresh re-INVITE
+		if time.Now().After(deadline) {
+			t.Fatal("no re-INVITE after the reconnect")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition
+	}
+	if out.State() != CallEstablished || !a.ua.Registered() {
+		t.Fatalf("call %s, registered %v", out.State(), a.ua.Registered())
+	}
+	if err := in.Hangup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, a.ended, "the BYE after the reconnect").e; !e.Established || !e.ByRemote {
+		t.Fatalf("end %+v", e)
+	}
+}

@@ -159,7 +159,7 @@ func (d *dialog) newRequest(r *registration, method sipgo.RequestMethod, seq uin
 	d.mu.Unlock()
 
 	req := sipgo.NewRequest(method, target)
-	req.SetTransport(r.tr.Transport())
+	req.SetTransport(r.via)
 	req.AppendHeader(r.newVia())
 	for i := range routes {
 		req.AppendHeader(&sipgo.RouteHeader{Address: routes[i]})

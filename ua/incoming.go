@@ -28,7 +28,8 @@ func (r *registration) handleRequest(req *sipgo.Request, tx sipgo.ServerTransact
 		res.AppendHeader(sipgo.NewHeader("Accept", "application/sdp, application/dtmf-relay, message/sipfrag, text/plain, application/simple-message-summary"))
 		res.AppendHeader(sipgo.NewHeader("Supported", "path, outbound"))
 	case sipgo.NOTIFY:
-		res = sipgo.NewResponseFromRequest(req, 200, "OK", nil)
+		r.handleNotify(req, tx)
+		return
 	default:
 		res = sipgo.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
 		res.AppendHeader(sipgo.NewHeader("Allow", allowMethods))

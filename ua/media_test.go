@@ -165,3 +165,9 @@ func (m *fakeMedia) isClosed() bool {
 	defer m.mu.Unlock()
 	return m.closed
 }
+
+func (m *fakeMedia) offersCopy() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.offers...)
+}

@@ -3,6 +3,7 @@ package ua
 import (
 	"net/url"
 	"strings"
+	"time"
 
 	sipgo "github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
@@ -43,6 +44,20 @@ type Options struct {
 	// AllowIncomingWhileBusy hands a second incoming call to
 	// Events.Incoming; by default it is refused with 486 Busy Here.
 	AllowIncomingWhileBusy bool
+	// ReconnectOff disables reconnecting after a lost connection.
+	ReconnectOff bool
+	// ReconnectMaxAttempts bounds the attempts after a lost connection; 0
+	// or less means no limit.
+	ReconnectMaxAttempts int
+	// ReconnectDelay is the time before each attempt
+	// (DefaultReconnectDelay when zero, at least MinReconnectDelay).
+	ReconnectDelay time.Duration
+	// KeepaliveInterval is the time between CRLF pings
+	// (DefaultKeepaliveInterval when zero; negative: no pings).
+	KeepaliveInterval time.Duration
+	// KeepaliveTimeout is how long a pong may take before the connection
+	// counts as lost (DefaultKeepaliveTimeout when zero).
+	KeepaliveTimeout time.Duration
 }
 
 // DTMF transports.
@@ -60,6 +75,12 @@ type target struct {
 	realm     string
 	expires   int
 	instance  string
+
+	reconnectOff     bool
+	reconnectMax     int
+	reconnectDelay   time.Duration
+	keepalive        time.Duration
+	keepaliveTimeout time.Duration
 }
 
 // validate checks every parameter before anything is sent, and names the
@@ -114,6 +135,19 @@ func (o Options) validate() (*target, *Error) {
 	case DTMFRFC4733, DTMFInfo:
 	default:
 		return nil, InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, DTMFRFC4733, DTMFInfo)
+	}
+	t.reconnectOff, t.reconnectMax = o.ReconnectOff, o.ReconnectMaxAttempts
+	switch t.reconnectDelay = o.ReconnectDelay; {
+	case t.reconnectDelay == 0:
+		t.reconnectDelay = DefaultReconnectDelay
+	case t.reconnectDelay < MinReconnectDelay:
+		t.reconnectDelay = MinReconnectDelay
+	}
+	if t.keepalive = o.KeepaliveInterval; t.keepalive == 0 {
+		t.keepalive = DefaultKeepaliveInterval
+	}
+	if t.keepaliveTimeout = o.KeepaliveTimeout; t.keepaliveTimeout <= 0 {
+		t.keepaliveTimeout = DefaultKeepaliveTimeout
 	}
 	if t.instance == "" {
 		t.instance = uuid.NewString()

@@ -35,8 +35,9 @@ func TestPanicOnRefreshBecomesInternalError(t *testing.T) {
 	var tr *panicky
 	var panics atomic.Int32
 	u := New(Config{
-		Clock:   clock,
-		OnPanic: func(error) { panics.Add(1) },
+		Clock:     clock,
+		WakeCheck: -1,
+		OnPanic:   func(error) { panics.Add(1) },
 		Dial: func(ctx context.Context, url string) (Transport, error) {
 			c, err := sip.DialWS(ctx, url, nil)
 			if err != nil {
@@ -47,7 +48,9 @@ func TestPanicOnRefreshBecomesInternalError(t *testing.T) {
 		},
 	})
 	rec := newRecorder()
-	if err := u.Register(context.Background(), options(reg, "1001", "pw-1001"), rec.events()); err != nil {
+	o := options(reg, "1001", "pw-1001")
+	o.KeepaliveInterval = -1
+	if err := u.Register(context.Background(), o, rec.events()); err != nil {
 		t.Fatal(err)
 	}
 	tr.armed.Store(true)
@@ -59,7 +62,7 @@ func TestPanicOnRefreshBecomesInternalError(t *testing.T) {
 		t.Fatalf("OnPanic called %d times", panics.Load())
 	}
 	tr.armed.Store(false)
-	if err := u.Register(context.Background(), options(reg, "1001", "pw-1001"), rec.events()); err != nil {
+	if err := u.Register(context.Background(), o, rec.events()); err != nil {
 		t.Fatalf("cannot register after the panic: %v", err)
 	}
 	u.Logout(context.Background())

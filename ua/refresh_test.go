@@ -11,12 +11,22 @@ import (
 
 // registered returns a user agent registered with the fake registrar on a
 // fake clock, with the two REGISTERs of the first exchange consumed.
+// Keepalives and the sleep detector are off (their timers would mix with
+// the refresh timer) unless a test turns them on.
 func registered(t *testing.T, reg *siptest.Registrar) (*UserAgent, *fakeClock, *recorder) {
 	t.Helper()
+	return registeredWith(t, reg, func(o *Options) {})
+}
+
+func registeredWith(t *testing.T, reg *siptest.Registrar, tweak func(*Options)) (*UserAgent, *fakeClock, *recorder) {
+	t.Helper()
 	clock := newFakeClock()
-	u := New(Config{Clock: clock})
+	u := New(Config{Clock: clock, WakeCheck: -1})
 	rec := newRecorder()
-	if err := u.Register(context.Background(), options(reg, "1001", "pw-1001"), rec.events()); err != nil {
+	o := options(reg, "1001", "pw-1001")
+	o.KeepaliveInterval = -1
+	tweak(&o)
+	if err := u.Register(context.Background(), o, rec.events()); err != nil {
 		t.Fatal(err)
 	}
 	reg.Next(t, wait)
@@ -24,13 +34,13 @@ func registered(t *testing.T, reg *siptest.Registrar) (*UserAgent, *fakeClock, *
 	return u, clock, rec
 }
 
-// waitPending waits until the user agent has armed its next refresh.
-func waitPending(t *testing.T, clock *fakeClock) {
+// waitPending waits until exactly n timers are armed.
+func waitPending(t *testing.T, clock *fakeClock, n int) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
-	for clock.Pending() != 1 {
+	for clock.Pending() != n {
 		if time.Now().After(deadline) {
-			t.Fatal("no refresh armed")
+			t.Fatalf("%d timers armed, want %d", clock.Pending(), n)
 		}
 		time.Sleep(time.Millisecond) // polling the fake clock, not timing
 	}
@@ -55,10 +65,10 @@ func TestRefreshAtHalfTheGrantedLifetime(t *testing.T) {
 		if refresh.GetHeader("Expires").Value() != "600" {
 			t.Fatalf("grant %d: refresh asked for %s", grant, refresh.GetHeader("Expires").Value())
 		}
-		waitPending(t, clock)
+		waitPending(t, clock, 1)
 		clock.Advance(half)
 		reg.Next(t, wait)
-		waitPending(t, clock)
+		waitPending(t, clock, 1)
 		if rec.connectedCount() != 1 {
 			t.Fatalf("onConnected fired %d times; refreshes must not repeat it", rec.connectedCount())
 		}
@@ -76,7 +86,7 @@ func TestRefreshAfterStaleNonce(t *testing.T) {
 	clock.Advance(150 * time.Second)
 	reg.Next(t, wait) // stale → 401 stale=true
 	reg.Next(t, wait) // answered with the new nonce → 200
-	waitPending(t, clock)
+	waitPending(t, clock, 1)
 	rec.noError(t, 10*time.Millisecond)
 	if !u.Registered() {
 		t.Fatal("not registered after a stale-nonce refresh")
@@ -129,14 +139,14 @@ func TestUnloadWritesUnregisterAtOnce(t *testing.T) {
 
 func TestServerDropIsDisconnected(t *testing.T) {
 	reg := newRegistrar(t)
-	u, clock, rec := registered(t, reg)
+	u, clock, rec := registeredWith(t, reg, func(o *Options) { o.ReconnectOff = true })
 	reg.DropConnections()
 	if e := rec.nextError(t); e.Key != KeyDisconnected {
 		t.Fatalf("error %v", e)
 	}
 	rec.noError(t, 50*time.Millisecond)
 	if u.Registered() || clock.Pending() != 0 {
-		t.Fatal("still registered after the connection dropped")
+		t.Fatal("still registered, or reconnecting although reconnect is off")
 	}
 }
 

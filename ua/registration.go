@@ -16,46 +16,48 @@ import (
 // maxAuthRounds bounds 401/407 answers within one REGISTER exchange.
 const maxAuthRounds = 3
 
-// registration is one REGISTER binding on one transport (RFC 3261 §10.2).
+// registration is one identity's registration (RFC 3261 §10.2), from
+// Register to Logout. It outlives its connections: when the WebSocket
+// drops, a new link replaces it (reconnect.go) and calls go on.
 type registration struct {
-	ua       *UserAgent
-	t        *target
-	tr       Transport
-	endpoint *sip.Endpoint
-	ev       Events
+	ua *UserAgent
+	t  *target
+	ev Events
 
 	callID  string // one Call-ID for every REGISTER of this binding (§10.2)
 	fromTag string
-	contact sipgo.Uri
+	contact sipgo.Uri // the same on every link, so dialogs keep their target
+	via     string    // "WS" or "WSS"
 
 	mu         sync.Mutex
+	link       *link // the current connection; a dead one while reconnecting
 	cseq       uint32
 	chal       *sip.Challenge // last challenge, reused for refreshes
 	expires    int            // lifetime granted by the registrar
 	registered bool
-	closing    bool // we are closing the transport on purpose
+	closing    bool // logout or unload: stopping for good
+	replaced   bool // the registrar said someone else took the binding
+	refused    bool // a refresh was refused (401/403): no automatic retry
 	refresh    Timer
+	rc         reconnectState
 
 	calls calls
 }
 
-func newRegistration(u *UserAgent, t *target, tr Transport, ev Events) *registration {
-	r := &registration{
+func newRegistration(u *UserAgent, t *target, ev Events) *registration {
+	return &registration{
 		ua:      u,
 		t:       t,
-		tr:      tr,
 		ev:      ev,
 		callID:  sip.RandomToken(22),
 		fromTag: sip.RandomToken(10),
 		contact: sipgo.Uri{
 			Scheme:    "sip",
 			User:      sip.RandomToken(8),
-			Host:      tr.Host(),
+			Host:      sip.RandomToken(12) + ".invalid",
 			UriParams: sipgo.HeaderParams{{K: "transport", V: "ws"}},
 		},
 	}
-	r.endpoint = sip.NewEndpoint(tr, r.handleRequest, u.cfg.Logger)
-	return r
 }
 
 func (r *registration) isRegistered() bool {
@@ -77,7 +79,7 @@ func (r *registration) newRequest(method sipgo.RequestMethod, ruri sipgo.Uri, to
 // outOfDialog builds a request from this identity outside any dialog.
 func (r *registration) outOfDialog(method sipgo.RequestMethod, ruri, to sipgo.Uri, callID, fromTag string, seq uint32) *sipgo.Request {
 	req := sipgo.NewRequest(method, ruri)
-	req.SetTransport(r.tr.Transport())
+	req.SetTransport(r.via)
 	req.AppendHeader(r.newVia())
 	maxfwd := sipgo.MaxForwardsHeader(70)
 	req.AppendHeader(&maxfwd)
@@ -99,8 +101,8 @@ func (r *registration) newVia() *sipgo.ViaHeader {
 	return &sipgo.ViaHeader{
 		ProtocolName:    "SIP",
 		ProtocolVersion: "2.0",
-		Transport:       r.tr.Transport(),
-		Host:            r.tr.Host(),
+		Transport:       r.via,
+		Host:            r.contact.Host,
 		Params:          sipgo.HeaderParams{{K: "branch", V: sipgo.GenerateBranch()}},
 	}
 }
@@ -164,7 +166,7 @@ func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Respon
 	briefRounds := 0
 	for {
 		rctx, cancel := context.WithTimeout(ctx, r.ua.cfg.RequestTimeout)
-		res, err := r.endpoint.Do(rctx, req, nil)
+		res, err := r.cur().ep.Do(rctx, req, nil)
 		cancel()
 		if err != nil {
 			return nil, r.requestError(ctx, err)
@@ -287,61 +289,49 @@ func (r *registration) scheduleRefresh() {
 	r.refresh = r.ua.cfg.Clock.AfterFunc(refreshDelay(r.expires), r.doRefresh)
 }
 
-// doRefresh re-registers; a failure ends the registration with an error.
+// doRefresh re-registers. A refresh that gets no answer means the
+// connection is dead: it is dropped, and reconnecting takes over. A
+// refusal ends the registration with an error.
 func (r *registration) doRefresh() {
 	defer r.ua.recoverPanic(r.ev, "registration refresh")
 	r.ua.op.Lock()
 	defer r.ua.op.Unlock()
 	r.mu.Lock()
-	closing := r.closing
+	stop := r.closing || !r.registered
+	l := r.link
 	r.mu.Unlock()
-	if closing {
+	if stop {
 		return
 	}
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 	res, err := r.exchange(ctx, r.t.expires)
-	if err != nil {
-		if err.Key == KeyDisconnected {
-			return // watch reports the lost connection
-		}
-		r.ua.dropped(r)
-		r.close()
+	cancel()
+	switch {
+	case err == nil:
+		r.mu.Lock()
+		r.expires = grantedExpires(res, r.contact.User, r.t.expires)
+		r.mu.Unlock()
+		r.scheduleRefresh()
+	case err.Key == KeyDisconnected || err.Key == KeyServerNotReachable:
+		l.abort(errors.New("the registration refresh got no answer"))
+	default:
+		// Refused: credentials (401/403) will not get better by retrying;
+		// other refusals (5xx) are worth reconnecting for.
+		r.mu.Lock()
+		r.registered = false
+		r.refused = err.Key == KeyUnauthorized || err.Key == KeyForbidden
+		r.mu.Unlock()
 		emitError(r.ev, err)
-		return
+		l.abort(err)
 	}
-	r.mu.Lock()
-	r.expires = grantedExpires(res, r.contact.User, r.t.expires)
-	r.mu.Unlock()
-	r.scheduleRefresh()
 }
 
-// watch reports the transport ending while we did not close it.
-func (r *registration) watch() {
-	defer r.ua.recoverPanic(r.ev, "connection watch")
-	<-r.tr.Done()
-	r.mu.Lock()
-	closing := r.closing
-	wasRegistered := r.registered
-	r.closing = true
-	r.registered = false
-	if r.refresh != nil {
-		r.refresh.Stop()
-	}
-	r.mu.Unlock()
-	r.endpoint.Close()
-	if closing || !wasRegistered {
-		return // our own close, or Register reports the failure itself
-	}
-	r.ua.dropped(r)
-	reason := "the connection to the registrar was lost"
-	if err := r.tr.Err(); err != nil {
-		reason += ": " + err.Error()
-	}
-	emitError(r.ev, &Error{Key: KeyDisconnected, Message: reason, Err: r.tr.Err()})
-}
+// refreshTimeout bounds a refresh: a registrar that does not answer in
+// time is treated as gone.
+const refreshTimeout = 10 * time.Second
 
-// stop marks the registration as closing and stops its timer. It reports
-// whether it was registered.
+// stop marks the registration as closing for good and stops its timers.
+// It reports whether it was registered.
 func (r *registration) stop() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -351,14 +341,14 @@ func (r *registration) stop() bool {
 	if r.refresh != nil {
 		r.refresh.Stop()
 	}
+	r.rc.cancel()
 	return was
 }
 
 // close ends the registration without unregistering.
 func (r *registration) close() {
 	r.stop()
-	r.endpoint.Close()
-	_ = r.tr.Close()
+	r.cur().close()
 }
 
 // unregisterTimeout bounds waiting for the answer to an un-REGISTER.
@@ -383,8 +373,7 @@ func (r *registration) unregister(ctx context.Context) {
 		}
 		cancel()
 	}
-	r.endpoint.Close()
-	_ = r.tr.Close()
+	r.cur().close()
 }
 
 // unregisterNow writes the un-REGISTER and closes without waiting.
@@ -392,6 +381,7 @@ func (r *registration) unregisterNow() {
 	for _, c := range r.liveCalls() {
 		c.abandon()
 	}
+	l := r.cur()
 	if r.stop() {
 		req := r.newRegister(0)
 		r.mu.Lock()
@@ -400,10 +390,9 @@ func (r *registration) unregisterNow() {
 		if chal != nil {
 			_ = chal.Authorize(req, sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password})
 		}
-		if err := r.tr.WriteMsg(req); err != nil {
+		if err := l.tr.WriteMsg(req); err != nil {
 			r.ua.cfg.Logger.Debug("unregister on unload failed", "error", err)
 		}
 	}
-	r.endpoint.Close()
-	_ = r.tr.Close()
+	l.close()
 }

@@ -40,7 +40,7 @@ func (c *Call) Transfer(ctx context.Context, target string) *Error {
 	req.AppendHeader(sipgo.NewHeader("Refer-To", "<"+to.String()+">"))
 	req.AppendHeader(sipgo.NewHeader("Referred-By", "<"+c.r.t.aor.String()+">"))
 	rctx, cancel := context.WithTimeout(ctx, 32*time.Second)
-	res, rerr := c.r.endpoint.Do(rctx, req, nil)
+	res, rerr := c.r.cur().ep.Do(rctx, req, nil)
 	cancel()
 	var fail *Error
 	switch {
@@ -157,7 +157,7 @@ func (c *Call) followRefer(target sipgo.Uri, referredBy sipgo.Header) {
 	if referredBy != nil {
 		extra = append(extra, sipgo.NewHeader("Referred-By", referredBy.Value()))
 	}
-	next, err := c.r.dial(context.Background(), target, extra)
+	next, err := c.r.placeCall(context.Background(), target, extra)
 	if err != nil {
 		c.notifyRefer("SIP/2.0 503 Service Unavailable", true)
 		return
@@ -193,7 +193,7 @@ func (c *Call) notifyRefer(frag string, final bool) {
 	req.SetBody([]byte(frag + "\r\n"))
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
-	if _, err := c.r.endpoint.Do(ctx, req, nil); err != nil {
+	if _, err := c.r.cur().ep.Do(ctx, req, nil); err != nil {
 		c.r.ua.cfg.Logger.Debug("transfer NOTIFY got no answer", "error", err)
 	}
 }

@@ -28,6 +28,11 @@ type Transport interface {
 	Transport() string
 	// Host is the host to put in Via and Contact.
 	Host() string
+	// Ping sends a keepalive (RFC 5626 CRLFCRLF); Pongs counts answers.
+	Ping() error
+	Pongs() uint64
+	// Abort drops the connection as lost, with why as its Err.
+	Abort(why error)
 }
 
 // Dialer opens a Transport to a ws:// or wss:// URL.
@@ -54,6 +59,9 @@ type Config struct {
 	// RequestTimeout bounds waiting for a final response to a REGISTER
 	// (32 s, Timer F, by default).
 	RequestTimeout time.Duration
+	// WakeCheck is how often the user agent checks the clock for a gap
+	// that means the machine slept (10 s when zero; negative: never).
+	WakeCheck time.Duration
 	// OnPanic is told about a panic recovered on one of the user agent's
 	// goroutines (it is also reported as internal_error to the current
 	// registration's Error event). It may be nil.
@@ -82,6 +90,19 @@ type Events struct {
 	// Transferred: the far end of old asked us (REFER) to call target;
 	// next is that new call.
 	Transferred func(old, next *Call, target string)
+	// Notified: a notification for the page (kazoo.js onNotified):
+	// reconnecting, registration overridden or replaced, voicemail, or an
+	// unknown NOTIFY.
+	Notified func(Notification)
+}
+
+// Notification is what the page receives in onNotified.
+type Notification struct {
+	Key     string
+	Message string
+	// Fields are the notification's other members (attempt, waiting,
+	// newMessages, …).
+	Fields map[string]any
 }
 
 // UserAgent is one SIP identity on one connection at a time.
@@ -93,6 +114,7 @@ type UserAgent struct {
 	mu       sync.Mutex
 	reg      *registration      // nil when idle
 	cancelOp context.CancelFunc // cancels a Register in progress
+	last     *lastRegister      // for Restore after an unload
 }
 
 // New makes a user agent. It does nothing until Register.
@@ -160,11 +182,18 @@ func (u *UserAgent) Register(ctx context.Context, opts Options, ev Events) *Erro
 		old.unregister(context.WithoutCancel(ctx))
 	}
 
-	r, err := u.connect(ctx, t, ev)
+	u.mu.Lock()
+	u.last = &lastRegister{opts: opts, ev: ev}
+	u.mu.Unlock()
+	r := newRegistration(u, t, ev)
+	l, err := r.dial(ctx)
 	if err != nil {
 		emitError(ev, err)
 		return err
 	}
+	r.mu.Lock()
+	r.link = l
+	r.mu.Unlock()
 	if err := r.register(ctx); err != nil {
 		r.close()
 		emitError(ev, err)
@@ -173,25 +202,19 @@ func (u *UserAgent) Register(ctx context.Context, opts Options, ev Events) *Erro
 	u.mu.Lock()
 	u.reg = r
 	u.mu.Unlock()
+	r.adopt(l)
 	r.scheduleRefresh()
+	r.watchSleep()
 	if ev.Connected != nil {
 		ev.Connected()
 	}
 	return nil
 }
 
-// connect opens the transport and wires it to a new registration.
-func (u *UserAgent) connect(ctx context.Context, t *target, ev Events) (*registration, *Error) {
-	dctx, cancel := context.WithTimeout(ctx, u.cfg.DialTimeout)
-	defer cancel()
-	tr, err := u.cfg.Dial(dctx, t.opts.WSURL)
-	if err != nil {
-		return nil, u.dialError(ctx, t.opts.WSURL, err)
-	}
-	r := newRegistration(u, t, tr, ev)
-	tr.Serve(r.endpoint.HandleMessage)
-	go r.watch()
-	return r, nil
+// lastRegister is what Register was last called with, for Restore.
+type lastRegister struct {
+	opts Options
+	ev   Events
 }
 
 // dialError turns a failed dial into server_not_reachable with the most
@@ -234,12 +257,18 @@ func (u *UserAgent) Logout(ctx context.Context) {
 		u.cancelOp()
 		u.cancelOp = nil
 	}
+	u.last = nil
 	u.mu.Unlock()
+	r := u.detach()
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.rc.cancel() // no reconnect attempt after this point
+	r.mu.Unlock()
 	u.op.Lock()
 	defer u.op.Unlock()
-	if r := u.detach(); r != nil {
-		r.unregister(ctx)
-	}
+	r.unregister(ctx)
 }
 
 // Unload is Logout for a page going away: the un-REGISTER is written at
@@ -249,15 +278,6 @@ func (u *UserAgent) Unload() {
 	if r := u.detach(); r != nil {
 		r.unregisterNow()
 	}
-}
-
-// dropped is called by a registration whose transport ended on its own.
-func (u *UserAgent) dropped(r *registration) {
-	u.mu.Lock()
-	if u.reg == r {
-		u.reg = nil
-	}
-	u.mu.Unlock()
 }
 
 // recoverPanic, deferred at the top of the user agent's goroutines, turns

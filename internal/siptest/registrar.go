@@ -43,6 +43,8 @@ type Registrar struct {
 	requests   chan *sipgo.Request
 	responses  chan *sipgo.Response
 	silent     bool // do not answer anything
+	noPong     bool // do not answer keepalive pings
+	pings      int
 	proxyAuth  bool // challenge with 407 / Proxy-Authenticate
 	minExp     int  // answer 423 below this lifetime
 }
@@ -84,6 +86,28 @@ func (r *Registrar) SetMinExpires(seconds int) { r.mu.Lock(); r.minExp = seconds
 // SetProxyAuth makes the registrar challenge as a proxy would: 407 with
 // Proxy-Authenticate, answered with Proxy-Authorization.
 func (r *Registrar) SetProxyAuth(v bool) { r.mu.Lock(); r.proxyAuth = v; r.mu.Unlock() }
+
+// SetNoPong makes the registrar ignore CRLF keepalive pings.
+func (r *Registrar) SetNoPong(v bool) { r.mu.Lock(); r.noPong = v; r.mu.Unlock() }
+
+// Pings counts the CRLF keepalive pings received.
+func (r *Registrar) Pings() int { r.mu.Lock(); defer r.mu.Unlock(); return r.pings }
+
+// DropUser closes the connections user's contacts are bound to.
+func (r *Registrar) DropUser(user string) {
+	r.mu.Lock()
+	var conns []*websocket.Conn
+	for uri := range r.bindings[user] {
+		var contact sipgo.Uri
+		if sipgo.ParseUri(uri, &contact) == nil && r.contacts[contact.User] != nil {
+			conns = append(conns, r.contacts[contact.User])
+		}
+	}
+	r.mu.Unlock()
+	for _, c := range conns {
+		_ = c.CloseNow()
+	}
+}
 
 // SetSilent makes the registrar stop answering.
 func (r *Registrar) SetSilent(v bool) { r.mu.Lock(); r.silent = v; r.mu.Unlock() }
@@ -182,6 +206,16 @@ func (r *Registrar) serveWS(w http.ResponseWriter, req *http.Request) {
 		_, data, err := c.Read(context.Background())
 		if err != nil {
 			return
+		}
+		if strings.TrimSpace(string(data)) == "" { // RFC 5626 CRLF keepalive
+			r.mu.Lock()
+			r.pings++
+			pong := !r.noPong
+			r.mu.Unlock()
+			if pong {
+				_ = c.Write(context.Background(), websocket.MessageBinary, []byte("\r\n"))
+			}
+			continue
 		}
 		msg, err := sipgo.ParseMessage(data)
 		if err != nil {

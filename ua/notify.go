@@ -1,0 +1,101 @@
+package ua
+
+import (
+	"strconv"
+	"strings"
+
+	sipgo "github.com/emiago/sipgo/sip"
+)
+
+// Notification keys (the kazoo.js contract's table).
+const (
+	NotifyOverriding   = "overriding_registration"
+	NotifyReplaced     = "replaced_registration"
+	NotifyVoicemail    = "voicemail_notification"
+	NotifyUnknown      = "unknown_notification"
+	NotifyReconnecting = "reconnecting_notification"
+)
+
+// classifyNotify reads an out-of-dialog NOTIFY. The body decides, not
+// the Event header: Kazoo sends its registration notices as
+// "Event: message-summary" with a body "Overwrote:<contact>" or
+// "Replaced-By:<contact>". A message-summary body (RFC 3842, or a first
+// line "Message-Account:") is voicemail; anything else is unknown.
+func classifyNotify(req *sipgo.Request) Notification {
+	body := strings.TrimSpace(string(req.Body()))
+	first, _, _ := strings.Cut(body, "\n")
+	first = strings.TrimSpace(first)
+	event := ""
+	if h := req.GetHeader("Event"); h != nil {
+		event = strings.TrimSpace(h.Value())
+	}
+	switch name, value, _ := strings.Cut(first, ":"); {
+	case strings.EqualFold(name, "Overwrote"):
+		return Notification{Key: NotifyOverriding, Message: "You have overridden an existing registration for this device.",
+			Fields: map[string]any{"contact": strings.TrimSpace(value)}}
+	case strings.EqualFold(name, "Replaced-By"):
+		return Notification{Key: NotifyReplaced, Message: "You have been disconnected: someone else has registered this device.",
+			Fields: map[string]any{"contact": strings.TrimSpace(value)}}
+	case strings.EqualFold(name, "Messages-Waiting"), strings.EqualFold(name, "Message-Account"):
+		return voicemail(body)
+	}
+	fields := map[string]any{"event": event, "body": body}
+	if h := req.GetHeader("Content-Type"); h != nil {
+		fields["contentType"] = h.Value()
+	}
+	return Notification{Key: NotifyUnknown, Message: "You have received a SIP notification.", Fields: fields}
+}
+
+// voicemail reads an RFC 3842 message-summary: Messages-Waiting,
+// Message-Account and Voice-Message new/old (urgent new/old).
+func voicemail(body string) Notification {
+	fields := map[string]any{"waiting": false, "newMessages": 0, "oldMessages": 0}
+	for _, line := range strings.Split(body, "\n") {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "messages-waiting":
+			fields["waiting"] = strings.EqualFold(value, "yes")
+		case "message-account":
+			fields["account"] = value
+		case "voice-message":
+			counts, _, _ := strings.Cut(value, " ")
+			newS, oldS, _ := strings.Cut(counts, "/")
+			if n, err := strconv.Atoi(strings.TrimSpace(newS)); err == nil {
+				fields["newMessages"] = n
+			}
+			if n, err := strconv.Atoi(strings.TrimSpace(oldS)); err == nil {
+				fields["oldMessages"] = n
+			}
+		}
+	}
+	msg := "You have no new voicemail messages."
+	if fields["waiting"] == true {
+		msg = "You have one or more voicemail message(s)."
+	}
+	return Notification{Key: NotifyVoicemail, Message: msg, Fields: fields}
+}
+
+// handleNotify answers an out-of-dialog NOTIFY (always 200) and reports
+// it. A replaced registration stops refreshing and will not reconnect by
+// itself: someone else has the binding now.
+func (r *registration) handleNotify(req *sipgo.Request, tx sipgo.ServerTransaction) {
+	res := sipgo.NewResponseFromRequest(req, 200, "OK", nil)
+	res.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
+	_ = tx.Respond(res)
+	n := classifyNotify(req)
+	if n.Key == NotifyReplaced {
+		r.mu.Lock()
+		r.replaced = true
+		r.registered = false
+		r.rc.cancel()
+		if r.refresh != nil {
+			r.refresh.Stop()
+		}
+		r.mu.Unlock()
+	}
+	r.notify(n)
+}

@@ -1,0 +1,241 @@
+package ua
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Reconnect defaults (the kazoo.js contract: forever, every 5 s, at
+// least 1 s apart).
+const (
+	DefaultReconnectDelay = 5 * time.Second
+	MinReconnectDelay     = time.Second
+)
+
+// reconnectState is the auto-reconnect loop of a registration.
+type reconnectState struct {
+	active  bool // a loop is running
+	attempt int  // attempts made by this loop
+	timer   Timer
+}
+
+// cancel stops the loop; the caller holds r.mu.
+func (s *reconnectState) cancel() {
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.active = false
+	s.timer = nil
+}
+
+// startReconnect starts the auto-reconnect loop after a lost connection:
+// an attempt every reconnect delay, each announced by a
+// reconnecting_notification, until one succeeds or the maximum is
+// reached. It does nothing when reconnecting is off, the registration
+// was replaced or closed, or a loop already runs.
+func (r *registration) startReconnect() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing || r.replaced || r.refused || r.t.reconnectOff || r.rc.active || r.registered {
+		return
+	}
+	r.rc = reconnectState{active: true}
+	r.rc.timer = r.ua.cfg.Clock.AfterFunc(r.t.reconnectDelay, r.reconnectAttempt)
+}
+
+// reconnectAttempt is one scheduled attempt of the loop.
+func (r *registration) reconnectAttempt() {
+	defer r.ua.recoverPanic(r.ev, "reconnect")
+	r.mu.Lock()
+	if !r.rc.active || r.closing || r.registered {
+		r.mu.Unlock()
+		return
+	}
+	r.rc.attempt++
+	n := r.rc.attempt
+	r.rc.timer = nil
+	r.mu.Unlock()
+
+	err := r.reconnectNow(n)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.rc.active || r.closing {
+		return
+	}
+	switch {
+	case err == nil:
+		r.rc.active = false
+	case r.t.reconnectMax > 0 && n >= r.t.reconnectMax:
+		r.rc.active = false
+		go emitError(r.ev, &Error{Key: err.Key, Code: err.Code, Source: err.Source, Err: err,
+			Message: fmt.Sprintf("%s; gave up reconnecting after %d attempts", err.Message, n)})
+	default:
+		r.rc.timer = r.ua.cfg.Clock.AfterFunc(r.t.reconnectDelay, r.reconnectAttempt)
+	}
+}
+
+// reconnectNow announces attempt n, opens a new connection and
+// registers on it. On success the calls in progress are told our new
+// way in (a target refresh, RFC 3261 §12.2), and Connected is reported.
+func (r *registration) reconnectNow(n int) *Error {
+	r.notify(Notification{Key: "reconnecting_notification", Message: "Attempting to reconnect...",
+		Fields: map[string]any{"attempt": n}})
+	r.ua.op.Lock()
+	defer r.ua.op.Unlock()
+	r.mu.Lock()
+	closing := r.closing
+	r.mu.Unlock()
+	if closing {
+		return &Error{Key: KeyRegistrationFailed, Message: "logged out"}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.ua.cfg.DialTimeout+refreshTimeout)
+	defer cancel()
+	l, err := r.dial(ctx)
+	if err != nil {
+		return err
+	}
+	old := r.cur()
+	r.mu.Lock()
+	r.link = l
+	r.mu.Unlock()
+	if err := r.register(ctx); err != nil {
+		r.mu.Lock()
+		r.link = old
+		r.mu.Unlock()
+		l.close()
+		return err
+	}
+	r.adopt(l)
+	r.scheduleRefresh()
+	if r.ev.Connected != nil {
+		r.ev.Connected()
+	}
+	for _, c := range r.liveCalls() {
+		go c.refreshTarget()
+	}
+	return nil
+}
+
+// Reconnect re-registers now with the last parameters (kazoo.js
+// reconnect()): a new connection when there is none, otherwise a check
+// of the current one (a keepalive and an early refresh). After Unload it
+// registers again from scratch.
+func (u *UserAgent) Reconnect() {
+	u.mu.Lock()
+	r, last := u.reg, u.last
+	u.mu.Unlock()
+	if r == nil {
+		if last != nil {
+			go u.Register(context.Background(), last.opts, last.ev)
+		}
+		return
+	}
+	r.wake()
+}
+
+// wake checks the registration after the page slept, came back from the
+// back/forward cache or got its network back: when registered, a
+// keepalive ping and a refresh now; when not, a reconnect attempt now.
+func (r *registration) wake() {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return
+	}
+	registered := r.registered
+	if !registered {
+		r.rc.cancel()
+		r.rc.active = true
+	} else if r.refresh != nil {
+		r.refresh.Stop()
+	}
+	l := r.link
+	r.mu.Unlock()
+	if registered {
+		go l.ping(false)
+		go r.doRefresh()
+		return
+	}
+	go r.reconnectAttempt()
+}
+
+// StartAutoReconnect starts the reconnect loop if the registration is
+// not in force (kazoo.js startAutoReconnect()).
+func (u *UserAgent) StartAutoReconnect() {
+	if r := u.registration(); r != nil {
+		r.mu.Lock()
+		r.replaced, r.refused = false, false
+		r.mu.Unlock()
+		r.startReconnect()
+	}
+}
+
+// StopAutoReconnect stops the reconnect loop (kazoo.js
+// stopAutoReconnect()).
+func (u *UserAgent) StopAutoReconnect() {
+	if r := u.registration(); r != nil {
+		r.mu.Lock()
+		r.rc.cancel()
+		r.mu.Unlock()
+	}
+}
+
+// Wake tells the user agent the page woke up or its network came back.
+func (u *UserAgent) Wake() {
+	if r := u.registration(); r != nil {
+		r.wake()
+	}
+}
+
+func (u *UserAgent) registration() *registration {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.reg
+}
+
+// notify reports a notification to the page.
+func (r *registration) notify(n Notification) {
+	if r.ev.Notified != nil {
+		r.ev.Notified(n)
+	}
+}
+
+// Sleep detection: a check every wakeCheckInterval; a gap longer than the
+// interval plus wakeSlack means the machine slept (or the tab was frozen),
+// and the registration is checked at once. The slack is wide because
+// browsers throttle timers in background tabs to about once a minute.
+const (
+	wakeCheckInterval = 10 * time.Second
+	wakeSlack         = 60 * time.Second
+)
+
+// watchSleep starts the sleep detector for the registration's lifetime.
+func (r *registration) watchSleep() {
+	interval := r.ua.cfg.WakeCheck
+	if interval < 0 {
+		return
+	}
+	if interval == 0 {
+		interval = wakeCheckInterval
+	}
+	clock := r.ua.cfg.Clock
+	last := clock.Now()
+	var check func()
+	check = func() {
+		r.mu.Lock()
+		closing := r.closing
+		r.mu.Unlock()
+		if closing {
+			return
+		}
+		now := clock.Now()
+		if now.Sub(last) > interval+wakeSlack {
+			r.ua.cfg.Logger.Info("woke up: checking the registration", "asleep", now.Sub(last).Round(time.Second).String())
+			r.wake()
+		}
+		last = now
+		clock.AfterFunc(interval, check)
+	}
+	clock.AfterFunc(interval, check)
+}
