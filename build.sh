@@ -116,6 +116,12 @@ in_netns() {
   local ns=kazoo-test-$$
   if ip netns add "$ns" 2>/dev/null; then
     ip netns exec "$ns" ip link set lo up
+    # Chromium reports navigator.onLine false with only lo: give the
+    # namespace a veth pair (both ends inside, a documentation address, no
+    # routes) so online/offline behave as on a real machine.
+    ip netns exec "$ns" ip link add kzv0 type veth peer name kzv1 2>/dev/null &&
+      ip netns exec "$ns" ip addr add 192.0.2.1/32 dev kzv0 &&
+      ip netns exec "$ns" ip link set kzv0 up && ip netns exec "$ns" ip link set kzv1 up || true
     local rc=0
     ip netns exec "$ns" "$@" || rc=$?
     ip netns delete "$ns"

@@ -117,6 +117,10 @@ func TestCallAnswerAndHangupBothWays(t *testing.T) {
 	if in.CallerName() != "Alice" || in.CallerNumber() != "1001" || in.Outgoing() || !out.Outgoing() {
 		t.Fatalf("caller %q <%s>", in.CallerName(), in.CallerNumber())
 	}
+	// The registrar gave a GRUU: it is the caller's Contact (RFC 5627).
+	if gr, ok := in.invite.Contact().Address.UriParams.Get("gr"); !ok || gr != "urn:uuid:"+instance {
+		t.Fatalf("INVITE Contact %s is not the caller's GRUU", in.invite.Contact().Value())
+	}
 	if code := recv(t, a.progress, "ringing"); code != 180 {
 		t.Fatalf("progress %d", code)
 	}

@@ -79,7 +79,7 @@ func (r *registration) reconnectAttempt() {
 // registers on it. On success the calls in progress are told our new
 // way in (a target refresh, RFC 3261 §12.2), and Connected is reported.
 func (r *registration) reconnectNow(n int) *Error {
-	r.notify(Notification{Key: "reconnecting_notification", Message: "Attempting to reconnect...",
+	r.notify(Notification{Key: NotifyReconnecting, Message: "Attempting to reconnect...",
 		Fields: map[string]any{"attempt": n}})
 	r.ua.op.Lock()
 	defer r.ua.op.Unlock()
@@ -131,7 +131,26 @@ func (u *UserAgent) Reconnect() {
 		}
 		return
 	}
-	r.wake()
+	if !r.isRegistered() {
+		r.wake()
+		return
+	}
+	// Registered: announce it, refresh on the current connection, and
+	// confirm with Connected (a failure drops the link and the loop takes
+	// over).
+	go func() {
+		defer u.recoverPanic(r.ev, "reconnect")
+		r.notify(Notification{Key: NotifyReconnecting, Message: "Attempting to reconnect...", Fields: map[string]any{"attempt": 1}})
+		r.mu.Lock()
+		if r.refresh != nil {
+			r.refresh.Stop()
+		}
+		r.mu.Unlock()
+		r.doRefresh()
+		if r.isRegistered() && r.ev.Connected != nil {
+			r.ev.Connected()
+		}
+	}()
 }
 
 // wake checks the registration after the page slept, came back from the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,8 +27,9 @@ type registration struct {
 
 	callID  string // one Call-ID for every REGISTER of this binding (§10.2)
 	fromTag string
-	contact sipgo.Uri // the same on every link, so dialogs keep their target
-	via     string    // "WS" or "WSS"
+	contact sipgo.Uri  // the same on every link, so dialogs keep their target
+	gruu    *sipgo.Uri // our public GRUU, when the registrar gives one
+	via     string     // "WS" or "WSS"
 
 	mu         sync.Mutex
 	link       *link // the current connection; a dead one while reconnecting
@@ -107,8 +109,15 @@ func (r *registration) newVia() *sipgo.ViaHeader {
 	}
 }
 
-// contactHeader is our Contact for dialog-creating requests and answers.
+// contactHeader is our Contact for dialog-creating requests and answers:
+// our public GRUU when the registrar gave one (RFC 5627 §4.2), since it
+// reaches this UA instance whatever connection it is on, else our contact.
 func (r *registration) contactHeader() *sipgo.ContactHeader {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.gruu != nil {
+		return &sipgo.ContactHeader{Address: *r.gruu}
+	}
 	return &sipgo.ContactHeader{Address: r.contact}
 }
 
@@ -127,7 +136,7 @@ func (r *registration) newRegister(expires int) *sipgo.Request {
 	exp := sipgo.ExpiresHeader(expires)
 	req.AppendHeader(&exp)
 	req.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
-	req.AppendHeader(sipgo.NewHeader("Supported", "path, outbound"))
+	req.AppendHeader(sipgo.NewHeader("Supported", "path, outbound, gruu"))
 	req.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
 	req.SetBody(nil)
 	return req
@@ -141,10 +150,52 @@ func (r *registration) register(ctx context.Context) *Error {
 		return err
 	}
 	granted := grantedExpires(res, r.contact.User, r.t.expires)
+	gruu := publicGRUU(res, r.contact.User)
 	r.mu.Lock()
 	r.expires = granted
 	r.registered = true
+	if gruu != nil {
+		r.gruu = gruu
+	}
 	r.mu.Unlock()
+	return nil
+}
+
+// quotedParam returns the value of ;name="…" in a header value.
+func quotedParam(header, name string) (string, bool) {
+	key := ";" + name + `="`
+	i := strings.Index(strings.ToLower(header), strings.ToLower(key))
+	if i < 0 {
+		return "", false
+	}
+	rest := header[i+len(key):]
+	j := strings.IndexByte(rest, '"')
+	if j < 0 {
+		return "", false
+	}
+	return rest[:j], true
+}
+
+// publicGRUU reads the pub-gruu the registrar gave our binding (RFC 5627
+// §5.1), or nil.
+func publicGRUU(res *sipgo.Response, contactUser string) *sipgo.Uri {
+	for _, h := range res.GetHeaders("Contact") {
+		c, ok := h.(*sipgo.ContactHeader)
+		if !ok || c.Address.User != contactUser {
+			continue
+		}
+		// sipgo splits quoted parameter values at ';', so the pub-gruu
+		// (a URI with parameters) is read from the header text.
+		v, ok := quotedParam(c.Value(), "pub-gruu")
+		if !ok {
+			return nil
+		}
+		var u sipgo.Uri
+		if err := sipgo.ParseUri(v, &u); err != nil || u.User == "" || !u.UriParams.Has("gr") {
+			return nil
+		}
+		return &u
+	}
 	return nil
 }
 

@@ -65,9 +65,12 @@ export interface RegisterParams {
   /** Accepted for the RTMP fallback of a later version. */
   rtmpUrl?: string;
   forceRTMP?: boolean;
-  /** Accepted for auto-reconnect of a later version. */
+  /** Reconnect attempts after a lost connection: -1 (default) forever, 0 off. */
   reconnectMaxAttempts?: number;
+  /** Time before each reconnect attempt, ms (default 5000, at least 1000). */
   reconnectDelay?: number;
+  /** RFC 5626 CRLF keepalive interval, ms (default 25000; 0 off). */
+  keepaliveInterval?: number;
   /** Called when the registrar accepted the registration. */
   onConnected?: () => void;
   /** Called with every error; see KazooErrorKey. */
@@ -94,6 +97,12 @@ export interface RegisterParams {
   onTransfer?: () => void;
   /** A DTMF digit received in SIP INFO. */
   onDTMF?: (digit: string) => void;
+  /**
+   * reconnecting_notification {attempt}, connectivity_notification {status, time},
+   * overriding_registration / replaced_registration {contact},
+   * voicemail_notification {waiting, newMessages, oldMessages, account?},
+   * transfer_notification {target}, unknown_notification {event, body}.
+   */
   onNotified?: (notification: { key: string; message: string; [k: string]: unknown }) => void;
 }
 
@@ -147,3 +156,11 @@ export function muteMicrophone(mute: boolean, onSuccess?: () => void, onError?: 
 export function hold(on?: boolean): Promise<void>;
 /** Audio statistics of the current call. */
 export function getStats(): Promise<CallStats>;
+/** Re-register now with the original parameters (a reconnecting_notification first). */
+export function reconnect(): Promise<void>;
+/** Start the reconnect loop (it starts by itself after a lost connection). */
+export function startAutoReconnect(): Promise<void>;
+/** Stop the reconnect loop. */
+export function stopAutoReconnect(): Promise<void>;
+/** Report online/offline as connectivity_notification and reconnect when back online (default on). */
+export function monitorConnectivity(on: boolean): Promise<void>;

@@ -155,13 +155,26 @@
     hold: function (on) { return invoke('hold', [on]); },
     /** getStats(): the current call's audio statistics. */
     getStats: function () { return invoke('getStats', []); },
+    /** reconnect(): re-register now with the original parameters. */
+    reconnect: function () { return invoke('reconnect', []); },
+    /** startAutoReconnect() / stopAutoReconnect(): control the reconnect loop. */
+    startAutoReconnect: function () { return invoke('startAutoReconnect', []); },
+    stopAutoReconnect: function () { return invoke('stopAutoReconnect', []); },
+    /** monitorConnectivity(on): report and act on online/offline (default on). */
+    monitorConnectivity: function (on) { return invoke('monitorConnectivity', [on]); },
   };
 
+  function tell(method, arg) {
+    if (impl) impl[method](function () {}, function () {}, arg);
+  }
   // A page going away unregisters at once (the Go side writes the
-  // un-REGISTER before this handler returns).
-  addEventListener('pagehide', function () {
-    if (impl) impl.unload(function () {}, function () {});
-  });
+  // un-REGISTER before this handler returns); one restored from the
+  // back/forward cache registers again.
+  addEventListener('pagehide', function () { tell('unload'); });
+  addEventListener('pageshow', function (e) { if (e.persisted) tell('restore'); });
+  // Connectivity: no polling, the browser's own events.
+  addEventListener('online', function () { tell('network', 'online'); });
+  addEventListener('offline', function () { tell('network', 'offline'); });
 
   globalThis.kazoo = kazoo;
 })();

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -24,6 +25,8 @@ type facade struct {
 	logs *slog.LevelVar
 
 	hooks safejs.Value // the loader's helpers (newCall)
+
+	unmonitored atomic.Bool // monitorConnectivity(false)
 
 	mu      sync.Mutex
 	page    pageCallbacks // of the latest register() call
@@ -61,25 +64,31 @@ func (f *facade) exports() (safejs.Value, error) {
 		},
 	}
 	for name, m := range map[string]jsbridge.Method{
-		"init":           f.init,
-		"register":       f.register,
-		"logout":         f.logout,
-		"unload":         f.unload,
-		"connect":        f.report(f.connect),
-		"hangup":         f.report(f.onCall(true, opHangup)),
-		"sendDTMF":       f.report(checkTones(f.onCall(true, opDTMF), true)),
-		"transfer":       f.report(f.onCall(true, opTransfer)),
-		"hold":           f.report(f.onCall(true, opHold)),
-		"muteMicrophone": f.muteMicrophone,
-		"getStats":       f.onCall(true, opStats),
-		"callAccept":     f.report(f.onCall(false, opAccept)),
-		"callReject":     f.report(f.onCall(false, opReject)),
-		"callHangup":     f.report(f.onCall(false, opHangup)),
-		"callHold":       f.report(f.onCall(false, opHold)),
-		"callSendDTMF":   f.report(checkTones(f.onCall(false, opDTMF), false)),
-		"callTransfer":   f.report(f.onCall(false, opTransfer)),
-		"callMute":       f.report(f.onCall(false, opMute)),
-		"callGetStats":   f.onCall(false, opStats),
+		"init":                f.init,
+		"register":            f.register,
+		"logout":              f.logout,
+		"unload":              f.unload,
+		"connect":             f.report(f.connect),
+		"hangup":              f.report(f.onCall(true, opHangup)),
+		"sendDTMF":            f.report(checkTones(f.onCall(true, opDTMF), true)),
+		"transfer":            f.report(f.onCall(true, opTransfer)),
+		"hold":                f.report(f.onCall(true, opHold)),
+		"muteMicrophone":      f.muteMicrophone,
+		"getStats":            f.onCall(true, opStats),
+		"callAccept":          f.report(f.onCall(false, opAccept)),
+		"callReject":          f.report(f.onCall(false, opReject)),
+		"callHangup":          f.report(f.onCall(false, opHangup)),
+		"callHold":            f.report(f.onCall(false, opHold)),
+		"callSendDTMF":        f.report(checkTones(f.onCall(false, opDTMF), false)),
+		"callTransfer":        f.report(f.onCall(false, opTransfer)),
+		"callMute":            f.report(f.onCall(false, opMute)),
+		"callGetStats":        f.onCall(false, opStats),
+		"reconnect":           f.reconnect,
+		"startAutoReconnect":  f.startAutoReconnect,
+		"stopAutoReconnect":   f.stopAutoReconnect,
+		"monitorConnectivity": f.monitorConnectivity,
+		"network":             f.network,
+		"restore":             f.restore,
 	} {
 		if err := x.Export(obj, name, m); err != nil {
 			return obj, err
@@ -149,6 +158,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	ev := f.callEvents(cbs)
 	ev.Connected = func() { cbs.call(cbs.onConnected) }
 	ev.Error = cbs.error
+	ev.Notified = func(n ua.Notification) { cbs.call(cbs.onNotified, notificationObject(n)) }
 	if e := f.ua.Register(context.Background(), opts, ev); e != nil {
 		return nil, e
 	}

@@ -82,10 +82,29 @@ func readRegister(v safejs.Value) (ua.Options, pageCallbacks, error) {
 	if o.RegisterExpires, err = p.Int("registerExpires", 0); err != nil {
 		return o, cbs, err
 	}
-	for _, name := range []string{"reconnectMaxAttempts", "reconnectDelay"} {
-		if _, err = p.Int(name, 0); err != nil {
-			return o, cbs, err
-		}
+	// kazoo.js: reconnectMaxAttempts -1 (default) forever, 0 off;
+	// reconnectDelay in ms (default 5000, at least 1000).
+	attempts, err := p.Int("reconnectMaxAttempts", -1)
+	if err != nil {
+		return o, cbs, err
+	}
+	o.ReconnectOff, o.ReconnectMaxAttempts = attempts == 0, max(attempts, 0)
+	delay, err := p.Int("reconnectDelay", int(ua.DefaultReconnectDelay/time.Millisecond))
+	if err != nil {
+		return o, cbs, err
+	}
+	o.ReconnectDelay = time.Duration(max(delay, 1)) * time.Millisecond
+	// keepaliveInterval in ms (default 25000; 0 turns CRLF pings off).
+	keepalive, err := p.Int("keepaliveInterval", int(ua.DefaultKeepaliveInterval/time.Millisecond))
+	if err != nil {
+		return o, cbs, err
+	}
+	if keepalive < 0 || (keepalive > 0 && keepalive < 5000) {
+		return o, cbs, ua.InvalidParameter("keepaliveInterval", "%d ms: give 0 (off) or at least 5000", keepalive)
+	}
+	o.KeepaliveInterval = time.Duration(keepalive) * time.Millisecond
+	if keepalive == 0 {
+		o.KeepaliveInterval = -1
 	}
 	if _, err = p.Bool("forceRTMP"); err != nil {
 		return o, cbs, err

@@ -337,8 +337,18 @@ func (r *Registrar) bind(conn *websocket.Conn, req *sipgo.Request, user string) 
 	if r.grant > 0 {
 		grant = r.grant
 	}
+	gruu := ""
+	if s := req.GetHeader("Supported"); s != nil && strings.Contains(s.Value(), "gruu") {
+		if c := req.Contact(); c != nil {
+			if inst, ok := c.Params.Get("+sip.instance"); ok {
+				// RFC 5627: pub-gruu = AOR;gr=<instance URN>.
+				urn := strings.Trim(strings.Trim(inst, `"`), "<>")
+				gruu = `;pub-gruu="sip:` + user + "@" + r.Realm + ";gr=" + urn + `"`
+			}
+		}
+	}
 	for uri := range r.bindings[user] {
-		res.AppendHeader(sipgo.NewHeader("Contact", "<"+uri+">;expires="+strconv.Itoa(grant)))
+		res.AppendHeader(sipgo.NewHeader("Contact", "<"+uri+">;expires="+strconv.Itoa(grant)+gruu))
 	}
 	return res
 }

@@ -192,58 +192,71 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     '-A', `CTLSOCK="unix:${ctlSock}"`,
     '-A', `RTPENGINE_SOCK="${rtpengineSock}"`,
   ];
-  const daemon = spawnDaemon(kamailioBin, args, { logFile });
-  const { pid, exited, log } = daemon;
   const kamcmd = (...a) => runKamcmd(kamcmdBin, ctlSock, a);
+  let daemon;
+  let log = () => '';
+
+  // halt stops the running process (the run dir stays, for launch again).
+  const halt = async () => {
+    if (!daemon) return null;
+    // Kamailio's children normally die with the main process; a SIGKILL
+    // (after the deadline) goes to them too, and stragglers are killed.
+    const kids = daemon.exitInfo() ? [] : childPids(daemon.pid);
+    const info = await daemon.terminate([['SIGTERM', STOP_DEADLINE_MS], ['SIGKILL', STOP_DEADLINE_MS]], kids);
+    const deadline = Date.now() + STOP_DEADLINE_MS;
+    while (kids.some(alive) && Date.now() < deadline) await sleep(POLL_MS);
+    for (const p of kids.filter(alive)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+    return info;
+  };
+
+  // launch spawns Kamailio and waits until the WS port accepts
+  // connections and kamcmd answers.
+  const launch = async () => {
+    daemon = spawnDaemon(kamailioBin, args, { logFile });
+    log = daemon.log;
+    const deadline = Date.now() + START_DEADLINE_MS;
+    let lastProblem = 'not started';
+    while (Date.now() < deadline) {
+      if (daemon.exitInfo()) break;
+      if (!(await tcpAccepts(ports.ws))) {
+        lastProblem = `WS port ${ports.ws} not accepting`;
+      } else {
+        try {
+          await kamcmd('core.version');
+          return;
+        } catch (e) {
+          lastProblem = e.message;
+        }
+      }
+      await sleep(POLL_MS);
+    }
+    const exitInfo = daemon.exitInfo();
+    const why = exitInfo
+      ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
+      : `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`;
+    await halt();
+    throw new Error(`kamailio ${why}; log tail:\n${tail(log())}`);
+  };
 
   let stopping = null;
   const stop = () => {
     stopping ??= (async () => {
-      // Kamailio's children normally die with the main process; a SIGKILL
-      // (after the deadline) goes to them too, and stragglers are killed.
-      const kids = daemon.exitInfo() ? [] : childPids(pid);
-      const info = await daemon.terminate([['SIGTERM', STOP_DEADLINE_MS], ['SIGKILL', STOP_DEADLINE_MS]], kids);
-      const deadline = Date.now() + STOP_DEADLINE_MS;
-      while (kids.some(alive) && Date.now() < deadline) await sleep(POLL_MS);
-      for (const p of kids.filter(alive)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-      if (!keep) {
-        await rm(rundir, { recursive: true, force: true });
-      }
+      const info = await halt();
+      if (!keep) await rm(rundir, { recursive: true, force: true });
       return info;
     })();
     return stopping;
   };
 
-  // Wait until the WS port accepts connections and kamcmd answers.
-  const deadline = Date.now() + START_DEADLINE_MS;
-  let ready = false;
-  let lastProblem = 'not started';
-  while (Date.now() < deadline) {
-    if (daemon.exitInfo()) break;
-    if (!(await tcpAccepts(ports.ws))) {
-      lastProblem = `WS port ${ports.ws} not accepting`;
-    } else {
-      try {
-        await runKamcmd(kamcmdBin, ctlSock, ['core.version'], 2000);
-        ready = true;
-        break;
-      } catch (e) {
-        lastProblem = e.message;
-      }
-    }
-    await sleep(POLL_MS);
-  }
-  if (!ready) {
-    const exitInfo = daemon.exitInfo();
-    const why = exitInfo
-      ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
-      : `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`;
-    await stop();
-    throw new Error(`kamailio ${why}; log tail:\n${tail(log())}`);
+  try {
+    await launch();
+  } catch (e) {
+    if (!keep) await rm(rundir, { recursive: true, force: true });
+    throw e;
   }
 
   return {
-    pid,
+    get pid() { return daemon.pid; },
     rundir,
     ports,
     ctlSock,
@@ -262,11 +275,15 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
         throw e;
       }
     },
+    /** Stops Kamailio but keeps its run dir and ports, for start() (a crash or an outage). */
+    kill: halt,
+    /** Starts it again after kill(), same ports and config; resolves once ready. */
+    start: launch,
     /** SIGTERM, then SIGKILL after a deadline; resolves {code, signal} once it exited. */
     stop,
-    /** Kamailio's log so far (the final log once stopped). */
-    log,
-    /** Resolves {code, signal} when the main process exits. */
-    exited,
+    /** Kamailio's log so far, every run (the final log once stopped). */
+    log: () => log(),
+    /** Resolves {code, signal} when the current main process exits. */
+    get exited() { return daemon.exited; },
   };
 }
