@@ -236,9 +236,15 @@ func (c *WSConn) Abort(why error) {
 func (c *WSConn) Close() error {
 	c.mu.Lock()
 	already := c.closed
+	ended := c.err != nil
 	c.closed = true
 	c.mu.Unlock()
 	if already {
+		return nil
+	}
+	if ended {
+		// Already lost: no closing handshake to wait for.
+		_ = c.ws.CloseNow()
 		return nil
 	}
 	err := c.ws.Close(websocket.StatusNormalClosure, "")

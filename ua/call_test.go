@@ -342,3 +342,50 @@ func TestCallSurvivesAReconnect(t *testing.T) {
 		t.Fatalf("end %+v", e)
 	}
 }
+
+// ICE failing (a network change) restarts ICE with a re-INVITE.
+func TestICEFailureRestartsICE(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", nil)
+	establish(t, a, b, "1002")
+	am := a.media.last()
+	offers := len(b.media.last().offersCopy())
+	am.events.ICEState("failed")
+	deadline := time.Now().Add(wait)
+	for am.restartCount() != 1 || len(b.media.last().offersCopy()) != offers+1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("restarts %d, offers %d", am.restartCount(), len(b.media.last().offersCopy()))
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition
+	}
+}
+
+// With the registrar gone for good, hangup still ends the call here.
+func TestHangupWithoutAConnection(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", func(o *Options) { o.ReconnectOff = true })
+	b := newPhone(t, reg, "1002", nil)
+	out, _ := establish(t, a, b, "1002")
+	reg.DropUser("1001")
+	deadline := time.Now().Add(wait)
+	for a.ua.Registered() {
+		if time.Now().After(deadline) {
+			t.Fatal("still registered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	if err := out.Hangup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, a.ended, "local end").e; !e.Established || e.ByRemote {
+		t.Fatalf("end %+v", e)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("hangup without a connection took %v", d)
+	}
+	if !a.media.last().isClosed() {
+		t.Fatal("media not released")
+	}
+}

@@ -20,6 +20,7 @@ type fakeMedia struct {
 	closed    bool
 	rollbacks int
 	restarts  int
+	events    MediaEvents
 }
 
 // fakeMediaSet hands out fakeMedia and remembers them.
@@ -36,7 +37,7 @@ func (s *fakeMediaSet) factory(ctx context.Context, ev MediaEvents) (Media, erro
 	if s.fails != nil {
 		return nil, s.fails
 	}
-	m := &fakeMedia{name: s.name, dir: SendRecv}
+	m := &fakeMedia{name: s.name, dir: SendRecv, events: ev}
 	s.all = append(s.all, m)
 	return m, nil
 }
@@ -170,4 +171,10 @@ func (m *fakeMedia) offersCopy() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]string(nil), m.offers...)
+}
+
+func (m *fakeMedia) restartCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.restarts
 }
