@@ -77,27 +77,28 @@ demo() {
   apt_install kamailio kamailio-websocket-modules rtpengine-daemon
   if command -v systemctl >/dev/null; then $SUDO systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true; fi
   build
-  local run sip=${KAZOO_SIP_PORT:-5060} ws=${KAZOO_WS_PORT:-5066} trusted=${KAZOO_TRUSTED_PORT:-5080} http=${KAZOO_HTTP_PORT:-8080}
+  local sip=${KAZOO_SIP_PORT:-5060} ws=${KAZOO_WS_PORT:-5066} trusted=${KAZOO_TRUSTED_PORT:-5080} http=${KAZOO_HTTP_PORT:-8080}
   local ng=${KAZOO_RTPENGINE_PORT:-2223}
+  # Globals, not locals: the EXIT trap runs after this function returned.
   run=$(mktemp -d /tmp/kazoo-demo.XXXXXX)
   cp -r lab/kamailio/db "$run/db"
   # rtpengine relays media between browsers and plain RTP phones.
   /usr/bin/rtpengine --config-file=none --foreground --log-stderr --table=-1 --interface=127.0.0.1 \
     --listen-ng="127.0.0.1:$ng" --port-min=30000 --port-max=30999 --delete-delay=0 >"$run/rtpengine.log" 2>&1 &
-  local rpid=$!
+  rpid=$!
   log "starting Kamailio (SIP udp $sip, WebSocket $ws) — log in $run/kamailio.log"
   /usr/sbin/kamailio -DD -E -f lab/kamailio/kamailio.cfg -Y "$run" \
     -A SIP_PORT="$sip" -A WS_PORT="$ws" -A TRUSTED_PORT="$trusted" -A RTPENGINE_SOCK="\"udp:127.0.0.1:$ng\"" \
     -A DBURL="\"text://$run/db\"" -A CTLSOCK="\"unix:$run/kamailio_ctl\"" >"$run/kamailio.log" 2>&1 &
-  local kpid=$!
-  trap 'kill $kpid $rpid 2>/dev/null; wait $kpid $rpid 2>/dev/null; rm -rf "$run"' EXIT
+  kpid=$!
+  trap 'kill "$kpid" "$rpid" 2>/dev/null; wait "$kpid" "$rpid" 2>/dev/null; rm -rf "$run"' EXIT
   local i
   for ((i = 0; i < 100; i++)); do # wait up to 10 s for the WebSocket port
-    kill -0 $kpid 2>/dev/null || break
+    kill -0 "$kpid" 2>/dev/null || break
     (exec 3<>"/dev/tcp/127.0.0.1/$ws") 2>/dev/null && break
     sleep 0.1
   done
-  kill -0 $kpid 2>/dev/null || { tail -20 "$run/kamailio.log"; die "Kamailio did not start (is port $sip or $ws taken? set KAZOO_SIP_PORT / KAZOO_WS_PORT)"; }
+  kill -0 "$kpid" 2>/dev/null || { tail -20 "$run/kamailio.log"; die "Kamailio did not start (is port $sip or $ws taken? set KAZOO_SIP_PORT / KAZOO_WS_PORT)"; }
   cat <<EOF
 
   kazoo demo — open http://127.0.0.1:$http/ in a browser on this machine

@@ -35,3 +35,32 @@ test('demo page: wrong password shows unauthorized', async () => {
   await page.screenshot({ path: new URL('../../.cache/demo-error.png', import.meta.url).pathname });
   await page.context().close();
 });
+
+test('demo page: call another tab, answer from the banner, hang up', async () => {
+  const tabs = [];
+  try {
+    for (const user of ['1001', '1002']) {
+      const page = await (await lab.browser.newContext()).newPage();
+      await page.goto(`${lab.server.url}/`);
+      await page.locator('#login').waitFor({ state: 'visible', timeout: 15_000 });
+      await page.selectOption('#account', user);
+      await page.click('#registerBtn');
+      await page.locator('#status[data-state="registered"]').waitFor({ timeout: 15_000 });
+      tabs.push(page);
+    }
+    const [a, b] = tabs;
+    assert.equal(await b.isVisible('#incoming'), false, 'the incoming-call banner shows with no call');
+    await a.fill('#target', '1002');
+    await a.click('#callBtn');
+    await b.locator('#incoming').waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await b.textContent('#incomingText'), /1001 is calling/);
+    await b.click('#acceptBtn');
+    await a.locator('#callState', { hasText: 'in call' }).waitFor({ timeout: 15_000 });
+    assert.equal(await a.isEnabled('#holdBtn'), true);
+    await a.click('#hangupBtn');
+    await b.locator('#callState', { hasText: 'call ended' }).waitFor({ timeout: 15_000 });
+    assert.equal(await b.isVisible('#incoming'), false);
+  } finally {
+    for (const t of tabs) await t.context().close();
+  }
+});
