@@ -1,0 +1,195 @@
+package relay
+
+import (
+	"context"
+	"encoding/binary"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// call runs one browser RPC against the gateway.
+func (s *session) call(id int64, method string, args []any) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := s.up.Call(ctx, method, args...)
+	if err != nil {
+		s.send(map[string]any{"t": "result", "id": id, "ok": false, "error": err.Error()})
+		return
+	}
+	if res == nil {
+		res = []any{}
+	}
+	s.send(map[string]any{"t": "result", "id": id, "ok": true, "args": res})
+	s.mu.Lock()
+	phase := s.phase
+	switch method {
+	case "invite":
+		s.phase = "inviting"
+	case "bye":
+		s.phase = "idle"
+	}
+	s.mu.Unlock()
+	switch {
+	case method == "bye" && phase == "inviting":
+		// siprtmp sends no callback for a bye on a pending invite.
+		time.AfterFunc(s.srv.cfg.PendingByeTimeout, func() { s.pendingByeExpired() })
+		go s.teardown()
+	case method == "bye" || method == "reject":
+		go s.teardown()
+	}
+}
+
+// pendingByeExpired reports a cancelled outgoing call the gateway never
+// reported, unless a newer call started meanwhile.
+func (s *session) pendingByeExpired() {
+	s.mu.Lock()
+	idle := s.phase == "idle"
+	s.mu.Unlock()
+	if idle {
+		s.send(map[string]any{"t": "cb", "method": "cancelled", "args": []any{"487 Request Terminated"}, "relay": true})
+	}
+}
+
+// callbacks forwards every gateway callback and runs the streams.
+func (s *session) callbacks() {
+	for {
+		select {
+		case c, ok := <-s.up.Commands():
+			if !ok {
+				return
+			}
+			s.onCallback(c)
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func (s *session) onCallback(c Command) {
+	args := c.Args
+	if args == nil {
+		args = []any{}
+	}
+	s.send(map[string]any{"t": "cb", "method": c.Name, "args": args})
+	s.mu.Lock()
+	switch c.Name {
+	case "invited":
+		s.phase = "incoming"
+	case "accepted":
+		s.phase = "active"
+	case "rejected", "cancelled", "byed":
+		s.phase = "idle"
+	}
+	s.mu.Unlock()
+	switch c.Name {
+	case "accepted":
+		codec := "pcmu"
+		if len(c.Args) > 0 {
+			if v, ok := c.Args[0].(string); ok && v == "pcma" {
+				codec = "pcma"
+			}
+		}
+		go s.startMedia(codec)
+	case "rejected", "cancelled", "byed":
+		go s.teardown()
+	}
+}
+
+// startMedia publishes "local" and plays "remote" (siprtmp: play only
+// after accepted).
+func (s *session) startMedia(codec string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.mu.Lock()
+	pub, play := s.pub, s.play
+	s.codec = map[string]byte{"pcmu": 8, "pcma": 7}[codec]
+	s.mu.Unlock()
+	if err := s.up.Publish(ctx, pub, "local"); err != nil {
+		s.send(map[string]any{"t": "stream", "code": err.Error()})
+		return
+	}
+	if err := s.up.Play(ctx, play, "remote"); err != nil {
+		s.send(map[string]any{"t": "stream", "code": err.Error()})
+		return
+	}
+	s.mu.Lock()
+	s.media = true
+	s.mu.Unlock()
+	s.send(map[string]any{"t": "media", "codec": codec})
+}
+
+// teardown ends a call's streams and prepares fresh ones (siprtmp keys
+// publishers by name: the old "local" must go before the next call).
+func (s *session) teardown() {
+	s.mu.Lock()
+	was := s.media
+	s.media = false
+	pub, play := s.pub, s.play
+	s.mu.Unlock()
+	if !was {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, id := range []uint32{pub, play} {
+		_ = s.up.CloseStream(id)
+		_ = s.up.DeleteStream(ctx, id)
+	}
+	if err := s.newStreams(ctx); err != nil {
+		s.stop(websocket.StatusInternalError, "gateway streams failed")
+	}
+}
+
+// uplink sends one browser audio frame to the gateway.
+func (s *session) uplink(frame []byte) {
+	if len(frame) < 9 || frame[0] != 1 || (frame[1] != 8 && frame[1] != 7) {
+		return
+	}
+	s.mu.Lock()
+	on, pub := s.media, s.pub
+	s.mu.Unlock()
+	if !on {
+		return
+	}
+	ts := binary.BigEndian.Uint32(frame[4:])
+	msg := make([]byte, 1+len(frame)-8)
+	// The FLV tag byte siprtmp uses: sound format, then 16-bit mono
+	// (0x82 PCMU, 0x72 PCMA).
+	msg[0] = frame[1]<<4 | 2
+	copy(msg[1:], frame[8:])
+	if err := s.up.WriteAudio(pub, ts, msg); err != nil {
+		s.stop(websocket.StatusInternalError, "gateway write failed")
+	}
+}
+
+// downlink forwards the gateway's audio to the browser, dropping frames
+// when the browser does not keep up.
+func (s *session) downlink() {
+	for {
+		select {
+		case a, ok := <-s.up.Audio():
+			if !ok {
+				return
+			}
+			s.mu.Lock()
+			on, play := s.media, s.play
+			s.seq++
+			seq := s.seq
+			s.mu.Unlock()
+			if !on || a.StreamID != play || len(a.Data) < 2 {
+				continue
+			}
+			f := append(header(a.Data[0]>>4, seq, a.Timestamp), a.Data[1:]...)
+			select {
+			case s.audio <- f:
+			default:
+				s.mu.Lock()
+				s.dropped++
+				s.mu.Unlock()
+			}
+		case <-s.done:
+			return
+		}
+	}
+}

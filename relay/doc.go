@@ -1,0 +1,54 @@
+// Package relay is kazoo-relay's core: it lets a browser without WebRTC
+// use a SIP-RTMP gateway (siprtmp, or kazoo-rtmpgw) the way the Flash
+// movie of kazoo.js did. Each browser WebSocket gets one RTMP client
+// connection to an allow-listed gateway; signalling is JSON, audio is
+// binary G.711 frames of exactly 20 ms.
+//
+// # Protocol (WebSocket subprotocol "kazoo-rtmp.v1")
+//
+// Text frames are JSON objects with a type "t".
+//
+// Browser → relay:
+//
+//	{"t":"hello","v":1,"rtmpUrl":"rtmp://gw/sip/alice@example.com",
+//	 "args":["alice","secret","Alice","narrowband"],"token":"…"}
+//	    first frame; args are siprtmp's connect arguments (authname,
+//	    password, display name, rate). token is required when the relay
+//	    has a secret (see Token).
+//	{"t":"call","id":7,"method":"invite","args":["sip:bob@example.com","pcmu","pcma","dtmf"]}
+//	    an RPC; methods: invite, accept, reject, bye, sendDTMF, hold, transfer.
+//	{"t":"ping"}
+//
+// Relay → browser:
+//
+//	{"t":"connected"} | {"t":"rejected","reason":"…","code":"…"}
+//	{"t":"result","id":7,"ok":true,"args":[…]} | {"t":"result","id":7,"ok":false,"error":"…"}
+//	{"t":"cb","method":"invited","args":["\"Bob\" <sip:bob@x>","<sip:alice@x>"]}
+//	    every gateway callback verbatim (ringing, accepted, rejected,
+//	    invited, cancelled, byed, holded, and unknown ones such as
+//	    notified or unauthorized from extended gateways).
+//	{"t":"media","codec":"pcmu"}  after accepted, once both RTMP streams run
+//	{"t":"stream","code":"NetStream.Publish.BadName"}  a stream failed
+//	{"t":"pong"}
+//
+// Binary frames, both ways: an 8-byte header then the payload,
+//
+//	[u8 kind=1][u8 FLV sound format: 8 PCMU, 7 PCMA][u16 seq][u32 timestamp ms]
+//	followed by 160 bytes (20 ms of 8 kHz G.711).
+//
+// The relay sends them as RTMP audio messages (tag 0x82 or 0x72) on the
+// published "local" stream and forwards the gateway's "remote" stream
+// back. Audio arriving faster than the browser takes it is dropped, never
+// queued: latency is shed, signalling is not.
+//
+// # Security
+//
+// A browser never chooses where the relay connects: rtmpUrl must start
+// with one of the configured gateway prefixes. The Origin header must be
+// allow-listed; an optional shared secret makes hello carry a token
+// (expiry + HMAC, see Token). Frames are size-limited, each connection is
+// rate-limited, a socket without hello or without traffic is closed, and
+// the relay pings every socket. Passwords (connect argument 2) are never
+// logged. Every refusal closes the socket with a WebSocket close reason
+// that says why; other sessions are unaffected.
+package relay

@@ -1,0 +1,186 @@
+package relay
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Subprotocol is the relay's WebSocket subprotocol.
+const Subprotocol = "kazoo-rtmp.v1"
+
+// Config is the relay's policy. Zero durations and limits mean the
+// defaults shown.
+type Config struct {
+	// Gateways are the RTMP URL prefixes a browser may ask for, e.g.
+	// "rtmp://10.0.0.5:1935/sip/". Nothing else is ever dialled.
+	Gateways []string
+	// Origins are the page origins allowed to connect ("https://app.example.com");
+	// "*" allows any (development only).
+	Origins []string
+	// Secret, when set, requires a hello token (see Token).
+	Secret []byte
+	// Dial connects to a gateway.
+	Dial Dialer
+	// Logger gets structured logs; passwords never reach it.
+	Logger *slog.Logger
+
+	MaxText      int           // largest JSON frame (8 KiB)
+	MaxBinary    int           // largest audio frame (1 KiB)
+	Rate         float64       // messages per second from a browser (100)
+	Burst        float64       // burst above Rate (200)
+	HelloTimeout time.Duration // for the first frame (10 s)
+	IdleTimeout  time.Duration // without any frame from the browser (60 s)
+	PingInterval time.Duration // WebSocket pings (15 s; 2 missed close)
+	DialTimeout  time.Duration // to reach the gateway (15 s)
+	// PendingByeTimeout: siprtmp answers a bye on a pending invite with
+	// no callback at all, so after this the relay reports "cancelled"
+	// itself (3 s).
+	PendingByeTimeout time.Duration
+}
+
+func (c *Config) defaults() {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	set(&c.HelloTimeout, 10*time.Second)
+	set(&c.IdleTimeout, 60*time.Second)
+	set(&c.PingInterval, 15*time.Second)
+	set(&c.DialTimeout, 15*time.Second)
+	set(&c.PendingByeTimeout, 3*time.Second)
+	if c.MaxText == 0 {
+		c.MaxText = 8 << 10
+	}
+	if c.MaxBinary == 0 {
+		c.MaxBinary = 1 << 10
+	}
+	if c.Rate == 0 {
+		c.Rate = 100
+	}
+	if c.Burst == 0 {
+		c.Burst = 200
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Server serves the relay's WebSocket endpoint.
+type Server struct {
+	cfg Config
+
+	mu       sync.Mutex
+	sessions map[*session]bool
+	closed   bool
+	wg       sync.WaitGroup
+}
+
+// New makes a relay server.
+func New(cfg Config) *Server {
+	cfg.defaults()
+	return &Server{cfg: cfg, sessions: map[*session]bool{}}
+}
+
+// ServeHTTP upgrades to WebSocket and runs one session. Refusals happen
+// after the upgrade, so the browser sees the close reason.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:       []string{Subprotocol},
+		InsecureSkipVerify: true, // the Origin is checked below, with a reason
+	})
+	if err != nil {
+		return
+	}
+	log := s.cfg.Logger.With("remote", r.RemoteAddr, "origin", r.Header.Get("Origin"))
+	switch {
+	case ws.Subprotocol() != Subprotocol:
+		refuse(ws, websocket.StatusProtocolError, "subprotocol "+Subprotocol+" required", log)
+		return
+	case !s.originAllowed(r.Header.Get("Origin")):
+		refuse(ws, websocket.StatusPolicyViolation, "origin not allowed", log)
+		return
+	}
+	sess := newSession(s, ws, log)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		refuse(ws, websocket.StatusGoingAway, "relay shutting down", log)
+		return
+	}
+	s.sessions[sess] = true
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.sessions, sess)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	sess.run(r.Context())
+}
+
+func refuse(ws *websocket.Conn, code websocket.StatusCode, reason string, log *slog.Logger) {
+	log.Info("refused", "reason", reason)
+	_ = ws.Close(code, reason)
+}
+
+func (s *Server) originAllowed(origin string) bool {
+	for _, o := range s.cfg.Origins {
+		if o == "*" || strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// gatewayAllowed checks rtmpURL against the allow-list: an rtmp:// URL
+// with no user info, query or fragment, under one of the prefixes.
+func (s *Server) gatewayAllowed(rtmpURL string) bool {
+	u, err := url.Parse(rtmpURL)
+	if err != nil || u.Scheme != "rtmp" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		strings.Contains(u.Path, "..") {
+		return false
+	}
+	for _, p := range s.cfg.Gateways {
+		if p != "" && strings.HasPrefix(rtmpURL, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sessions counts the sessions running.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// Shutdown closes every session (their gateway connections end, which
+// unregisters) and waits for them, at most until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.mu.Lock()
+	s.closed = true
+	all := make([]*session, 0, len(s.sessions))
+	for sess := range s.sessions {
+		all = append(all, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range all {
+		sess.stop(websocket.StatusGoingAway, "relay shutting down")
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,348 @@
+package relay
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// methods are the RPCs a browser may ask the gateway for.
+var methods = map[string]bool{
+	"invite": true, "accept": true, "reject": true, "bye": true,
+	"sendDTMF": true, "hold": true, "transfer": true,
+}
+
+// closeGrace bounds waiting for the browser's answer to our close frame.
+const closeGrace = time.Second
+
+// inMsg is any JSON frame from the browser.
+type inMsg struct {
+	T       string `json:"t"`
+	V       int    `json:"v"`
+	RTMPURL string `json:"rtmpUrl"`
+	Args    []any  `json:"args"`
+	Token   string `json:"token"`
+	ID      int64  `json:"id"`
+	Method  string `json:"method"`
+}
+
+// session is one browser WebSocket and its gateway connection.
+type session struct {
+	srv *Server
+	ws  *websocket.Conn
+	log *slog.Logger
+
+	out   chan any    // JSON to the browser
+	audio chan []byte // binary to the browser; dropped when full
+	done  chan struct{}
+	once  sync.Once
+
+	up Upstream
+
+	mu      sync.Mutex
+	phase   string // idle, inviting, incoming, active
+	media   bool   // RTMP streams publish/play running
+	codec   byte   // FLV sound format of the call: 8 PCMU, 7 PCMA
+	pub     uint32 // stream publishing "local"
+	play    uint32 // stream playing "remote"
+	seq     uint16
+	dropped int
+}
+
+func newSession(s *Server, ws *websocket.Conn, log *slog.Logger) *session {
+	return &session{
+		srv: s, ws: ws, log: log,
+		out: make(chan any, 64), audio: make(chan []byte, 8), done: make(chan struct{}),
+		phase: "idle", codec: 8,
+	}
+}
+
+// stop ends the session once, with a close reason for the browser.
+func (s *session) stop(code websocket.StatusCode, reason string) {
+	s.once.Do(func() {
+		s.log.Info("session closed", "reason", reason)
+		close(s.done)
+		if s.up != nil {
+			_ = s.up.Close()
+		}
+		// The closing handshake waits for the browser: not on the caller,
+		// and not for long (the close frame, with its reason, is sent at
+		// once).
+		go func() {
+			closed := make(chan struct{})
+			go func() { _ = s.ws.Close(code, reason); close(closed) }()
+			select {
+			case <-closed:
+			case <-time.After(closeGrace):
+				_ = s.ws.CloseNow()
+			}
+		}()
+	})
+}
+
+func (s *session) run(ctx context.Context) {
+	cfg := &s.srv.cfg
+	s.ws.SetReadLimit(int64(max(cfg.MaxText, cfg.MaxBinary)))
+	go s.writer()
+	hello, ok := s.readHello()
+	if !ok {
+		return
+	}
+	if !s.connect(ctx, hello) {
+		return
+	}
+	go s.pinger()
+	go s.callbacks()
+	go s.downlink()
+	s.readLoop()
+}
+
+// readHello reads and checks the first frame.
+func (s *session) readHello() (*inMsg, bool) {
+	cfg := &s.srv.cfg
+	// Not a Read deadline: coder/websocket drops the connection when a
+	// Read's context ends, and the browser must see the reason.
+	timer := time.AfterFunc(cfg.HelloTimeout, func() { s.stop(websocket.StatusPolicyViolation, "no hello in time") })
+	typ, data, err := s.ws.Read(context.Background())
+	timer.Stop()
+	if err != nil {
+		s.stop(websocket.StatusNormalClosure, "browser closed")
+		return nil, false
+	}
+	var m inMsg
+	if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.T != "hello" || m.V != 1 {
+		s.stop(websocket.StatusProtocolError, "the first frame must be a v1 hello")
+		return nil, false
+	}
+	if !s.srv.gatewayAllowed(m.RTMPURL) {
+		s.stop(websocket.StatusPolicyViolation, "gateway not allowed")
+		return nil, false
+	}
+	if len(m.Args) > 4 || !scalars(m.Args) {
+		s.stop(websocket.StatusPolicyViolation, "hello args must be at most 4 strings")
+		return nil, false
+	}
+	if len(cfg.Secret) > 0 && !checkToken(cfg.Secret, m.Token, aorOf(m.RTMPURL), time.Now()) {
+		s.stop(websocket.StatusPolicyViolation, "missing or invalid token")
+		return nil, false
+	}
+	return &m, true
+}
+
+// aorOf is the user@domain an RTMP URL names (the path after "sip/").
+func aorOf(rtmpURL string) string {
+	u, err := url.Parse(rtmpURL)
+	if err != nil {
+		return ""
+	}
+	p := strings.TrimPrefix(u.Path, "/")
+	if i := strings.Index(p, "/"); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// scalars reports whether args hold only strings, numbers and bools.
+func scalars(args []any) bool {
+	for _, a := range args {
+		switch a.(type) {
+		case string, float64, bool:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// connect dials the gateway and prepares the two streams of a call.
+func (s *session) connect(ctx context.Context, hello *inMsg) bool {
+	s.log = s.log.With("gateway", hello.RTMPURL)
+	dctx, cancel := context.WithTimeout(ctx, s.srv.cfg.DialTimeout)
+	defer cancel()
+	up, err := s.srv.cfg.Dial(dctx, hello.RTMPURL, hello.Args...)
+	if err != nil {
+		// The error may quote what the gateway said; it never holds args.
+		s.send(map[string]any{"t": "rejected", "reason": err.Error()})
+		s.flushThenStop(websocket.StatusNormalClosure, "gateway refused the connection")
+		return false
+	}
+	s.up = up
+	if err := s.newStreams(dctx); err != nil {
+		s.send(map[string]any{"t": "rejected", "reason": "cannot create streams: " + err.Error()})
+		s.flushThenStop(websocket.StatusInternalError, "gateway streams failed")
+		return false
+	}
+	s.log.Info("connected")
+	s.send(map[string]any{"t": "connected"})
+	return true
+}
+
+func (s *session) newStreams(ctx context.Context) error {
+	a, err := s.up.CreateStream(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := s.up.CreateStream(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.pub, s.play = a, b
+	s.mu.Unlock()
+	return nil
+}
+
+// send queues a JSON frame for the browser.
+func (s *session) send(v any) {
+	select {
+	case s.out <- v:
+	case <-s.done:
+	}
+}
+
+// closeAfter is queued behind the frames the browser must still get.
+type closeAfter struct {
+	code   websocket.StatusCode
+	reason string
+}
+
+// flushThenStop closes once the frames queued so far are written.
+func (s *session) flushThenStop(code websocket.StatusCode, reason string) {
+	s.send(closeAfter{code, reason})
+}
+
+// writer is the only goroutine writing to the WebSocket.
+func (s *session) writer() {
+	write := func(typ websocket.MessageType, b []byte) bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.ws.Write(ctx, typ, b); err != nil {
+			s.stop(websocket.StatusGoingAway, "write failed")
+			return false
+		}
+		return true
+	}
+	for {
+		select {
+		case v := <-s.out:
+			if c, ok := v.(closeAfter); ok {
+				s.stop(c.code, c.reason)
+				return
+			}
+			b, _ := json.Marshal(v)
+			if !write(websocket.MessageText, b) {
+				return
+			}
+		case a := <-s.audio:
+			if !write(websocket.MessageBinary, a) {
+				return
+			}
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// pinger pings the browser; two missed pongs end the session.
+func (s *session) pinger() {
+	t := time.NewTicker(s.srv.cfg.PingInterval)
+	defer t.Stop()
+	missed := 0
+	for {
+		select {
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), s.srv.cfg.PingInterval)
+			err := s.ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				if missed++; missed >= 2 {
+					s.stop(websocket.StatusPolicyViolation, "no pong")
+					return
+				}
+				continue
+			}
+			missed = 0
+		case <-s.done:
+			return
+		case <-s.up.Done():
+			s.stop(websocket.StatusGoingAway, "gateway connection lost")
+			return
+		}
+	}
+}
+
+// readLoop reads the browser's frames until the session ends. A
+// watchdog closes a socket that stays silent for the idle timeout.
+func (s *session) readLoop() {
+	cfg := &s.srv.cfg
+	limit := newBucket(cfg.Rate, cfg.Burst, time.Now())
+	idle := time.AfterFunc(cfg.IdleTimeout, func() { s.stop(websocket.StatusPolicyViolation, "idle") })
+	defer idle.Stop()
+	for {
+		typ, data, err := s.ws.Read(context.Background())
+		idle.Reset(cfg.IdleTimeout)
+		if err != nil {
+			var ce websocket.CloseError
+			switch {
+			case errors.As(err, &ce) && ce.Code == websocket.StatusMessageTooBig:
+				s.stop(websocket.StatusMessageTooBig, "frame too large")
+			case strings.Contains(err.Error(), "read limited"):
+				s.stop(websocket.StatusMessageTooBig, "frame too large")
+			default:
+				s.stop(websocket.StatusNormalClosure, "browser closed")
+			}
+			return
+		}
+		if !limit.take(time.Now()) {
+			s.stop(websocket.StatusPolicyViolation, "rate limit exceeded")
+			return
+		}
+		if typ == websocket.MessageBinary {
+			if len(data) > cfg.MaxBinary {
+				s.stop(websocket.StatusMessageTooBig, "frame too large")
+				return
+			}
+			s.uplink(data)
+			continue
+		}
+		if len(data) > cfg.MaxText {
+			s.stop(websocket.StatusMessageTooBig, "frame too large")
+			return
+		}
+		var m inMsg
+		if json.Unmarshal(data, &m) != nil {
+			s.stop(websocket.StatusProtocolError, "bad JSON")
+			return
+		}
+		switch m.T {
+		case "ping":
+			s.send(map[string]any{"t": "pong"})
+		case "call":
+			if !methods[m.Method] || !scalars(m.Args) || len(m.Args) > 8 {
+				s.send(map[string]any{"t": "result", "id": m.ID, "ok": false, "error": "method or arguments not allowed"})
+				continue
+			}
+			go s.call(m.ID, m.Method, m.Args)
+		default:
+			s.stop(websocket.StatusProtocolError, "unknown frame type")
+			return
+		}
+	}
+}
+
+// header builds the 8-byte header of a binary audio frame.
+func header(format byte, seq uint16, ts uint32) []byte {
+	h := make([]byte, 8, 8+160)
+	h[0], h[1] = 1, format
+	binary.BigEndian.PutUint16(h[2:], seq)
+	binary.BigEndian.PutUint32(h[4:], ts)
+	return h
+}
