@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"encoding/binary"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -51,7 +52,8 @@ func (s *session) pendingByeExpired() {
 	}
 }
 
-// callbacks forwards every gateway callback and runs the streams.
+// callbacks forwards every gateway callback and runs the streams; stream
+// statuses other than the Start ones are forwarded too.
 func (s *session) callbacks() {
 	for {
 		select {
@@ -60,10 +62,29 @@ func (s *session) callbacks() {
 				return
 			}
 			s.onCallback(c)
+		case st, ok := <-s.up.Status():
+			if !ok {
+				return
+			}
+			if code := statusCode(st); code != "" && !strings.HasSuffix(code, ".Start") {
+				s.send(map[string]any{"t": "stream", "code": code})
+			}
 		case <-s.done:
 			return
 		}
 	}
+}
+
+// statusCode reads the code of an onStatus info object.
+func statusCode(st Command) string {
+	for _, a := range append([]any{st.Object}, st.Args...) {
+		if m, ok := a.(map[string]any); ok {
+			if c, ok := m["code"].(string); ok {
+				return c
+			}
+		}
+	}
+	return ""
 }
 
 func (s *session) onCallback(c Command) {

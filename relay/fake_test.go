@@ -1,3 +1,5 @@
+//go:build !js
+
 package relay
 
 import (
@@ -21,6 +23,7 @@ type fakeUpstream struct {
 	refusePub bool
 
 	commands chan Command
+	status   chan Command
 	audio    chan Audio
 	done     chan struct{}
 	once     sync.Once
@@ -29,7 +32,7 @@ type fakeUpstream struct {
 
 func newFakeUpstream(args []any) *fakeUpstream {
 	return &fakeUpstream{
-		args: args, commands: make(chan Command, 16), audio: make(chan Audio, 64),
+		args: args, commands: make(chan Command, 16), status: make(chan Command, 16), audio: make(chan Audio, 64),
 		done: make(chan struct{}), wrote: make(chan Audio, 256),
 	}
 }
@@ -45,6 +48,7 @@ func (f *fakeUpstream) Call(ctx context.Context, name string, args ...any) ([]an
 }
 
 func (f *fakeUpstream) Commands() <-chan Command { return f.commands }
+func (f *fakeUpstream) Status() <-chan Command   { return f.status }
 
 func (f *fakeUpstream) CreateStream(ctx context.Context) (uint32, error) {
 	f.mu.Lock()
