@@ -64,8 +64,10 @@ build() {
     cat wasm/kazoo.js
   } >dist/kazoo.js
   cp wasm/kazoo.d.ts dist/kazoo.d.ts
+  # The AudioWorklet of the media path without WebRTC (a module of its own).
+  cp wasm/kazoo-audio-worklet.js dist/kazoo-audio-worklet.js
   local f
-  for f in dist/kazoo.wasm dist/kazoo.js; do
+  for f in dist/kazoo.wasm dist/kazoo.js dist/kazoo-audio-worklet.js; do
     gzip -9 -k -f "$f"
     brotli -q 11 -f -o "$f.br" "$f"
   done
@@ -170,7 +172,7 @@ test_all() {
     in_netns node --test --test-concurrency=1 \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$CACHE/browser.tap" \
-      tests/playwright/lib/*.selftest.mjs tests/playwright/*.test.mjs || true
+      tests/playwright/lib/*.selftest.mjs tests/playwright/audio/*.test.mjs tests/playwright/*.test.mjs || true
   fi
   node tests/summary.mjs --go "$CACHE/gotest.json" --tap "$CACHE/browser.tap" "${checks[@]/#/--check=}"
 }

@@ -15,7 +15,11 @@
 //   - the media helpers reach what pion/webrtc's js build lacks through its
 //     JSValue() escape hatch ([JSValuer]): [GetUserMedia], [ReplaceTrack],
 //     [SetTransceiverDirection], [InsertDTMF], [GetStats], [ListenPeer]
-//     and [NewRemoteAudio] (the hidden <audio> element of a call).
+//     and [NewRemoteAudio] (the hidden <audio> element of a call);
+//   - [AudioPipe] is the microphone and speaker of the media path without
+//     WebRTC: an AudioContext with the G.711 capture and playback
+//     processors of wasm/kazoo-audio-worklet.js (all per-sample work runs
+//     there), passing 20 ms frames to and from Go.
 //
 // Only this package and cmd/kazoojs touch syscall/js. All files but this
 // one build only for js/wasm.

@@ -55,15 +55,21 @@ type Microphone struct {
 // may still arrive later is stopped at once, so the microphone is never
 // left open. It must run on a goroutine, never in a js.FuncOf.
 func GetUserMedia(ctx context.Context) (*Microphone, error) {
+	return OpenMicrophone(ctx, map[string]any{"audio": true, "video": false})
+}
+
+// OpenMicrophone calls getUserMedia with constraints. A stream granted
+// after ctx ended is stopped at once, never left open.
+func OpenMicrophone(ctx context.Context, constraints map[string]any) (*Microphone, error) {
 	devices, err := global("navigator", "mediaDevices")
 	if err != nil || devices.Type() != safejs.TypeObject {
 		return nil, &MediaError{Name: "Unavailable", Message: "navigator.mediaDevices is missing (the page must be served over https or from localhost)"}
 	}
-	constraints, err := safejs.ValueOf(map[string]any{"audio": true, "video": false})
+	c, err := safejs.ValueOf(constraints)
 	if err != nil {
 		return nil, err
 	}
-	promise, err := devices.Call("getUserMedia", constraints)
+	promise, err := devices.Call("getUserMedia", c)
 	if err != nil {
 		return nil, mediaError(err)
 	}
