@@ -7,7 +7,8 @@
 #   ./build.sh test      install what is missing, gofmt/vet (native and wasm), go test -race,
 #                        build, browser tests in Debian Chromium against a real Kamailio;
 #                        ends with "N passed, M failed"
-#   ./build.sh bench     bundle sizes, cold load to onLoaded, register time (medians)
+#   ./build.sh bench     bundle sizes, cold load to onLoaded, register and call times
+#                        (medians), relay capacity (sessions, loss, round trip p50/p99)
 #
 # Everything listens on 127.0.0.1. Tests run in a private network namespace
 # when `ip netns` is allowed (root), on host loopback with free ports otherwise.
@@ -72,6 +73,7 @@ build() {
     brotli -q 11 -f -o "$f.br" "$f"
   done
   go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
+  go build -o "$CACHE/bin/kazoo-relay" ./cmd/kazoo-relay
   log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"
 }
 
@@ -187,6 +189,8 @@ case "${1:-build}" in
     need_node
     build
     in_netns node tests/bench/bench.mjs
+    log "relay: simulated browsers in calls through kazoo-relay to an echoing gateway"
+    in_netns go run ./tests/bench/relaybench -relay "$CACHE/bin/kazoo-relay"
     ;;
   *) die "usage: ./build.sh [build|demo|test|bench]" ;;
 esac
