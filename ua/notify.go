@@ -22,13 +22,22 @@ const (
 // "Replaced-By:<contact>". A message-summary body (RFC 3842, or a first
 // line "Message-Account:") is voicemail; anything else is unknown.
 func classifyNotify(req *sipgo.Request) Notification {
-	body := strings.TrimSpace(string(req.Body()))
-	first, _, _ := strings.Cut(body, "\n")
-	first = strings.TrimSpace(first)
-	event := ""
+	event, ctype := "", ""
 	if h := req.GetHeader("Event"); h != nil {
 		event = strings.TrimSpace(h.Value())
 	}
+	if h := req.GetHeader("Content-Type"); h != nil {
+		ctype = h.Value()
+	}
+	return ClassifyNotify(event, ctype, string(req.Body()))
+}
+
+// ClassifyNotify turns a NOTIFY's event, content type and body into the
+// page's notification (also used for the RTMP gateway's "notified").
+func ClassifyNotify(event, contentType, body string) Notification {
+	body = strings.TrimSpace(body)
+	first, _, _ := strings.Cut(body, "\n")
+	first = strings.TrimSpace(first)
 	switch name, value, _ := strings.Cut(first, ":"); {
 	case strings.EqualFold(name, "Overwrote"):
 		return Notification{Key: NotifyOverriding, Message: "You have overridden an existing registration for this device.",
@@ -40,8 +49,8 @@ func classifyNotify(req *sipgo.Request) Notification {
 		return voicemail(body)
 	}
 	fields := map[string]any{"event": event, "body": body}
-	if h := req.GetHeader("Content-Type"); h != nil {
-		fields["contentType"] = h.Value()
+	if contentType != "" {
+		fields["contentType"] = contentType
 	}
 	return Notification{Key: NotifyUnknown, Message: "You have received a SIP notification.", Fields: fields}
 }

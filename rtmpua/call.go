@@ -1,0 +1,249 @@
+package rtmpua
+
+import (
+	"context"
+	"encoding/binary"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/coder/websocket"
+
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+var callSeq atomic.Int64
+
+// Call is the one call of an RTMP-mode registration.
+type Call struct {
+	s        *session
+	id       string
+	outgoing bool
+	uri      string
+	name     string
+	number   string
+
+	mu         sync.Mutex
+	state      ua.CallState
+	audio      Audio
+	cancelling bool
+	muted      bool
+	ended      bool
+}
+
+func (c *Call) ID() string           { return c.id }
+func (c *Call) Outgoing() bool       { return c.outgoing }
+func (c *Call) RemoteURI() string    { return c.uri }
+func (c *Call) CallerName() string   { return c.name }
+func (c *Call) CallerNumber() string { return c.number }
+
+func (c *Call) State() ua.CallState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+func newCall(s *session, outgoing bool, address string) *Call {
+	c := &Call{s: s, id: "rtmp-call-" + strconv.FormatInt(callSeq.Add(1), 10), outgoing: outgoing}
+	c.name, c.uri = splitAddress(address)
+	user := strings.TrimPrefix(strings.TrimPrefix(c.uri, "sips:"), "sip:")
+	c.number, _, _ = strings.Cut(user, "@")
+	return c
+}
+
+// splitAddress reads `"Bob" <sip:bob@x>` into its name and URI.
+func splitAddress(a string) (name, uri string) {
+	a = strings.TrimSpace(a)
+	if i := strings.IndexByte(a, '<'); i >= 0 {
+		name = strings.Trim(strings.TrimSpace(a[:i]), `"`)
+		uri = strings.TrimSuffix(a[i+1:], ">")
+		if j := strings.IndexByte(uri, '>'); j >= 0 {
+			uri = uri[:j]
+		}
+		return name, uri
+	}
+	return "", a
+}
+
+// dial places the call: one at a time.
+func (s *session) dial(ctx context.Context, target string) (*Call, *ua.Error) {
+	t := strings.TrimSpace(target)
+	if t == "" || strings.ContainsAny(t, " <>\"") {
+		return nil, ua.InvalidParameter("uri", "%q is not a SIP URI, user or number", target)
+	}
+	if !strings.HasPrefix(t, "sip:") && !strings.HasPrefix(t, "sips:") {
+		if !strings.Contains(t, "@") {
+			t += "@" + s.t.realm
+		}
+		t = "sip:" + t
+	}
+	c := newCall(s, true, t)
+	s.mu.Lock()
+	busy := s.call != nil
+	if !busy {
+		s.call = c
+	}
+	s.mu.Unlock()
+	if busy {
+		return nil, &ua.Error{Key: ua.KeyCallState, Message: "one call at a time in RTMP mode"}
+	}
+	if _, err := s.rpc(ctx, "invite", t, "pcmu", "pcma", "dtmf"); err != nil {
+		c.end(ua.End{Code: 503, Reason: "Service Unavailable (" + err.Error() + ")", ByRemote: true})
+		return nil, &ua.Error{Key: ua.KeyRequestFailed, Message: "the gateway refused the call: " + err.Error(), Err: err}
+	}
+	return c, nil
+}
+
+// callback handles a gateway callback.
+func (s *session) callback(method string, args []any) {
+	str := func(i int) string {
+		if i < len(args) {
+			if v, ok := args[i].(string); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	c := s.current()
+	switch method {
+	case "invited":
+		if c != nil {
+			return // the gateway answers a second call 486 itself
+		}
+		c = newCall(s, false, str(0))
+		s.mu.Lock()
+		s.call = c
+		s.mu.Unlock()
+		if s.ev.Incoming != nil {
+			s.ev.Incoming(c)
+		}
+	case "ringing":
+		code, _ := parseStatus(str(0))
+		if c != nil && s.ev.CallProgress != nil {
+			s.ev.CallProgress(c, max(code, 180), code == 183)
+		}
+	case "accepted":
+		if c == nil {
+			return
+		}
+		c.mu.Lock()
+		was := c.state
+		c.state = ua.CallEstablished
+		c.mu.Unlock()
+		if was == ua.CallRinging && c.outgoing && s.ev.CallAccepted != nil {
+			s.ev.CallAccepted(c)
+		}
+	case "rejected":
+		if c != nil {
+			code, reason := parseStatus(str(0))
+			c.mu.Lock()
+			local := c.cancelling
+			c.mu.Unlock()
+			c.end(ua.End{Code: max(code, 400), Reason: strings.TrimSpace(strings.TrimPrefix(reason, strconv.Itoa(code))), ByRemote: !local})
+		}
+	case "cancelled":
+		if c != nil {
+			c.mu.Lock()
+			local := c.cancelling
+			c.mu.Unlock()
+			c.end(ua.End{Code: 487, Reason: "Request Terminated", ByRemote: !local})
+		}
+	case "byed":
+		if c != nil {
+			c.end(ua.End{ByRemote: true})
+		}
+	case "notified":
+		event, body := "", str(0)
+		if len(args) >= 2 {
+			event, body = str(0), str(1)
+		}
+		if s.ev.Notified != nil {
+			s.ev.Notified(ua.ClassifyNotify(event, "", body))
+		}
+	case "unauthorized":
+		code, _ := parseStatus(str(0))
+		emitError(s.ev, &ua.Error{Key: ua.KeyUnauthorized, Message: "the gateway's registration was refused (" + str(0) + ")", Code: code, Source: str(0)})
+	case "transferred":
+		if c != nil && s.ev.CallTransfer != nil {
+			s.ev.CallTransfer(c, nil)
+		}
+	case "transferFailed":
+		if c != nil && s.ev.CallTransfer != nil {
+			code, _ := parseStatus(str(0))
+			s.ev.CallTransfer(c, &ua.Error{Key: ua.KeyTransferFailed, Message: "the transfer failed: " + str(0), Code: code})
+		}
+	}
+}
+
+// end finishes the call once.
+func (c *Call) end(e ua.End) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended = true
+	e.Established = c.state == ua.CallEstablished
+	c.state = ua.CallEnded
+	a := c.audio
+	c.audio = nil
+	c.mu.Unlock()
+	if a != nil {
+		a.Close()
+	}
+	c.s.mu.Lock()
+	if c.s.call == c {
+		c.s.call = nil
+	}
+	c.s.mu.Unlock()
+	if c.s.ev.CallEnded != nil {
+		c.s.ev.CallEnded(c, e)
+	}
+}
+
+// startAudio opens the browser's audio when the gateway's streams run,
+// and sends each captured frame to the relay.
+func (c *Call) startAudio(codec string) {
+	c.mu.Lock()
+	started := c.audio != nil || c.ended
+	muted := c.muted
+	c.mu.Unlock()
+	if started || c.s.t.opts.Audio == nil {
+		return
+	}
+	a, err := c.s.t.opts.Audio(context.Background(), codec)
+	if err != nil {
+		emitError(c.s.ev, &ua.Error{Key: ua.KeyMedia, Message: "cannot open the microphone or speaker: " + err.Error(), Err: err})
+		return
+	}
+	format := byte(8)
+	if codec == "pcma" {
+		format = 7
+	}
+	a.OnFrame(func(payload []byte, seq uint16) {
+		f := make([]byte, 8, 8+len(payload))
+		f[0], f[1] = 1, format
+		binary.BigEndian.PutUint16(f[2:], seq)
+		binary.BigEndian.PutUint32(f[4:], uint32(seq)*20)
+		_ = c.s.send(websocket.MessageBinary, append(f, payload...))
+	})
+	_ = a.SetMuted(muted)
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		a.Close()
+		return
+	}
+	c.audio = a
+	c.mu.Unlock()
+}
+
+func (c *Call) play(payload []byte) {
+	c.mu.Lock()
+	a := c.audio
+	c.mu.Unlock()
+	if a != nil {
+		_ = a.Play(payload)
+	}
+}

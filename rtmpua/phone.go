@@ -1,0 +1,213 @@
+package rtmpua
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+// Subprotocol is kazoo-relay's WebSocket subprotocol.
+const Subprotocol = "kazoo-rtmp.v1"
+
+// Events are the callbacks of a registration and its calls, as in
+// package ua.
+type Events struct {
+	Connected    func()
+	Error        func(*ua.Error)
+	Incoming     func(*Call)
+	CallProgress func(c *Call, code int, early bool)
+	CallAccepted func(*Call)
+	CallEnded    func(*Call, ua.End)
+	CallTransfer func(*Call, *ua.Error)
+	Notified     func(ua.Notification)
+}
+
+// Config wires a Phone to its platform.
+type Config struct {
+	// Dial opens the relay WebSocket; coder/websocket by default.
+	Dial func(ctx context.Context, url string) (*websocket.Conn, error)
+	// Logger gets diagnostics; passwords never reach it.
+	Logger *slog.Logger
+	// DialTimeout bounds reaching the relay and its answer to hello (15 s).
+	DialTimeout time.Duration
+	// RPCTimeout bounds one RPC (30 s).
+	RPCTimeout time.Duration
+}
+
+// Phone is the RTMP-mode user agent: one registration (one relay
+// WebSocket) at a time.
+type Phone struct {
+	cfg Config
+
+	mu   sync.Mutex
+	sess *session
+	last *lastRegister
+}
+
+type lastRegister struct {
+	opts Options
+	ev   Events
+}
+
+// New makes a Phone.
+func New(cfg Config) *Phone {
+	if cfg.Dial == nil {
+		cfg.Dial = func(ctx context.Context, url string) (*websocket.Conn, error) {
+			c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{Subprotocol}})
+			return c, err
+		}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = 15 * time.Second
+	}
+	if cfg.RPCTimeout == 0 {
+		cfg.RPCTimeout = 30 * time.Second
+	}
+	return &Phone{cfg: cfg}
+}
+
+// Register connects through the relay to the gateway, which registers
+// the account; it returns nil once the gateway accepted (after
+// ev.Connected), or the *ua.Error it also reports to ev.Error.
+func (p *Phone) Register(ctx context.Context, opts Options, ev Events) *ua.Error {
+	t, err := opts.validate()
+	if err != nil {
+		emitError(ev, err)
+		return err
+	}
+	p.mu.Lock()
+	old := p.sess
+	p.sess = nil
+	p.last = &lastRegister{opts: opts, ev: ev}
+	p.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+	s := &session{p: p, t: t, ev: ev, pending: map[int64]chan result{}}
+	if err := s.connect(ctx); err != nil {
+		emitError(ev, err)
+		return err
+	}
+	p.mu.Lock()
+	p.sess = s
+	p.mu.Unlock()
+	if ev.Connected != nil {
+		ev.Connected()
+	}
+	return nil
+}
+
+// Registered reports whether the gateway registration is in force.
+func (p *Phone) Registered() bool {
+	s := p.session()
+	return s != nil && s.isRegistered()
+}
+
+func (p *Phone) session() *session {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sess
+}
+
+// Logout hangs up and closes the relay connection: the gateway then
+// unregisters.
+func (p *Phone) Logout(ctx context.Context) {
+	p.mu.Lock()
+	s := p.sess
+	p.sess, p.last = nil, nil
+	p.mu.Unlock()
+	if s == nil {
+		return
+	}
+	if c := s.current(); c != nil {
+		_ = c.Hangup(ctx)
+	}
+	s.close()
+}
+
+// Unload is Logout for a page going away: nothing is waited for.
+func (p *Phone) Unload() {
+	p.mu.Lock()
+	s := p.sess
+	p.sess = nil
+	p.mu.Unlock()
+	if s != nil {
+		s.close()
+	}
+}
+
+// Dial calls target (a SIP URI, or a user or number in our realm).
+func (p *Phone) Dial(ctx context.Context, target string) (*Call, *ua.Error) {
+	s := p.session()
+	if s == nil || !s.isRegistered() {
+		return nil, &ua.Error{Key: ua.KeyNotRegistered, Message: "register before calling"}
+	}
+	return s.dial(ctx, target)
+}
+
+// Reconnect connects again now with the last parameters (kazoo.js
+// reconnect()).
+func (p *Phone) Reconnect() {
+	p.mu.Lock()
+	s, last := p.sess, p.last
+	p.mu.Unlock()
+	switch {
+	case s != nil:
+		s.reconnectNow()
+	case last != nil:
+		go p.Register(context.Background(), last.opts, last.ev)
+	}
+}
+
+// StartAutoReconnect starts the reconnect loop when not connected.
+func (p *Phone) StartAutoReconnect() {
+	if s := p.session(); s != nil {
+		s.startReconnect()
+	}
+}
+
+// StopAutoReconnect stops the reconnect loop.
+func (p *Phone) StopAutoReconnect() {
+	if s := p.session(); s != nil {
+		s.stopReconnect()
+	}
+}
+
+// Wake reconnects at once if the connection was lost (network back,
+// page woke up).
+func (p *Phone) Wake() {
+	if s := p.session(); s != nil && !s.isRegistered() {
+		s.reconnectNow()
+	}
+}
+
+func emitError(ev Events, e *ua.Error) {
+	if ev.Error != nil {
+		ev.Error(e)
+	}
+}
+
+// reasonError maps a gateway or relay refusal ("401 Unauthorized",
+// "NetConnection.Connect.Rejected: 403 Forbidden", a dial error) to the
+// page's error.
+func reasonError(reason string) *ua.Error {
+	code, rest := parseStatus(reason)
+	switch code {
+	case 401, 407:
+		return &ua.Error{Key: ua.KeyUnauthorized, Message: "the registrar rejected the credentials (" + rest + ")", Code: code, Source: reason}
+	case 403:
+		return &ua.Error{Key: ua.KeyForbidden, Message: "the registrar refused this identity (" + rest + ")", Code: code, Source: reason}
+	case 0:
+		return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the gateway could not be reached: " + reason}
+	}
+	return &ua.Error{Key: ua.KeyRegistrationFailed, Message: fmt.Sprintf("the gateway refused the registration (%s)", rest), Code: code, Source: reason}
+}

@@ -1,0 +1,271 @@
+package rtmpua
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+// session is one relay WebSocket and the registration it carries; it
+// survives reconnects (a new socket replaces a lost one).
+type session struct {
+	p  *Phone
+	t  *target
+	ev Events
+
+	writeMu sync.Mutex
+
+	mu         sync.Mutex
+	ws         *websocket.Conn
+	registered bool
+	closing    bool
+	nextID     int64
+	pending    map[int64]chan result
+	call       *Call
+	rc         struct {
+		active  bool
+		attempt int
+		timer   *time.Timer
+	}
+}
+
+type result struct {
+	ok    bool
+	args  []any
+	error string
+}
+
+// frame is any JSON frame from the relay.
+type frame struct {
+	T      string `json:"t"`
+	ID     int64  `json:"id"`
+	OK     bool   `json:"ok"`
+	Args   []any  `json:"args"`
+	Error  string `json:"error"`
+	Method string `json:"method"`
+	Reason string `json:"reason"`
+	Codec  string `json:"codec"`
+	Code   string `json:"code"`
+}
+
+// connect opens a socket, says hello and waits for the gateway's answer.
+func (s *session) connect(ctx context.Context) *ua.Error {
+	cfg := s.p.cfg
+	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	ws, err := cfg.Dial(ctx, s.t.opts.RelayURL)
+	if err != nil {
+		return &ua.Error{Key: ua.KeyServerNotReachable, Message: "cannot reach the relay at " + s.t.opts.RelayURL, Err: err}
+	}
+	ws.SetReadLimit(64 << 10)
+	o := s.t.opts
+	hello := map[string]any{"t": "hello", "v": 1, "rtmpUrl": s.t.rtmpURL, "token": o.Token,
+		"args": []any{s.t.user, o.Password, o.DisplayName, "narrowband"}}
+	if err := writeJSON(ctx, ws, hello); err != nil {
+		_ = ws.CloseNow()
+		return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay closed the connection", Err: err}
+	}
+	for {
+		typ, data, err := ws.Read(ctx)
+		if err != nil {
+			var ce websocket.CloseError
+			if errors.As(err, &ce) && ce.Reason != "" {
+				return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay refused: " + ce.Reason, Err: err}
+			}
+			return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay did not answer", Err: err}
+		}
+		var f frame
+		if typ != websocket.MessageText || json.Unmarshal(data, &f) != nil {
+			continue
+		}
+		switch f.T {
+		case "connected":
+			s.mu.Lock()
+			s.ws, s.registered = ws, true
+			s.mu.Unlock()
+			go s.readLoop(ws)
+			return nil
+		case "cb":
+			if f.Method == "unauthorized" {
+				continue // the rejection that follows says the same
+			}
+		case "rejected":
+			_ = ws.CloseNow()
+			return reasonError(f.Reason)
+		}
+	}
+}
+
+func writeJSON(ctx context.Context, ws *websocket.Conn, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return ws.Write(ctx, websocket.MessageText, b)
+}
+
+func (s *session) isRegistered() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.registered
+}
+
+func (s *session) current() *Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.call
+}
+
+// send writes a frame on the current socket.
+func (s *session) send(typ websocket.MessageType, b []byte) error {
+	s.mu.Lock()
+	ws := s.ws
+	s.mu.Unlock()
+	if ws == nil {
+		return errors.New("not connected to the relay")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return ws.Write(ctx, typ, b)
+}
+
+// rpc calls a gateway method and waits for its result.
+func (s *session) rpc(ctx context.Context, method string, args ...any) ([]any, error) {
+	s.mu.Lock()
+	s.nextID++
+	id := s.nextID
+	ch := make(chan result, 1)
+	s.pending[id] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, id)
+		s.mu.Unlock()
+	}()
+	if args == nil {
+		args = []any{}
+	}
+	b, _ := json.Marshal(map[string]any{"t": "call", "id": id, "method": method, "args": args})
+	if err := s.send(websocket.MessageText, b); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.p.cfg.RPCTimeout)
+	defer cancel()
+	select {
+	case r := <-ch:
+		if !r.ok {
+			return nil, errors.New(r.error)
+		}
+		return r.args, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// readLoop handles the relay's frames until the socket ends.
+func (s *session) readLoop(ws *websocket.Conn) {
+	for {
+		typ, data, err := ws.Read(context.Background())
+		if err != nil {
+			s.lost(ws, err)
+			return
+		}
+		if typ == websocket.MessageBinary {
+			if c := s.current(); c != nil && len(data) > 8 {
+				c.play(data[8:])
+			}
+			continue
+		}
+		var f frame
+		if json.Unmarshal(data, &f) != nil {
+			continue
+		}
+		switch f.T {
+		case "result":
+			s.mu.Lock()
+			ch := s.pending[f.ID]
+			s.mu.Unlock()
+			if ch != nil {
+				ch <- result{ok: f.OK, args: f.Args, error: f.Error}
+			}
+		case "cb":
+			s.callback(f.Method, f.Args)
+		case "media":
+			if c := s.current(); c != nil {
+				go c.startAudio(f.Codec)
+			}
+		case "stream":
+			s.p.cfg.Logger.Warn("gateway stream problem", "code", f.Code)
+		}
+	}
+}
+
+// lost handles the socket ending: the call cannot survive it (the
+// gateway hangs up when its RTMP connection ends), the page is told, and
+// reconnecting starts.
+func (s *session) lost(ws *websocket.Conn, err error) {
+	s.mu.Lock()
+	if s.ws != ws || s.closing {
+		s.mu.Unlock()
+		return
+	}
+	s.ws, s.registered = nil, false
+	c := s.call
+	s.mu.Unlock()
+	if c != nil {
+		c.end(ua.End{Code: 503, Reason: "Service Unavailable (connection to the relay lost)", ByRemote: true})
+	}
+	emitError(s.ev, &ua.Error{Key: ua.KeyDisconnected, Message: "the connection to the relay was lost: " + err.Error(), Err: err})
+	s.startReconnect()
+}
+
+// close ends the session for good.
+func (s *session) close() {
+	s.mu.Lock()
+	s.closing = true
+	ws := s.ws
+	s.ws, s.registered = nil, false
+	if s.rc.timer != nil {
+		s.rc.timer.Stop()
+	}
+	c := s.call
+	s.mu.Unlock()
+	if c != nil {
+		c.end(ua.End{})
+	}
+	if ws != nil {
+		go func() { _ = ws.Close(websocket.StatusNormalClosure, "logout") }()
+	}
+}
+
+// parseStatus finds a SIP status in a reason ("486 Busy Here", "…: 403
+// Forbidden"); 0 when there is none. (No regexp: it would add half a
+// megabyte to kazoo.wasm.)
+func parseStatus(reason string) (int, string) {
+	for i := 0; i+3 <= len(reason); i++ {
+		if i > 0 && isDigit(reason[i-1]) {
+			continue
+		}
+		w := reason[i : i+3]
+		if !isDigit(w[0]) || !isDigit(w[1]) || !isDigit(w[2]) || (i+3 < len(reason) && isDigit(reason[i+3])) {
+			continue
+		}
+		code, _ := strconv.Atoi(w)
+		if code >= 100 && code < 700 {
+			return code, strings.TrimSpace(reason[i:])
+		}
+	}
+	return 0, reason
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
