@@ -164,6 +164,10 @@ func (s *session) callback(method string, args []any) {
 	case "unauthorized":
 		code, _ := parseStatus(str(0))
 		emitError(s.ev, &ua.Error{Key: ua.KeyUnauthorized, Message: "the gateway's registration was refused (" + str(0) + ")", Code: code, Source: str(0)})
+	case "dtmf":
+		if d := str(0); c != nil && len(d) == 1 && ua.CheckDTMF(d) == nil && s.ev.CallDTMF != nil {
+			s.ev.CallDTMF(c, d)
+		}
 	case "transferred":
 		if c != nil && s.ev.CallTransfer != nil {
 			s.ev.CallTransfer(c, nil)

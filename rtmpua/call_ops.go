@@ -96,7 +96,9 @@ func (c *Call) Hold(ctx context.Context, hold bool) *ua.Error {
 	return nil
 }
 
-// SendDTMF sends each tone with the gateway's sendDTMF (RFC 2833).
+// SendDTMF sends each tone with the gateway's sendDTMF: sendDTMF(digit)
+// as siprtmp has it (RFC 2833), or sendDTMF(digit, "info") for SIP INFO
+// (kazoo-rtmpgw).
 func (c *Call) SendDTMF(ctx context.Context, tones string) *ua.Error {
 	if err := ua.CheckDTMF(tones); err != nil {
 		return err
@@ -104,8 +106,13 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *ua.Error {
 	if err := c.requireUp("sendDTMF"); err != nil {
 		return err
 	}
+	args := []any{""}
+	if c.s.t.opts.DTMF == ua.DTMFInfo {
+		args = append(args, ua.DTMFInfo)
+	}
 	for _, t := range tones {
-		if _, err := c.s.rpc(ctx, "sendDTMF", string(t)); err != nil {
+		args[0] = string(t)
+		if _, err := c.s.rpc(ctx, "sendDTMF", args...); err != nil {
 			return rpcError("the gateway could not send DTMF", err)
 		}
 	}

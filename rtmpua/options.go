@@ -43,6 +43,10 @@ type Options struct {
 	PublicIdentity, PrivateIdentity, Password, Realm, DisplayName string
 	// Token is the relay's hello token, when it requires one.
 	Token string
+	// DTMF is how SendDTMF asks the gateway to send digits: ua.DTMFRFC4733
+	// (default: telephone-events in the RTP stream) or ua.DTMFInfo (SIP
+	// INFO; kazoo-rtmpgw's extension, ignored by a plain siprtmp).
+	DTMF string
 	// Audio opens the audio of a call.
 	Audio AudioFactory
 	// Reconnecting, as in WebRTC mode.
@@ -80,6 +84,13 @@ func (o Options) validate() (*target, *ua.Error) {
 	}
 	if t.user == "" || t.realm == "" || strings.ContainsAny(t.user+t.realm, "/?#@ ") {
 		return nil, ua.InvalidParameter("privateIdentity", "a user and a realm are needed to name the gateway account (user@realm)")
+	}
+	switch o.DTMF {
+	case "":
+		t.opts.DTMF = ua.DTMFRFC4733
+	case ua.DTMFRFC4733, ua.DTMFInfo:
+	default:
+		return nil, ua.InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, ua.DTMFRFC4733, ua.DTMFInfo)
 	}
 	t.rtmpURL = strings.TrimSuffix(o.RTMPURL, "/") + "/" + t.user + "@" + t.realm
 	if t.opts.ReconnectDelay == 0 {

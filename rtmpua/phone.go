@@ -25,7 +25,10 @@ type Events struct {
 	CallAccepted func(*Call)
 	CallEnded    func(*Call, ua.End)
 	CallTransfer func(*Call, *ua.Error)
-	Notified     func(ua.Notification)
+	// CallDTMF reports a digit the far end sent (kazoo-rtmpgw's dtmf
+	// callback; siprtmp drops received DTMF).
+	CallDTMF func(c *Call, digit string)
+	Notified func(ua.Notification)
 }
 
 // Config wires a Phone to its platform.

@@ -116,6 +116,7 @@ type rig struct {
 	notes  chan ua.Notification
 	trans  chan *ua.Error
 	audios chan *fakeAudio
+	dtmf   chan string
 }
 
 func newRig(t *testing.T) *rig {
@@ -125,7 +126,8 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(hs.Close)
 	r := &rig{g: g, p: New(Config{}), errs: make(chan *ua.Error, 8), conn: make(chan struct{}, 8),
 		in: make(chan *Call, 4), acc: make(chan *Call, 4), ended: make(chan ua.End, 4),
-		notes: make(chan ua.Notification, 8), trans: make(chan *ua.Error, 4), audios: make(chan *fakeAudio, 4)}
+		notes: make(chan ua.Notification, 8), trans: make(chan *ua.Error, 4), audios: make(chan *fakeAudio, 4),
+		dtmf: make(chan string, 4)}
 	r.opts = Options{
 		RelayURL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/v1", RTMPURL: g.url,
 		PublicIdentity: "sip:1001@lab.test", Password: "pw", ReconnectDelay: time.Second,
@@ -143,6 +145,7 @@ func newRig(t *testing.T) *rig {
 		CallEnded:    func(c *Call, e ua.End) { r.ended <- e },
 		CallTransfer: func(c *Call, e *ua.Error) { r.trans <- e },
 		Notified:     func(n ua.Notification) { r.notes <- n },
+		CallDTMF:     func(c *Call, d string) { r.dtmf <- d },
 	}
 	t.Cleanup(func() { r.p.Logout(context.Background()) })
 	return r
@@ -236,7 +239,7 @@ func TestOutgoingCallAudioAndHangup(t *testing.T) {
 	if e := c.SendDTMF(context.Background(), "5#"); e != nil {
 		t.Fatal(e)
 	}
-	if d := r.g.rpc(t, "sendDTMF"); d.Args[0] != "5" {
+	if d := r.g.rpc(t, "sendDTMF"); len(d.Args) != 1 || d.Args[0] != "5" {
 		t.Fatalf("dtmf %v", d.Args)
 	}
 	if e := c.Transfer(context.Background(), "1003"); e == nil || e.Key != ua.KeyTransferFailed {
@@ -273,6 +276,12 @@ func TestIncomingCallNotifyAndReconnect(t *testing.T) {
 	}
 	r.g.rpc(t, "accept")
 	_ = r.g.conn().Send("accepted", "pcmu", nil)
+	// Received DTMF (kazoo-rtmpgw's dtmf callback); junk is ignored.
+	_ = r.g.conn().Send("dtmf", "xx")
+	_ = r.g.conn().Send("dtmf", "7")
+	if d := get(t, r.dtmf, "dtmf"); d != "7" {
+		t.Fatalf("dtmf %q", d)
+	}
 	_ = r.g.conn().Send("byed")
 	if end := get(t, r.ended, "end"); !end.Established || !end.ByRemote {
 		t.Fatalf("end %+v", end)

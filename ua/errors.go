@@ -36,6 +36,9 @@ const (
 	KeyTransferFailed = "transfer_failed"
 	// KeyHoldFailed: the far end refused the hold or resume re-INVITE.
 	KeyHoldFailed = "hold_failed"
+	// KeyRTMPUnavailable: RTMP mode was needed (forceRTMP, or no WebRTC)
+	// and the browser lacks what it takes (AudioWorklet, getUserMedia).
+	KeyRTMPUnavailable = "rtmp_unavailable"
 	// KeyRequestFailed: an in-call request (INFO, BYE, …) failed.
 	KeyRequestFailed = "request_failed"
 )

@@ -35,11 +35,16 @@ export interface KazooError {
 export interface InitParams {
   /** Called once the library is ready. */
   onLoaded?: () => void;
-  /** Called with the container element when RTMP mode is needed but cannot work. */
-  onFlashMissing?: (container: HTMLElement) => void;
+  /**
+   * Called when RTMP mode is needed (forceRTMP, or no RTCPeerConnection)
+   * but cannot work: the browser lacks AudioWorklet or getUserMedia, or
+   * register() could not reach relayUrl. Without it, the container shows
+   * the reason.
+   */
+  onFlashMissing?: (container: HTMLElement, error: KazooError) => void;
   /** Element, or its id, shown to the user when RTMP mode cannot work. */
   flashContainer?: string | HTMLElement;
-  /** Force the RTMP fallback (not available in this version). */
+  /** Use the RTMP path (kazoo-relay and a SIP-RTMP gateway) even where WebRTC works. */
   forceRTMP?: boolean;
   /** Where kazoo.wasm is; by default next to kazoo.js. */
   wasmUrl?: string;
@@ -62,8 +67,17 @@ export interface RegisterParams {
   registerExpires?: number;
   /** RFC 5626 instance UUID; by default one kept in localStorage. */
   instanceId?: string;
-  /** Accepted for the RTMP fallback of a later version. */
+  /**
+   * RTMP path (used with forceRTMP, or automatically when the browser has
+   * no RTCPeerConnection): the gateway's base URL, e.g. rtmp://gw.example.com/sip;
+   * the account is appended as <privateIdentity>@<realm>.
+   */
   rtmpUrl?: string;
+  /** RTMP path: kazoo-relay's WebSocket URL, ws:// or wss://. */
+  relayUrl?: string;
+  /** RTMP path: the token kazoo-relay asks for when it runs with -secret. */
+  relayToken?: string;
+  /** Use the RTMP path for this registration. */
   forceRTMP?: boolean;
   /** Reconnect attempts after a lost connection: -1 (default) forever, 0 off. */
   reconnectMaxAttempts?: number;
@@ -106,8 +120,9 @@ export interface RegisterParams {
   onNotified?: (notification: { key: string; message: string; [k: string]: unknown }) => void;
 }
 
-/** Audio statistics of a call, from RTCPeerConnection.getStats(). */
-export interface CallStats {
+/** Audio statistics of a WebRTC call, from RTCPeerConnection.getStats(). */
+export interface WebRTCCallStats {
+  mode: 'webrtc';
   inbound: { packets: number; bytes: number; packetsLost: number; jitter: number; audioEnergy: number; audioLevel: number; samplesDuration: number };
   outbound: { packets: number; bytes: number; audioEnergy: number; audioLevel: number };
   roundTripTime: number;
@@ -117,6 +132,17 @@ export interface CallStats {
   state: 'ringing' | 'established' | 'ended';
 }
 
+/** Audio statistics of an RTMP-path call: 20 ms G.711 frames and played energy. */
+export interface RTMPCallStats {
+  mode: 'rtmp';
+  inbound: { packets: number; packetsPlayed: number; packetsDropped: number; underruns: number; audioEnergy: number; bufferMs: number };
+  outbound: { packets: number };
+  codec: string;
+  state: 'ringing' | 'established' | 'ended';
+}
+
+export type CallStats = WebRTCCallStats | RTMPCallStats;
+
 /** A call, outgoing (connect's result) or incoming (onIncoming's argument). */
 export interface Call {
   readonly id: string;
@@ -124,6 +150,8 @@ export interface Call {
   readonly callerName: string;
   readonly callerNumber: string;
   readonly remoteUri: string;
+  /** The path the call's audio takes. */
+  readonly mode: 'webrtc' | 'rtmp';
   accept(): Promise<void>;
   /** Refuse a ringing incoming call (486 Busy Here by default). */
   reject(code?: number): Promise<void>;

@@ -120,6 +120,8 @@
   };
   const hooks = {
     newCall: function (data) { return Object.assign(Object.create(callPrototype), data); },
+    // The RTMP path's AudioWorklet module, shipped next to kazoo.js.
+    workletUrl: new URL('kazoo-audio-worklet.js', baseUrl).href,
   };
 
   const kazoo = {

@@ -37,6 +37,10 @@
       if (res.ok) config = await res.json();
     } catch (e) { /* served elsewhere: keep the defaults */ }
     $('wsUrl').value = config.wsUrl;
+    // RTMP mode is offered when the demo runs kazoo-relay and a gateway;
+    // a browser without RTCPeerConnection uses it whatever the box says.
+    $('rtmpOption').hidden = !config.relayUrl;
+    if (typeof RTCPeerConnection !== 'function') $('forceRTMP').checked = true;
     $('account').innerHTML = '';
     for (const a of config.accounts || []) {
       const o = document.createElement('option');
@@ -61,8 +65,11 @@
       privateIdentity: $('privateIdentity').value,
       password: $('password').value,
       realm: config.domain,
+      forceRTMP: $('forceRTMP').checked,
+      relayUrl: config.relayUrl,
+      rtmpUrl: config.rtmpUrl,
       onConnected: () => {
-        status('registered', 'registered');
+        status('registered', 'registered' + ($('forceRTMP').checked ? ' (RTMP)' : ''));
         $('logoutBtn').disabled = false;
         $('phone').hidden = false;
         log('registered as ' + $('publicIdentity').value);
@@ -168,7 +175,15 @@
 
   // Start loading the library at once; the page config loads meanwhile.
   const loaded = new Promise((resolve) => {
-    kazoo.init({ onLoaded: resolve }).catch(showError);
+    kazoo.init({
+      onLoaded: resolve,
+      flashContainer: 'flashMissing',
+      // RTMP mode was needed and cannot work here: say why, keep the page.
+      onFlashMissing: (container, err) => {
+        container.hidden = false;
+        container.textContent = 'Calls without WebRTC are not possible here: ' + (err ? err.message : 'unknown reason');
+      },
+    }).catch(showError);
   });
   Promise.all([loaded, loadConfig()]).then(() => {
     status('idle', 'ready');

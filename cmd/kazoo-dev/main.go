@@ -32,12 +32,14 @@ func main() {
 	ws := flag.String("ws", "ws://127.0.0.1:5066", "SIP WebSocket URL the demo page should use")
 	domain := flag.String("domain", "lab.test", "SIP domain of the test accounts")
 	accounts := flag.String("accounts", "", "test accounts shown on the demo page, user:password,…")
+	relay := flag.String("relay", "", "kazoo-relay WebSocket URL for the demo's RTMP mode (empty: no RTMP option)")
+	rtmpURL := flag.String("rtmp", "", "SIP-RTMP gateway base URL for the demo's RTMP mode, e.g. rtmp://127.0.0.1:1935/sip")
 	var mounts mountFlag
 	flag.Var(&mounts, "mount", "serve another directory, /prefix/=dir (repeatable; the tests mount their pages)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	cfg := demoConfig{WSURL: *ws, Domain: *domain}
+	cfg := demoConfig{WSURL: *ws, Domain: *domain, RelayURL: *relay, RTMPURL: *rtmpURL}
 	for _, a := range strings.Split(*accounts, ",") {
 		if user, pw, ok := strings.Cut(strings.TrimSpace(a), ":"); ok {
 			cfg.Accounts = append(cfg.Accounts, account{User: user, Password: pw})
@@ -76,6 +78,8 @@ type demoConfig struct {
 	WSURL    string    `json:"wsUrl"`
 	Domain   string    `json:"domain"`
 	Accounts []account `json:"accounts"`
+	RelayURL string    `json:"relayUrl,omitempty"` // the RTMP path, when the demo runs it
+	RTMPURL  string    `json:"rtmpUrl,omitempty"`
 }
 
 // mountFlag collects -mount /prefix/=dir values.

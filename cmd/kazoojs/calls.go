@@ -10,6 +10,7 @@ import (
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/media"
+	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
@@ -18,7 +19,7 @@ const callTimeout = 40 * time.Second
 
 // tracked is a call the page knows, with the JS object it was given.
 type tracked struct {
-	call *ua.Call
+	call phoneCall
 	obj  safejs.Value
 	// quiet: the call was replaced by a transfer; its end is not reported
 	// as onHangup.
@@ -26,7 +27,7 @@ type tracked struct {
 }
 
 // track remembers c and returns its JS object (made once).
-func (f *facade) track(c *ua.Call) safejs.Value {
+func (f *facade) track(c phoneCall) safejs.Value {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if t, ok := f.calls[c.ID()]; ok {
@@ -42,13 +43,14 @@ func (f *facade) track(c *ua.Call) safejs.Value {
 
 // callObject makes the page's call object: the loader's call prototype
 // (accept, reject, hangup, …) with this call's data.
-func (f *facade) callObject(c *ua.Call) safejs.Value {
+func (f *facade) callObject(c phoneCall) safejs.Value {
 	data, err := safejs.ValueOf(map[string]any{
 		"id":           c.ID(),
 		"direction":    map[bool]string{true: "outgoing", false: "incoming"}[c.Outgoing()],
 		"callerName":   c.CallerName(),
 		"callerNumber": c.CallerNumber(),
 		"remoteUri":    c.RemoteURI(),
+		"mode":         callMode(c),
 	})
 	if err != nil {
 		return safejs.Undefined()
@@ -62,7 +64,7 @@ func (f *facade) callObject(c *ua.Call) safejs.Value {
 }
 
 // byID finds a tracked call.
-func (f *facade) byID(id string) (*ua.Call, error) {
+func (f *facade) byID(id string) (phoneCall, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, ok := f.calls[id]
@@ -73,7 +75,7 @@ func (f *facade) byID(id string) (*ua.Call, error) {
 }
 
 // active is the call the global methods act on.
-func (f *facade) active() (*ua.Call, error) {
+func (f *facade) active() (phoneCall, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.current != nil && f.current.State() != ua.CallEnded {
@@ -88,19 +90,22 @@ func (f *facade) active() (*ua.Call, error) {
 	return nil, &ua.Error{Key: ua.KeyNoCall, Message: "there is no call"}
 }
 
-// callEvents maps the user agent's call events to the page's callbacks.
-func (f *facade) callEvents(cbs pageCallbacks) ua.Events {
-	var incoming func(*ua.Call)
+// callEvents maps the user agent's events to the page's callbacks.
+func (f *facade) callEvents(cbs pageCallbacks) events {
+	var incoming func(phoneCall)
 	if cbs.onIncoming.Type() == safejs.TypeFunction { // without it, calls get 480
-		incoming = func(c *ua.Call) { cbs.call(cbs.onIncoming, f.track(c)) }
+		incoming = func(c phoneCall) { cbs.call(cbs.onIncoming, f.track(c)) }
 	}
-	return ua.Events{
-		Incoming: incoming,
-		CallProgress: func(c *ua.Call, code int, early bool) {
+	return events{
+		connected: func() { cbs.call(cbs.onConnected) },
+		err:       cbs.error,
+		notified:  func(n ua.Notification) { cbs.call(cbs.onNotified, notificationObject(n)) },
+		incoming:  incoming,
+		progress: func(c phoneCall, code int, early bool) {
 			cbs.call(cbs.onRinging, jsObject(map[string]any{"code": code, "earlyMedia": early}))
 		},
-		CallAccepted: func(c *ua.Call) { cbs.call(cbs.onAccepted, f.track(c)) },
-		CallEnded: func(c *ua.Call, e ua.End) {
+		accepted: func(c phoneCall) { cbs.call(cbs.onAccepted, f.track(c)) },
+		ended: func(c phoneCall, e ua.End) {
 			f.mu.Lock()
 			t := f.calls[c.ID()]
 			delete(f.calls, c.ID())
@@ -120,15 +125,15 @@ func (f *facade) callEvents(cbs pageCallbacks) ua.Events {
 				cbs.call(cbs.onCancel, jsObject(map[string]any{"code": e.Code, "message": e.Reason, "source": source}))
 			}
 		},
-		CallDTMF: func(c *ua.Call, digit string) { cbs.call(cbs.onDTMF, digit) },
-		CallTransfer: func(c *ua.Call, err *ua.Error) {
+		dtmf: func(c phoneCall, digit string) { cbs.call(cbs.onDTMF, digit) },
+		transfer: func(c phoneCall, err *ua.Error) {
 			if err != nil {
 				cbs.error(err)
 				return
 			}
 			cbs.call(cbs.onTransfer)
 		},
-		Transferred: func(old, next *ua.Call, target string) {
+		transferred: func(old, next phoneCall, target string) {
 			f.mu.Lock()
 			if t := f.calls[old.ID()]; t != nil {
 				t.quiet = true
@@ -172,7 +177,7 @@ func (f *facade) connect(args []safejs.Value) (any, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	c, e := f.ua.Dial(ctx, uri)
+	c, e := f.engine().Dial(ctx, uri)
 	if e != nil {
 		return nil, e
 	}
@@ -184,9 +189,9 @@ func (f *facade) connect(args []safejs.Value) (any, error) {
 
 // onCall runs op on the call named by args[0] (call object methods) or,
 // when global, on the active call.
-func (f *facade) onCall(global bool, op func(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error)) jsbridge.Method {
+func (f *facade) onCall(global bool, op func(ctx context.Context, c phoneCall, args []safejs.Value) (any, error)) jsbridge.Method {
 	return func(args []safejs.Value) (any, error) {
-		var c *ua.Call
+		var c phoneCall
 		var err error
 		if global {
 			c, err = f.active()
@@ -206,15 +211,15 @@ func (f *facade) onCall(global bool, op func(ctx context.Context, c *ua.Call, ar
 	}
 }
 
-func opHangup(ctx context.Context, c *ua.Call, _ []safejs.Value) (any, error) {
+func opHangup(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
 	return nil, nilIfOK(c.Hangup(ctx))
 }
 
-func opAccept(ctx context.Context, c *ua.Call, _ []safejs.Value) (any, error) {
+func opAccept(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
 	return nil, nilIfOK(c.Accept(ctx))
 }
 
-func opReject(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+func opReject(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
 	p := arg(args, 0)
 	code := 0
 	if !p.IsUndefined() && !p.IsNull() {
@@ -226,7 +231,7 @@ func opReject(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error)
 	return nil, nilIfOK(c.Reject(code))
 }
 
-func opHold(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+func opHold(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
 	hold, err := boolArg(args, 0, "hold", true)
 	if err != nil {
 		return nil, err
@@ -234,7 +239,7 @@ func opHold(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
 	return nil, nilIfOK(c.Hold(ctx, hold))
 }
 
-func opDTMF(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+func opDTMF(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
 	tones, _ := stringArg(args, 0, "tone") // checked by checkTones
 	return nil, nilIfOK(c.SendDTMF(ctx, tones))
 }
@@ -274,7 +279,7 @@ func (f *facade) muteMicrophone(args []safejs.Value) (any, error) {
 	return nil, nil
 }
 
-func opTransfer(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+func opTransfer(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
 	uri, err := stringArg(args, 0, "uri")
 	if err != nil {
 		return nil, err
@@ -282,7 +287,7 @@ func opTransfer(ctx context.Context, c *ua.Call, args []safejs.Value) (any, erro
 	return nil, nilIfOK(c.Transfer(ctx, uri))
 }
 
-func opMute(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
+func opMute(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
 	muted, err := boolArg(args, 0, "mute", true)
 	if err != nil {
 		return nil, err
@@ -291,11 +296,31 @@ func opMute(ctx context.Context, c *ua.Call, args []safejs.Value) (any, error) {
 }
 
 // opStats summarises the call's getStats() for the page.
-func opStats(ctx context.Context, c *ua.Call, _ []safejs.Value) (any, error) {
-	s, ok := c.Media().(interface {
+func opStats(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
+	if rc, ok := c.(*rtmpua.Call); ok {
+		st, e := rc.Stats(ctx)
+		if e != nil {
+			return nil, e
+		}
+		return jsObject(map[string]any{
+			"inbound": map[string]any{
+				"packets": st.FramesReceived, "packetsPlayed": st.FramesPlayed, "packetsDropped": st.FramesDropped,
+				"underruns": st.Underruns, "audioEnergy": st.Energy, "bufferMs": st.BufferMs,
+			},
+			"outbound": map[string]any{"packets": st.FramesCaptured},
+			"codec":    "G.711", "state": c.State().String(), "mode": "rtmp",
+		}), nil
+	}
+	wc, _ := c.(*ua.Call)
+	var s interface {
 		Stats(context.Context) (media.Stats, error)
-	})
-	if !ok {
+	}
+	if wc != nil {
+		s, _ = wc.Media().(interface {
+			Stats(context.Context) (media.Stats, error)
+		})
+	}
+	if s == nil {
 		return nil, &ua.Error{Key: ua.KeyCallState, Message: "the call has no media yet"}
 	}
 	st, err := s.Stats(ctx)
@@ -313,8 +338,16 @@ func opStats(ctx context.Context, c *ua.Call, _ []safejs.Value) (any, error) {
 			"audioEnergy": st.SourceAudioEnergy, "audioLevel": st.SourceAudioLevel,
 		},
 		"roundTripTime": st.RoundTripTime, "codec": st.Codec, "iceState": st.ICEState,
-		"direction": st.Direction, "state": c.State().String(),
+		"direction": st.Direction, "state": c.State().String(), "mode": "webrtc",
 	}), nil
+}
+
+// callMode names the engine of a call.
+func callMode(c phoneCall) string {
+	if _, ok := c.(*rtmpua.Call); ok {
+		return "rtmp"
+	}
+	return "webrtc"
 }
 
 // nilIfOK keeps a nil *ua.Error from becoming a non-nil error.

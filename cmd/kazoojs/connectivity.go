@@ -22,17 +22,17 @@ func notificationObject(n ua.Notification) safejs.Value {
 
 // reconnect() re-registers now with the original parameters.
 func (f *facade) reconnect([]safejs.Value) (any, error) {
-	f.ua.Reconnect()
+	f.engine().Reconnect()
 	return nil, nil
 }
 
 func (f *facade) startAutoReconnect([]safejs.Value) (any, error) {
-	f.ua.StartAutoReconnect()
+	f.engine().StartAutoReconnect()
 	return nil, nil
 }
 
 func (f *facade) stopAutoReconnect([]safejs.Value) (any, error) {
-	f.ua.StopAutoReconnect()
+	f.engine().StopAutoReconnect()
 	return nil, nil
 }
 
@@ -64,7 +64,7 @@ func (f *facade) network(args []safejs.Value) (any, error) {
 		"time": time.Now().UTC().Format(time.RFC3339Nano),
 	}))
 	if status == "online" {
-		f.ua.Wake()
+		f.engine().Wake()
 	}
 	return nil, nil
 }
@@ -72,6 +72,6 @@ func (f *facade) network(args []safejs.Value) (any, error) {
 // restore is called by the loader when the page comes back from the
 // back/forward cache: pagehide unregistered it, so register again now.
 func (f *facade) restore([]safejs.Value) (any, error) {
-	f.ua.Reconnect()
+	f.engine().Reconnect()
 	return nil, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
@@ -21,8 +22,9 @@ const logoutTimeout = 5 * time.Second
 
 // facade is the Go side of the global kazoo object.
 type facade struct {
-	ua   *ua.UserAgent
-	logs *slog.LevelVar
+	webrtc *ua.UserAgent // the WebRTC engine
+	rtmp   *rtmpua.Phone // the RTMP engine (through kazoo-relay)
+	logs   *slog.LevelVar
 
 	hooks safejs.Value // the loader's helpers (newCall)
 
@@ -30,20 +32,31 @@ type facade struct {
 
 	mu      sync.Mutex
 	page    pageCallbacks // of the latest register() call
+	setup   initSetup     // of the latest init() call
+	phone   phone         // the engine of the latest register() (WebRTC by default)
 	calls   map[string]*tracked
-	current *ua.Call // the call the global methods act on
+	current phoneCall // the call the global methods act on
+}
+
+// initSetup is what init() said about the RTMP fallback.
+type initSetup struct {
+	forceRTMP      bool
+	onFlashMissing safejs.Value
+	container      safejs.Value // flashContainer as given
 }
 
 func newFacade() *facade {
 	f := &facade{logs: new(slog.LevelVar), calls: map[string]*tracked{}}
 	f.logs.Set(slog.LevelWarn)
 	logger := slog.New(&jsbridge.ConsoleHandler{Level: f.logs})
-	f.ua = ua.New(ua.Config{
+	f.webrtc = ua.New(ua.Config{
 		Logger:    logger,
 		Explain:   explainDialFailure,
 		UserAgent: "kazoo/" + ua.Version + " (wasm)",
 		OnPanic:   func(err error) { logger.Error(err.Error()) },
 	})
+	f.rtmp = rtmpua.New(rtmpua.Config{Logger: logger})
+	f.phone = webrtcPhone{f.webrtc}
 	return f
 }
 
@@ -97,8 +110,9 @@ func (f *facade) exports() (safejs.Value, error) {
 	return obj, nil
 }
 
-// init validates kazoo.init's parameters and calls onLoaded. The RTMP
-// fallback does not exist yet, so forceRTMP reports onFlashMissing.
+// init validates kazoo.init's parameters and calls onLoaded, or
+// onFlashMissing when the browser has neither WebRTC nor what the RTMP
+// fallback needs (AudioWorklet and getUserMedia in a secure context).
 func (f *facade) init(args []safejs.Value) (any, error) {
 	p, err := jsbridge.NewParams(arg(args, 0), "init parameters")
 	if err != nil {
@@ -128,55 +142,112 @@ func (f *facade) init(args []safejs.Value) (any, error) {
 	} else {
 		f.logs.Set(slog.LevelWarn)
 	}
-	if forceRTMP {
-		container := flashContainer(p.Value("flashContainer"))
-		if onFlashMissing.Type() == safejs.TypeFunction {
-			_ = jsbridge.Schedule(onFlashMissing, container)
-		} else {
-			defaultFlashMissing(container)
-		}
-		return nil, &ua.Error{Key: "rtmp_unavailable", Message: "forceRTMP: the RTMP fallback is not available in this version"}
+	f.mu.Lock()
+	f.setup = initSetup{forceRTMP: forceRTMP, onFlashMissing: onFlashMissing, container: p.Value("flashContainer")}
+	f.mu.Unlock()
+	if (forceRTMP || !hasWebRTC()) && !hasRTMPAudio() {
+		e := errRTMPUnavailable()
+		f.flashMissing(e)
+		return nil, e
 	}
 	_ = jsbridge.Schedule(onLoaded)
 	return nil, nil
 }
 
-// register reads kazoo.register's parameters and registers.
+func errRTMPUnavailable() *ua.Error {
+	return &ua.Error{Key: ua.KeyRTMPUnavailable, Message: "the RTMP path (forceRTMP, or a browser without WebRTC) needs AudioWorklet and microphone access, which this page lacks (they need a secure context: https:// or localhost)"}
+}
+
+// flashMissing tells the page that the RTMP path cannot work: its
+// onFlashMissing(container, error), or a message in the container.
+func (f *facade) flashMissing(e *ua.Error) {
+	f.mu.Lock()
+	setup := f.setup
+	f.mu.Unlock()
+	container := flashContainer(setup.container)
+	if setup.onFlashMissing.Type() == safejs.TypeFunction {
+		_ = jsbridge.Schedule(setup.onFlashMissing, container, errorObject(e))
+		return
+	}
+	defaultFlashMissing(container, e)
+}
+
+// register reads kazoo.register's parameters and registers, over WebRTC
+// or, when forced or when the browser has no RTCPeerConnection, over
+// RTMP through kazoo-relay.
 func (f *facade) register(args []safejs.Value) (any, error) {
 	opts, cbs, err := readRegister(arg(args, 0))
 	f.mu.Lock()
 	f.page = cbs
+	forced := f.setup.forceRTMP
 	f.mu.Unlock()
 	if err != nil {
 		e := asUAError(err)
 		cbs.error(e)
 		return nil, e
 	}
-	if opts.InstanceID == "" {
-		opts.InstanceID = storedInstanceID()
-	}
 	ev := f.callEvents(cbs)
-	ev.Connected = func() { cbs.call(cbs.onConnected) }
-	ev.Error = cbs.error
-	ev.Notified = func(n ua.Notification) { cbs.call(cbs.onNotified, notificationObject(n)) }
-	if e := f.ua.Register(context.Background(), opts, ev); e != nil {
-		return nil, e
+	if forced || opts.forceRTMP || !hasWebRTC() {
+		return nil, nilIfOK(f.registerRTMP(opts.rtmp, ev))
 	}
-	return nil, nil
+	if opts.web.InstanceID == "" {
+		opts.web.InstanceID = storedInstanceID()
+	}
+	f.use(webrtcPhone{f.webrtc})
+	return nil, nilIfOK(f.webrtc.Register(context.Background(), opts.web, ev.forWebRTC()))
+}
+
+// registerRTMP registers through kazoo-relay; a relay that cannot be
+// reached is also reported to onFlashMissing, as kazoo.js did when the
+// Flash movie could not connect.
+func (f *facade) registerRTMP(o rtmpua.Options, ev events) *ua.Error {
+	if !hasRTMPAudio() {
+		e := errRTMPUnavailable()
+		ev.err(e)
+		f.flashMissing(e)
+		return e
+	}
+	o.Audio = f.audioFactory
+	f.use(rtmpPhone{f.rtmp})
+	e := f.rtmp.Register(context.Background(), o, ev.forRTMP())
+	if e != nil && e.Key == ua.KeyServerNotReachable {
+		f.flashMissing(e)
+	}
+	return e
+}
+
+// use makes p the engine of the page's calls, logging the other one out.
+func (f *facade) use(p phone) {
+	f.mu.Lock()
+	old := f.phone
+	f.phone = p
+	f.mu.Unlock()
+	if old != p {
+		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+		defer cancel()
+		old.Logout(ctx)
+	}
+}
+
+// engine is the engine of the latest register().
+func (f *facade) engine() phone {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.phone
 }
 
 // logout unregisters and closes the socket.
 func (f *facade) logout([]safejs.Value) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
 	defer cancel()
-	f.ua.Logout(ctx)
+	f.engine().Logout(ctx)
 	return nil, nil
 }
 
 // unload is called by the loader on pagehide: the un-REGISTER is written
 // before the handler returns to the browser.
 func (f *facade) unload([]safejs.Value) (any, error) {
-	f.ua.Unload()
+	f.engine().Unload()
 	return nil, nil
 }
 
@@ -226,9 +297,9 @@ func flashContainer(v safejs.Value) safejs.Value {
 
 // defaultFlashMissing explains in the container why nothing works, for
 // pages that gave no onFlashMissing.
-func defaultFlashMissing(container safejs.Value) {
+func defaultFlashMissing(container safejs.Value, e *ua.Error) {
 	if container.IsNull() {
 		return
 	}
-	_ = container.Set("textContent", fmt.Sprintf("kazoo %s: RTMP mode was requested but is not available in this browser.", ua.Version))
+	_ = container.Set("textContent", fmt.Sprintf("kazoo %s: calls cannot work in this browser: %s.", ua.Version, e.Message))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/media"
+	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
@@ -37,19 +38,26 @@ func (c pageCallbacks) error(e *ua.Error) {
 	}
 }
 
-// readRegister turns register()'s parameter object into ua.Options and
-// callbacks. onError is read first, so that a bad parameter is reported
-// to it. Parameters of later features (rtmpUrl, reconnect*) are type
-// checked and accepted.
-func readRegister(v safejs.Value) (ua.Options, pageCallbacks, error) {
+// registration is register()'s parameters for either engine.
+type registration struct {
+	web       ua.Options
+	rtmp      rtmpua.Options
+	forceRTMP bool
+}
+
+// readRegister turns register()'s parameter object into the options of
+// both engines and the callbacks. onError is read first, so that a bad
+// parameter is reported to it.
+func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 	var cbs pageCallbacks
-	var o ua.Options
+	var r registration
+	o := &r.web
 	p, err := jsbridge.NewParams(v, "register parameters")
 	if err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	if cbs.onError, err = p.Func("onError"); err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	for _, f := range []struct {
 		name string
@@ -62,7 +70,7 @@ func readRegister(v safejs.Value) (ua.Options, pageCallbacks, error) {
 		{"onDTMF", &cbs.onDTMF},
 	} {
 		if *f.dst, err = p.Func(f.name); err != nil {
-			return o, cbs, err
+			return r, cbs, err
 		}
 	}
 	for _, f := range []struct {
@@ -72,60 +80,64 @@ func readRegister(v safejs.Value) (ua.Options, pageCallbacks, error) {
 		{"wsUrl", &o.WSURL}, {"publicIdentity", &o.PublicIdentity},
 		{"privateIdentity", &o.PrivateIdentity}, {"password", &o.Password},
 		{"realm", &o.Realm}, {"displayName", &o.DisplayName},
-		{"instanceId", &o.InstanceID}, {"rtmpUrl", new(string)},
+		{"instanceId", &o.InstanceID}, {"rtmpUrl", &r.rtmp.RTMPURL},
+		{"relayUrl", &r.rtmp.RelayURL}, {"relayToken", &r.rtmp.Token},
 		{"dtmfType", &o.DTMF},
 	} {
 		if *f.dst, err = p.String(f.name); err != nil {
-			return o, cbs, err
+			return r, cbs, err
 		}
 	}
 	if o.RegisterExpires, err = p.Int("registerExpires", 0); err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	// kazoo.js: reconnectMaxAttempts -1 (default) forever, 0 off;
 	// reconnectDelay in ms (default 5000, at least 1000).
 	attempts, err := p.Int("reconnectMaxAttempts", -1)
 	if err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	o.ReconnectOff, o.ReconnectMaxAttempts = attempts == 0, max(attempts, 0)
 	delay, err := p.Int("reconnectDelay", int(ua.DefaultReconnectDelay/time.Millisecond))
 	if err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	o.ReconnectDelay = time.Duration(max(delay, 1)) * time.Millisecond
 	// keepaliveInterval in ms (default 25000; 0 turns CRLF pings off).
 	keepalive, err := p.Int("keepaliveInterval", int(ua.DefaultKeepaliveInterval/time.Millisecond))
 	if err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	if keepalive < 0 || (keepalive > 0 && keepalive < 5000) {
-		return o, cbs, ua.InvalidParameter("keepaliveInterval", "%d ms: give 0 (off) or at least 5000", keepalive)
+		return r, cbs, ua.InvalidParameter("keepaliveInterval", "%d ms: give 0 (off) or at least 5000", keepalive)
 	}
 	o.KeepaliveInterval = time.Duration(keepalive) * time.Millisecond
 	if keepalive == 0 {
 		o.KeepaliveInterval = -1
 	}
-	if _, err = p.Bool("forceRTMP"); err != nil {
-		return o, cbs, err
+	if r.forceRTMP, err = p.Bool("forceRTMP"); err != nil {
+		return r, cbs, err
 	}
 	if o.AllowIncomingWhileBusy, err = p.Bool("allowIncomingWhileBusy"); err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	var mc media.Config
 	gather, err := p.Int("iceGatheringTimeout", 0)
 	if err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	if gather < 0 || gather > 30000 {
-		return o, cbs, ua.InvalidParameter("iceGatheringTimeout", "%d is outside 0–30000 ms", gather)
+		return r, cbs, ua.InvalidParameter("iceGatheringTimeout", "%d is outside 0–30000 ms", gather)
 	}
 	mc.GatherTimeout = time.Duration(gather) * time.Millisecond
 	if mc.ICEServers, err = readICEServers(p.Value("iceServers")); err != nil {
-		return o, cbs, err
+		return r, cbs, err
 	}
 	o.Media = media.NewFactory(mc)
-	return o, cbs, nil
+	r.rtmp.PublicIdentity, r.rtmp.PrivateIdentity, r.rtmp.Password = o.PublicIdentity, o.PrivateIdentity, o.Password
+	r.rtmp.Realm, r.rtmp.DisplayName, r.rtmp.DTMF = o.Realm, o.DisplayName, o.DTMF
+	r.rtmp.ReconnectOff, r.rtmp.ReconnectMaxAttempts, r.rtmp.ReconnectDelay = o.ReconnectOff, o.ReconnectMaxAttempts, o.ReconnectDelay
+	return r, cbs, nil
 }
 
 // readICEServers reads iceServers: [{urls: string | string[], username?,

@@ -1,0 +1,176 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/rtmpua"
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+// The page's API works the same over two engines: WebRTC (package ua,
+// SIP in the browser) and RTMP (package rtmpua, SIP in a gateway reached
+// through kazoo-relay). These types are what the facade needs of either.
+
+// phoneCall is a call of either engine (*ua.Call, *rtmpua.Call).
+type phoneCall interface {
+	ID() string
+	Outgoing() bool
+	CallerName() string
+	CallerNumber() string
+	RemoteURI() string
+	State() ua.CallState
+	Accept(ctx context.Context) *ua.Error
+	Reject(code int) *ua.Error
+	Hangup(ctx context.Context) *ua.Error
+	Hold(ctx context.Context, hold bool) *ua.Error
+	SendDTMF(ctx context.Context, tones string) *ua.Error
+	Transfer(ctx context.Context, target string) *ua.Error
+	SetMuted(muted bool) *ua.Error
+}
+
+// phone is an engine's registration-level API.
+type phone interface {
+	Dial(ctx context.Context, target string) (phoneCall, *ua.Error)
+	Logout(ctx context.Context)
+	Unload()
+	Reconnect()
+	StartAutoReconnect()
+	StopAutoReconnect()
+	Wake()
+}
+
+type webrtcPhone struct{ *ua.UserAgent }
+
+func (p webrtcPhone) Dial(ctx context.Context, target string) (phoneCall, *ua.Error) {
+	c, e := p.UserAgent.Dial(ctx, target)
+	if e != nil {
+		return nil, e
+	}
+	return c, nil
+}
+
+type rtmpPhone struct{ *rtmpua.Phone }
+
+func (p rtmpPhone) Dial(ctx context.Context, target string) (phoneCall, *ua.Error) {
+	c, e := p.Phone.Dial(ctx, target)
+	if e != nil {
+		return nil, e
+	}
+	return c, nil
+}
+
+// events are the page-facing callbacks, engine-neutral.
+type events struct {
+	connected   func()
+	err         func(*ua.Error)
+	notified    func(ua.Notification)
+	incoming    func(phoneCall) // nil: incoming calls are refused
+	progress    func(phoneCall, int, bool)
+	accepted    func(phoneCall)
+	ended       func(phoneCall, ua.End)
+	dtmf        func(phoneCall, string)
+	transfer    func(phoneCall, *ua.Error)
+	transferred func(old, next phoneCall, target string)
+}
+
+func (e events) forWebRTC() ua.Events {
+	ev := ua.Events{
+		Connected: e.connected, Error: e.err, Notified: e.notified,
+		CallProgress: func(c *ua.Call, code int, early bool) { e.progress(c, code, early) },
+		CallAccepted: func(c *ua.Call) { e.accepted(c) },
+		CallEnded:    func(c *ua.Call, end ua.End) { e.ended(c, end) },
+		CallDTMF:     func(c *ua.Call, d string) { e.dtmf(c, d) },
+		CallTransfer: func(c *ua.Call, err *ua.Error) { e.transfer(c, err) },
+		Transferred:  func(old, next *ua.Call, target string) { e.transferred(old, next, target) },
+	}
+	if e.incoming != nil {
+		ev.Incoming = func(c *ua.Call) { e.incoming(c) }
+	}
+	return ev
+}
+
+func (e events) forRTMP() rtmpua.Events {
+	ev := rtmpua.Events{
+		Connected: e.connected, Error: e.err, Notified: e.notified,
+		CallProgress: func(c *rtmpua.Call, code int, early bool) { e.progress(c, code, early) },
+		CallAccepted: func(c *rtmpua.Call) { e.accepted(c) },
+		CallEnded:    func(c *rtmpua.Call, end ua.End) { e.ended(c, end) },
+		CallTransfer: func(c *rtmpua.Call, err *ua.Error) { e.transfer(c, err) },
+		CallDTMF:     func(c *rtmpua.Call, d string) { e.dtmf(c, d) },
+	}
+	if e.incoming != nil {
+		ev.Incoming = func(c *rtmpua.Call) { e.incoming(c) }
+	}
+	return ev
+}
+
+// hasWebRTC reports whether the page has RTCPeerConnection (a policy,
+// an extension or an embedded browser may have removed it).
+func hasWebRTC() bool {
+	pc, err := safejs.Global().Get("RTCPeerConnection")
+	return err == nil && pc.Type() == safejs.TypeFunction
+}
+
+// hasRTMPAudio reports whether the page can run the RTMP path's audio:
+// getUserMedia and AudioWorklet (which need a secure context).
+func hasRTMPAudio() bool {
+	node, err := safejs.Global().Get("AudioWorkletNode")
+	if err != nil || node.Type() != safejs.TypeFunction {
+		return false
+	}
+	md, err := safejs.Global().Get("navigator")
+	if err != nil {
+		return false
+	}
+	if md, err = md.Get("mediaDevices"); err != nil || md.Type() != safejs.TypeObject {
+		return false
+	}
+	return true
+}
+
+// rtmpAudio is rtmpua's Audio on the browser's AudioWorklet pipe.
+type rtmpAudio struct{ *jsbridge.AudioPipe }
+
+func (a rtmpAudio) Stats(ctx context.Context) (rtmpua.AudioStats, error) {
+	st, err := a.AudioPipe.Stats(ctx)
+	if err != nil {
+		return rtmpua.AudioStats{}, err
+	}
+	// Energy as WebRTC's totalAudioEnergy has it: Σ sample² × duration.
+	energy := 0.0
+	if st.SampleRate > 0 {
+		energy = st.Energy / float64(st.SampleRate)
+	}
+	return rtmpua.AudioStats{
+		FramesCaptured: int64(st.FramesCaptured), FramesReceived: int64(st.FramesReceived),
+		FramesPlayed: int64(st.FramesPlayed), FramesDropped: int64(st.FramesDropped),
+		Underruns: int64(st.Underruns), Energy: energy, BufferMs: st.BufferMs,
+	}, nil
+}
+
+// audioFactory opens the AudioWorklet pipe for an RTMP call.
+func (f *facade) audioFactory(ctx context.Context, law string) (rtmpua.Audio, error) {
+	p, err := jsbridge.NewAudioPipe(ctx, jsbridge.AudioOptions{Law: law, WorkletURL: f.workletURL()})
+	if err != nil {
+		return nil, err
+	}
+	return rtmpAudio{p}, nil
+}
+
+// workletURL is where the loader says the AudioWorklet module is.
+func (f *facade) workletURL() string {
+	if f.hooks.Type() != safejs.TypeObject {
+		return ""
+	}
+	v, err := f.hooks.Get("workletUrl")
+	if err != nil || v.Type() != safejs.TypeString {
+		return ""
+	}
+	s, _ := v.String()
+	return s
+}
