@@ -41,6 +41,10 @@ type Config struct {
 	DialTimeout time.Duration
 	// RPCTimeout bounds one RPC (30 s).
 	RPCTimeout time.Duration
+	// KeepaliveInterval is how often the relay is pinged (20 s; the relay
+	// closes a socket silent for 60 s), and PongTimeout how long an answer
+	// may take before the socket counts as lost (10 s).
+	KeepaliveInterval, PongTimeout time.Duration
 }
 
 // Phone is the RTMP-mode user agent: one registration (one relay
@@ -74,6 +78,12 @@ func New(cfg Config) *Phone {
 	}
 	if cfg.RPCTimeout == 0 {
 		cfg.RPCTimeout = 30 * time.Second
+	}
+	if cfg.KeepaliveInterval == 0 {
+		cfg.KeepaliveInterval = 20 * time.Second
+	}
+	if cfg.PongTimeout == 0 {
+		cfg.PongTimeout = 10 * time.Second
 	}
 	return &Phone{cfg: cfg}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -22,6 +23,8 @@ type session struct {
 	ev Events
 
 	writeMu sync.Mutex
+	// lastRead is when the relay last sent anything (unix nanoseconds).
+	lastRead atomic.Int64
 
 	mu         sync.Mutex
 	ws         *websocket.Conn
@@ -91,7 +94,13 @@ func (s *session) connect(ctx context.Context) *ua.Error {
 			s.mu.Lock()
 			s.ws, s.registered = ws, true
 			s.mu.Unlock()
-			go s.readLoop(ws)
+			s.lastRead.Store(time.Now().UnixNano())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				s.readLoop(ws)
+			}()
+			go s.keepalive(ws, done)
 			return nil
 		case "cb":
 			if f.Method == "unauthorized" {
@@ -180,6 +189,7 @@ func (s *session) readLoop(ws *websocket.Conn) {
 			s.lost(ws, err)
 			return
 		}
+		s.lastRead.Store(time.Now().UnixNano())
 		if typ == websocket.MessageBinary {
 			if c := s.current(); c != nil && len(data) > 8 {
 				c.play(data[8:])
@@ -207,6 +217,40 @@ func (s *session) readLoop(ws *websocket.Conn) {
 		case "stream":
 			s.p.cfg.Logger.Warn("gateway stream problem", "code", f.Code)
 		}
+	}
+}
+
+// keepalive pings the relay every KeepaliveInterval (which also keeps
+// its idle timeout away while no call runs) and drops a socket that
+// stays silent PongTimeout after a ping: readLoop then reports it lost
+// and reconnecting starts.
+func (s *session) keepalive(ws *websocket.Conn, done <-chan struct{}) {
+	cfg := s.p.cfg
+	ping, _ := json.Marshal(map[string]string{"t": "ping"})
+	t := time.NewTicker(cfg.KeepaliveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		sent := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.PongTimeout)
+		s.writeMu.Lock()
+		err := ws.Write(ctx, websocket.MessageText, ping)
+		s.writeMu.Unlock()
+		cancel()
+		if err != nil {
+			_ = ws.CloseNow()
+			return
+		}
+		time.AfterFunc(cfg.PongTimeout, func() {
+			if s.lastRead.Load() < sent.UnixNano() {
+				s.p.cfg.Logger.Warn("the relay did not answer a ping", "timeout", cfg.PongTimeout)
+				_ = ws.CloseNow()
+			}
+		})
 	}
 }
 
