@@ -2,7 +2,6 @@ package ua
 
 import (
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -207,13 +206,7 @@ func (r *registration) liveCalls() []*Call {
 
 // isSDP reports whether msg carries an SDP body.
 func isSDP(msg sipgo.Message) bool {
-	return len(msg.Body()) > 0 && hasContentType(msg, "application/sdp")
-}
-
-// hasContentType reports whether msg's Content-Type is (starts with) ct.
-func hasContentType(msg sipgo.Message, ct string) bool {
-	hs := msg.GetHeaders("Content-Type")
-	return len(hs) > 0 && strings.HasPrefix(strings.ToLower(strings.TrimSpace(hs[0].Value())), ct)
+	return len(msg.Body()) > 0 && sip.HasContentType(msg, "application/sdp")
 }
 
 // editable is a request or a response.

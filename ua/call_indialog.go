@@ -2,9 +2,12 @@ package ua
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/sip"
 )
 
 // handleInDialog handles a request carrying our tag in To: it belongs to
@@ -92,31 +95,21 @@ func (c *Call) handleReinvite(req *sipgo.Request, tx sipgo.ServerTransaction) {
 // handleInfo reports DTMF sent as SIP INFO: application/dtmf-relay
 // ("Signal=5") or application/dtmf ("5").
 func (c *Call) handleInfo(req *sipgo.Request, tx sipgo.ServerTransaction) {
-	var digit string
+	digit, err := sip.ParseDTMFInfo(req)
 	switch {
-	case hasContentType(req, "application/dtmf-relay"):
-		for _, line := range strings.Split(string(req.Body()), "\n") {
-			k, v, ok := strings.Cut(line, "=")
-			if ok && strings.EqualFold(strings.TrimSpace(k), "signal") {
-				digit = strings.TrimSpace(v)
-			}
-		}
-	case hasContentType(req, "application/dtmf"):
-		digit = strings.TrimSpace(string(req.Body()))
-	default:
+	case errors.Is(err, sip.ErrNotDTMF):
 		res := c.answerTo(req, 415, "Unsupported Media Type", "")
-		res.AppendHeader(sipgo.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		res.AppendHeader(sipgo.NewHeader("Accept", sip.DTMFInfoAccept))
 		_ = tx.Respond(res)
 		return
-	}
-	if !validDTMF(digit, true) || len(digit) != 1 {
+	case err != nil:
 		_ = tx.Respond(c.answerTo(req, 400, "Bad Request (no DTMF signal)", ""))
 		return
 	}
 	// Report before answering: the sender waits for our 200 before its
 	// next digit, so digits are reported in order.
 	if c.r.ev.CallDTMF != nil {
-		c.r.ev.CallDTMF(c, strings.ToUpper(digit))
+		c.r.ev.CallDTMF(c, digit)
 	}
 	_ = tx.Respond(c.answerTo(req, 200, "OK", ""))
 }

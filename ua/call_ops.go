@@ -225,9 +225,9 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *Error {
 	}
 	for _, tone := range tones {
 		req := d.newRequest(c.r, sipgo.INFO, 0)
-		ct := sipgo.ContentTypeHeader("application/dtmf-relay")
+		ct := sipgo.ContentTypeHeader(sip.ContentTypeDTMFRelay)
 		req.AppendHeader(&ct)
-		req.SetBody([]byte("Signal=" + string(tone) + "\r\nDuration=160\r\n"))
+		req.SetBody(sip.DTMFRelayBody(tone, 160))
 		rctx, cancel := context.WithTimeout(ctx, byeTimeout)
 		res, err := c.r.cur().ep.Do(rctx, req, nil)
 		cancel()
