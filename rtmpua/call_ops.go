@@ -159,13 +159,14 @@ func (c *Call) SetMuted(muted bool) *ua.Error {
 	return nil
 }
 
-// Stats reports the call's audio in getStats' shape.
+// Stats reports the call's audio in getStats' shape (zeros before the
+// audio starts).
 func (c *Call) Stats(ctx context.Context) (AudioStats, *ua.Error) {
 	c.mu.Lock()
 	a := c.audio
 	c.mu.Unlock()
-	if a == nil {
-		return AudioStats{}, &ua.Error{Key: ua.KeyCallState, Message: "the call has no media yet"}
+	if a == nil { // ringing, or answered with the streams not yet up: nothing so far
+		return AudioStats{}, nil
 	}
 	st, err := a.Stats(ctx)
 	if err != nil {
