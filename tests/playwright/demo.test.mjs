@@ -2,7 +2,9 @@
 // or the error, through the page's own controls.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLab } from './lib/lab.mjs';
+import net from 'node:net';
+import { startLab, startServer, until } from './lib/lab.mjs';
+import { startGateway, startRelay } from './lib/rtmplab.mjs';
 
 let lab;
 before(async () => { lab = await startLab(); });
@@ -64,3 +66,43 @@ test('demo page: call another tab, answer from the banner, hang up', async () =>
     for (const t of tabs) await t.context().close();
   }
 });
+
+test('demo page: "Audio without WebRTC" logs in through kazoo-relay and kazoo-rtmpgw', async () => {
+  // The relay allows the page's origin and the page's config names the
+  // relay: pick kazoo-dev's port first.
+  const port = await new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address();
+      srv.close(() => resolve(p));
+    });
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  const gateway = await startGateway({ kamailio: lab.kamailio });
+  const relay = await startRelay({ gateway, origin });
+  const server = await startServer({
+    wsUrl: lab.kamailio.wsUrl, addr: `127.0.0.1:${port}`, extraArgs: ['-relay', relay.url, '-rtmp', gateway.rtmpUrl],
+  });
+  const page = await (await lab.browser.newContext()).newPage();
+  try {
+    await page.goto(`${origin}/`);
+    await page.locator('#login').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.selectOption('#account', '1003');
+    await page.check('#forceRTMP');
+    await page.click('#registerBtn');
+    await page.locator('#status[data-state="registered"]').waitFor({ timeout: 20_000 });
+    assert.match(await page.textContent('#status'), /RTMP/);
+    // The binding is the gateway's UDP Contact, not a browser's WebSocket one.
+    const contacts = await lab.kamailio.lookup('1003');
+    assert.equal(contacts.length, 1);
+    assert.doesNotMatch(contacts[0], /transport=ws/);
+    await page.click('#logoutBtn');
+    await page.locator('#status', { hasText: 'logged out' }).waitFor({ timeout: 15_000 });
+    await until(async () => (await lab.kamailio.lookup('1003')).length === 0, { what: 'the binding to go' });
+  } finally {
+    await page.context().close();
+    await server.stop();
+    await relay.stop();
+    await gateway.stop();
+  }
+});
+

@@ -28,11 +28,15 @@ export const chromiumArgs = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** Starts kazoo-dev serving dist/ and the test pages; resolves with its URL. */
-export async function startServer({ wsUrl }) {
+/**
+ * Starts kazoo-dev serving dist/ and the test pages; resolves with its URL.
+ * addr is its listen address; extraArgs go to kazoo-dev (-relay, -rtmp).
+ */
+export async function startServer({ wsUrl, addr = '127.0.0.1:0', extraArgs = [] }) {
   const bin = path.join(repoRoot, '.cache', 'bin', 'kazoo-dev');
   const proc = spawn(bin, [
-    '-addr', '127.0.0.1:0',
+    '-addr', addr,
+    ...extraArgs,
     '-web', path.join(repoRoot, 'web'),
     '-dist', path.join(repoRoot, 'dist'),
     '-mount', `/test/=${path.join(repoRoot, 'tests', 'playwright', 'pages')}`,
