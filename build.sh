@@ -74,6 +74,7 @@ build() {
   done
   go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
   go build -o "$CACHE/bin/kazoo-relay" ./cmd/kazoo-relay
+  go build -o "$CACHE/bin/kazoo-rtmpgw" ./cmd/kazoo-rtmpgw
   log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"
 }
 
@@ -82,7 +83,7 @@ demo() {
   if command -v systemctl >/dev/null; then $SUDO systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true; fi
   build
   local sip=${KAZOO_SIP_PORT:-5060} ws=${KAZOO_WS_PORT:-5066} trusted=${KAZOO_TRUSTED_PORT:-5080} http=${KAZOO_HTTP_PORT:-8080}
-  local ng=${KAZOO_RTPENGINE_PORT:-2223}
+  local ng=${KAZOO_RTPENGINE_PORT:-2223} rtmp=${KAZOO_RTMP_PORT:-1935} relay=${KAZOO_RELAY_PORT:-8090}
   # Globals, not locals: the EXIT trap runs after this function returned.
   run=$(mktemp -d /tmp/kazoo-demo.XXXXXX)
   cp -r lab/kamailio/db "$run/db"
@@ -95,7 +96,15 @@ demo() {
     -A SIP_PORT="$sip" -A WS_PORT="$ws" -A TRUSTED_PORT="$trusted" -A RTPENGINE_SOCK="\"udp:127.0.0.1:$ng\"" \
     -A DBURL="\"text://$run/db\"" -A CTLSOCK="\"unix:$run/kamailio_ctl\"" >"$run/kamailio.log" 2>&1 &
   kpid=$!
-  trap 'kill "$kpid" "$rpid" 2>/dev/null; wait "$kpid" "$rpid" 2>/dev/null; rm -rf "$run"' EXIT
+  # The RTMP path: kazoo-rtmpgw registers at Kamailio over UDP for the
+  # browsers that use it, kazoo-relay connects those browsers to it.
+  "$CACHE/bin/kazoo-rtmpgw" -listen "127.0.0.1:$rtmp" -registrar "127.0.0.1:$sip" -sip-listen 127.0.0.1:0 \
+    -media-ip 127.0.0.1 -rtp-ports 32000-32999 >"$run/rtmpgw.log" 2>&1 &
+  gpid=$!
+  "$CACHE/bin/kazoo-relay" -addr "127.0.0.1:$relay" -gateway "rtmp://127.0.0.1:$rtmp/sip/" \
+    -origin "http://127.0.0.1:$http" -origin "http://localhost:$http" >"$run/relay.log" 2>&1 &
+  lpid=$!
+  trap 'kill "$kpid" "$rpid" "$gpid" "$lpid" 2>/dev/null; wait "$kpid" "$rpid" "$gpid" "$lpid" 2>/dev/null; rm -rf "$run"' EXIT
   local i
   for ((i = 0; i < 100; i++)); do # wait up to 10 s for the WebSocket port
     kill -0 "$kpid" 2>/dev/null || break
@@ -107,11 +116,13 @@ demo() {
 
   kazoo demo — open http://127.0.0.1:$http/ in a browser on this machine
   SIP domain lab.test, WebSocket ws://127.0.0.1:$ws
+  RTMP path (tick "Audio without WebRTC"): relay ws://127.0.0.1:$relay/v1, gateway rtmp://127.0.0.1:$rtmp/sip
   test accounts:  1001 / pw-1001    1002 / pw-1002    (1001–1010, password pw-<user>)
   Ctrl-C stops everything.
 
 EOF
   "$CACHE/bin/kazoo-dev" -addr "127.0.0.1:$http" -ws "ws://127.0.0.1:$ws" -domain lab.test \
+    -relay "ws://127.0.0.1:$relay/v1" -rtmp "rtmp://127.0.0.1:$rtmp/sip" \
     -accounts 1001:pw-1001,1002:pw-1002,1003:pw-1003
 }
 
