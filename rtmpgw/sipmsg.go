@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/emiago/sipgo/sip"
+
+	ksip "github.com/kazoo-softphone/kazoo/sip"
 )
 
 // statusError is a SIP failure as siprtmp reports it: "<code> <reason>".
@@ -43,13 +45,13 @@ func parseStatus(s string, def int) (int, string) {
 		if code, err := strconv.Atoi(s[:3]); err == nil && code >= 300 && code <= 699 && (len(s) == 3 || s[3] == ' ') {
 			reason := strings.TrimSpace(s[3:])
 			if reason == "" {
-				reason = statusText(code)
+				reason = ksip.ReasonPhrase(code)
 			}
 			return code, reason
 		}
 	}
 	if s == "" {
-		s = statusText(def)
+		s = ksip.ReasonPhrase(def)
 	}
 	return def, s
 }
@@ -146,25 +148,6 @@ func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string
 		res.AppendHeader(h)
 	}
 	_ = tx.Respond(res)
-}
-
-// statusText is the usual reason phrase of the codes clients reject with.
-func statusText(code int) string {
-	switch code {
-	case 480:
-		return "Temporarily Unavailable"
-	case 486:
-		return "Busy Here"
-	case 487:
-		return "Request Terminated"
-	case 488:
-		return "Not Acceptable Here"
-	case 600:
-		return "Busy Everywhere"
-	case 603:
-		return "Decline"
-	}
-	return "Rejected"
 }
 
 // allowMethods are the methods the gateway accepts (it sends REFER but

@@ -227,7 +227,7 @@ func (c *Call) Reject(code int) *Error {
 	if !c.ringingIn() {
 		return &Error{Key: KeyCallState, Message: "only a ringing incoming call can be rejected"}
 	}
-	c.reject(code, reasonPhrase(code))
+	c.reject(code, sip.ReasonPhrase(code))
 	return nil
 }
 
@@ -241,31 +241,4 @@ func (c *Call) ringingIn() bool {
 func (c *Call) reject(code int, reason string) {
 	_ = c.serverTx.Respond(c.response(code, reason, ""))
 	c.end(End{Code: code, Reason: reason})
-}
-
-// reasonPhrase is the usual reason phrase of a status code.
-func reasonPhrase(code int) string {
-	switch code {
-	case 404:
-		return "Not Found"
-	case 408:
-		return "Request Timeout"
-	case 480:
-		return "Temporarily Unavailable"
-	case 486:
-		return "Busy Here"
-	case 487:
-		return "Request Terminated"
-	case 488:
-		return "Not Acceptable Here"
-	case 500:
-		return "Server Internal Error"
-	case 503:
-		return "Service Unavailable"
-	case 600:
-		return "Busy Everywhere"
-	case 603:
-		return "Decline"
-	}
-	return "Rejected"
 }
