@@ -2,9 +2,9 @@
 // or the error, through the page's own controls.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startLab, startServer, until } from './lib/lab.mjs';
 import { startGateway, startRelay } from './lib/rtmplab.mjs';
+import { freePort } from './lib/kamailio.mjs';
 
 let lab;
 before(async () => { lab = await startLab(); });
@@ -70,12 +70,7 @@ test('demo page: call another tab, answer from the banner, hang up', async () =>
 test('demo page: "Audio without WebRTC" logs in through kazoo-relay and kazoo-rtmpgw', async () => {
   // The relay allows the page's origin and the page's config names the
   // relay: pick kazoo-dev's port first.
-  const port = await new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = srv.address();
-      srv.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const gateway = await startGateway({ kamailio: lab.kamailio });
   const relay = await startRelay({ gateway, origin });

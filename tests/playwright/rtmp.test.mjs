@@ -403,3 +403,24 @@ test('forceRTMP where the page cannot capture audio (no AudioWorklet) → onFlas
     await closeAll([page]);
   }
 });
+
+test('relay restarted while registered: disconnected, reconnecting, onConnected again through the new relay', async () => {
+  const page = await openRTMP('1004', { overrides: { reconnectDelay: 1000 } });
+  try {
+    await gatewayBinding('1004');
+    const port = new URL(relay.url).port;
+    await relay.stop();
+    const lost = await waitEvent(page, 'onError');
+    assert.equal(lost.key, 'disconnected');
+    // The relay's RTMP connection ended: the gateway un-REGISTERed.
+    await until(async () => (await lab.kamailio.lookup('1004')).length === 0, { what: 'the binding to go' });
+    relay = await startRelay({ gateway, origin: lab.server.url, extraArgs: ['-addr', `127.0.0.1:${port}`] });
+    await nth(page, 'onConnected', 2, 20_000);
+    const notes = (await args(page, 'onNotified')).filter((n) => n.key === 'reconnecting_notification');
+    assert.ok(notes.length >= 1 && notes[0].attempt === 1, JSON.stringify(notes));
+    await gatewayBinding('1004');
+    assertHealthy(page);
+  } finally {
+    await closeAll([page]);
+  }
+});
