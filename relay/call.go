@@ -13,8 +13,16 @@ import (
 func (s *session) call(id int64, method string, args []any) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if method == "invite" {
+		// Before the RPC: the gateway's callbacks (ringing, rejected…)
+		// may come before its result.
+		s.setPhase("idle", "inviting")
+	}
 	res, err := s.up.Call(ctx, method, args...)
 	if err != nil {
+		if method == "invite" {
+			s.setPhase("inviting", "idle")
+		}
 		s.send(map[string]any{"t": "result", "id": id, "ok": false, "error": err.Error()})
 		return
 	}
@@ -24,30 +32,43 @@ func (s *session) call(id int64, method string, args []any) {
 	s.send(map[string]any{"t": "result", "id": id, "ok": true, "args": res})
 	s.mu.Lock()
 	phase := s.phase
-	switch method {
-	case "invite":
-		s.phase = "inviting"
-	case "bye":
+	if method == "bye" {
 		s.phase = "idle"
 	}
 	s.mu.Unlock()
 	switch {
 	case method == "bye" && phase == "inviting":
-		// siprtmp sends no callback for a bye on a pending invite.
-		time.AfterFunc(s.srv.cfg.PendingByeTimeout, func() { s.pendingByeExpired() })
+		// siprtmp sends no callback for a bye on a pending invite;
+		// kazoo-rtmpgw sends rejected('487 …'), which ends the wait.
+		s.mu.Lock()
+		s.byeWait++
+		gen := s.byeWait
+		s.mu.Unlock()
+		time.AfterFunc(s.srv.cfg.PendingByeTimeout, func() { s.pendingByeExpired(gen) })
 		go s.teardown()
 	case method == "bye" || method == "reject":
 		go s.teardown()
 	}
 }
 
-// pendingByeExpired reports a cancelled outgoing call the gateway never
-// reported, unless a newer call started meanwhile.
-func (s *session) pendingByeExpired() {
+// setPhase moves the call phase from one value to another, if it is
+// still at the first.
+func (s *session) setPhase(from, to string) {
 	s.mu.Lock()
-	idle := s.phase == "idle"
+	if s.phase == from {
+		s.phase = to
+	}
 	s.mu.Unlock()
-	if idle {
+}
+
+// pendingByeExpired reports a cancelled outgoing call the gateway never
+// reported, unless the gateway ended it (byeWait moved on) or a newer
+// call started meanwhile.
+func (s *session) pendingByeExpired(gen uint64) {
+	s.mu.Lock()
+	report := s.phase == "idle" && s.byeWait == gen
+	s.mu.Unlock()
+	if report {
 		s.send(map[string]any{"t": "cb", "method": "cancelled", "args": []any{"487 Request Terminated"}, "relay": true})
 	}
 }
@@ -101,6 +122,7 @@ func (s *session) onCallback(c Command) {
 		s.phase = "active"
 	case "rejected", "cancelled", "byed":
 		s.phase = "idle"
+		s.byeWait++ // the call's end is reported: no synthetic cancelled
 	}
 	s.mu.Unlock()
 	switch c.Name {

@@ -253,6 +253,37 @@ func TestRelayReportsAPendingBye(t *testing.T) {
 	}
 }
 
+// A gateway that reports the end of a pending invite after bye
+// (kazoo-rtmpgw: rejected('487 …')) gets no synthetic cancelled on top.
+func TestRelayPendingByeReportedByTheGateway(t *testing.T) {
+	g := newRig(t, nil)
+	c, up := g.connected("1001@lab.test")
+	c.send(map[string]any{"t": "call", "id": 1, "method": "invite", "args": []any{"sip:1002@lab.test"}})
+	c.expect("result")
+	c.send(map[string]any{"t": "call", "id": 2, "method": "bye"})
+	c.expect("result")
+	up.commands <- Command{Name: "rejected", Args: []any{"487 Request Terminated"}}
+	if cb := c.expect("cb"); cb["method"] != "rejected" {
+		t.Fatalf("cb %v", cb)
+	}
+	// Well past PendingByeTimeout (100 ms here), nothing but the pong.
+	<-time.After(5 * g.srv.cfg.PendingByeTimeout)
+	c.send(map[string]any{"t": "ping"})
+	for {
+		m, _, err := c.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m == nil {
+			continue
+		}
+		if m["t"] == "pong" {
+			break
+		}
+		t.Fatalf("got %v before the pong", m)
+	}
+}
+
 func TestRelayRefusals(t *testing.T) {
 	secret := []byte("relay-secret")
 	g := newRig(t, func(c *Config) { c.Secret = secret; c.Rate = 50; c.Burst = 60; c.MaxBinary = 200 })

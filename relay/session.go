@@ -49,6 +49,7 @@ type session struct {
 
 	mu      sync.Mutex
 	phase   string // idle, inviting, incoming, active
+	byeWait uint64 // moves on at a bye of a pending invite and at each call end
 	media   bool   // RTMP streams publish/play running
 	codec   byte   // FLV sound format of the call: 8 PCMU, 7 PCMA
 	pub     uint32 // stream publishing "local"
