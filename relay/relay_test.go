@@ -102,6 +102,21 @@ func (c *client) send(v any) {
 }
 
 // next reads the next JSON frame (binary frames are returned raw).
+// nextBinary returns the next binary frame (an audio frame), skipping
+// JSON ones.
+func (c *client) nextBinary() []byte {
+	c.t.Helper()
+	for {
+		_, b, err := c.next()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if b != nil {
+			return b
+		}
+	}
+}
+
 func (c *client) next() (map[string]any, []byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -205,14 +220,7 @@ func TestRelayCallFlow(t *testing.T) {
 	}
 	// Downlink: the gateway's "remote" stream comes back with the header.
 	up.audio <- Audio{StreamID: 2, Timestamp: 40, Data: append([]byte{0x72}, bytes.Repeat([]byte{7}, 160)...)}
-	var got []byte
-	for got == nil {
-		_, b, err := c.next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = b
-	}
+	got := c.nextBinary()
 	if len(got) != 168 || got[0] != 1 || got[1] != 7 || binary.BigEndian.Uint32(got[4:]) != 40 || got[8] != 7 {
 		t.Fatalf("downlink frame % x", got[:8])
 	}

@@ -96,14 +96,7 @@ func TestRelayOverRealRTMP(t *testing.T) {
 		if err := c.ws.Write(context.Background(), 2, frame(8, uint16(i), uint32(20*i), byte(i+1))); err != nil {
 			t.Fatal(err)
 		}
-		var got []byte
-		for got == nil {
-			_, b, err := c.next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = b
-		}
+		got := c.nextBinary()
 		if got[1] != 8 || binary.BigEndian.Uint32(got[4:]) != uint32(20*i) || !bytes.Equal(got[8:], bytes.Repeat([]byte{byte(i + 1)}, 160)) {
 			t.Fatalf("frame %d back: format %d ts %d", i, got[1], binary.BigEndian.Uint32(got[4:]))
 		}

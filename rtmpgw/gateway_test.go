@@ -110,6 +110,18 @@ func rpcErr(c *rtmp.Client, method string, args ...any) error {
 }
 
 // expect returns the next callback name, skipping (and logging) others.
+// eventually polls cond until it holds, failing the test after 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition
+	}
+}
+
 func expect(t *testing.T, c *rtmp.Client, name string) rtmp.Command {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
@@ -164,10 +176,10 @@ func TestRegisterBeforeConnect(t *testing.T) {
 	h.fake.wait(sip.REGISTER, func(r *sip.Request) bool {
 		return headerValue(r, "Expires") == "0" && headerValue(r, "Authorization") != ""
 	})
-	time.Sleep(50 * time.Millisecond)
-	if _, ok := h.fake.binding("1005"); ok {
-		t.Fatal("binding left after the connection closed")
-	}
+	eventually(t, "the binding to go after the connection closed", func() bool {
+		_, ok := h.fake.binding("1005")
+		return !ok
+	})
 }
 
 func TestRegisterSHA256(t *testing.T) {
@@ -257,7 +269,7 @@ func TestReplacesOlderConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c3.Close()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // a bounded wait for a close that must not come
 	if c2.Err() != nil {
 		t.Fatalf("registered connection closed by a later one: %v", c2.Err())
 	}

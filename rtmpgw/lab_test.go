@@ -3,6 +3,7 @@
 package rtmpgw
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -98,7 +99,8 @@ func TestLab(t *testing.T) {
 
 // TestLabReplace connects 1010 (single binding at the lab Kamailio) and
 // 1006 twice each: the second connection replaces the first, and
-// rtmpgw.test.mjs checks on "LAB: replaced" that one binding is left.
+// rtmpgw.test.mjs checks on "LAB: replaced" that one binding is left,
+// then writes a line on stdin.
 func TestLabReplace(t *testing.T) {
 	url := os.Getenv("RTMPGW_LAB_URL")
 	if url == "" {
@@ -121,7 +123,18 @@ func TestLabReplace(t *testing.T) {
 		}
 	}
 	fmt.Println("LAB: replaced")
-	time.Sleep(2 * time.Second) // the script checks the bindings now
+	// Keep the connections until the script has checked the bindings
+	// and says so on stdin.
+	checked := make(chan struct{})
+	go func() {
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+		close(checked)
+	}()
+	select {
+	case <-checked:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the script never said the bindings were checked")
+	}
 }
 
 func ctx2(t *testing.T) context.Context {

@@ -51,18 +51,19 @@ after(async () => {
 });
 
 // runLab runs one TestLab* of the rtmpgw test binary against the
-// gateway, handing each "LAB: …" line of its output to onLine.
+// gateway, handing each "LAB: …" line of its output to onLine(line,
+// process).
 async function runLab(name, env, onLine = () => {}) {
   const p = spawn(testBin, ['-test.run', `^${name}$`, '-test.v', '-test.timeout', '120s'], {
     cwd: path.join(repoRoot, 'rtmpgw'),
     env: { ...process.env, RTMPGW_LAB_URL: url, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => p.once('exit', (code) => r(code)));
   const out = [];
   for await (const line of readline.createInterface({ input: p.stdout })) {
     out.push(line);
-    if (line.startsWith('LAB: ')) await onLine(line.slice(5));
+    if (line.startsWith('LAB: ')) await onLine(line.slice(5), p);
   }
   return { proc: p, code: await exited, out: out.join('\n') };
 }
@@ -95,9 +96,10 @@ test('kazoo-rtmpgw ↔ Kamailio ↔ baresip: call out with audio, RFC 4733 DTMF,
 
 test('kazoo-rtmpgw: a new connection for an AOR replaces the older one (one binding left)', async () => {
   let bindings;
-  const run = await runLab('TestLabReplace', {}, async (line) => {
+  const run = await runLab('TestLabReplace', {}, async (line, proc) => {
     if (line === 'replaced') {
       bindings = { 1010: (await kamailio.lookup('1010')).length, 1006: (await kamailio.lookup('1006')).length };
+      proc.stdin.end('checked\n'); // the test may close its connections now
     }
   });
   assert.equal(run.code, 0, `TestLabReplace failed:\n${run.out}`);

@@ -45,20 +45,8 @@ export function decodeG711(bytes, law = 'pcmu') {
   return out;
 }
 
-/** Amplitude (a full-scale sine gives ~1) of freq in samples, by Goertzel. */
-export function goertzel(samples, rate, freq) {
-  const n = samples.length;
-  if (n === 0) return 0;
-  const coeff = 2 * Math.cos((2 * Math.PI * freq) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = samples[i] + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - coeff * s1 * s2))) / n;
-}
+// Goertzel amplitude, shared with the lab's WAV analysis.
+export { goertzel } from '../lib/audio.mjs';
 
 export function rms(samples) {
   let e = 0;

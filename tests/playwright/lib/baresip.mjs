@@ -262,12 +262,9 @@ async function startOnce(opts) {
     await sleep(50);
   }
   if (!ready) {
-    const exitInfo = daemon.exitInfo();
-    const why = exitInfo
-      ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
-      : `not ready (${lastProblem})`;
+    const err = daemon.startupError(`baresip ${user}`, `not ready (${lastProblem})`);
     await stop();
-    throw new Error(`baresip ${user} ${why}; log tail:\n${log().split('\n').slice(-30).join('\n')}`);
+    throw err;
   }
 
   // Received DTMF, from baresip's log: RFC 4733 gives "received event: '5'

@@ -13,8 +13,8 @@ process.on('exit', () => {
 /**
  * Spawns bin with args, its output appended to logFile. Returns
  * {pid, exited (promise of {code, signal, error?}), exitInfo() (null while
- * running), log() (the file so far; frozen by terminate), terminate(steps,
- * alsoKill)}.
+ * running), log() (the file so far; frozen by terminate), startupError(name,
+ * notReady), terminate(steps, alsoKill)}.
  */
 export function spawnDaemon(bin, args, { logFile, cwd } = {}) {
   const logFd = openSync(logFile, 'a');
@@ -40,6 +40,16 @@ export function spawnDaemon(bin, args, { logFile, cwd } = {}) {
     exited,
     exitInfo: () => exitInfo,
     log: () => finalLog ?? readLog(),
+    /**
+     * The Error for a daemon that did not become ready: it failed to
+     * spawn, it exited, or (still running) notReady; with the log's tail.
+     */
+    startupError(name, notReady) {
+      const why = exitInfo
+        ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
+        : notReady;
+      return new Error(`${name} ${why}; log tail:\n${(finalLog ?? readLog()).split('\n').slice(-30).join('\n')}`);
+    },
     /**
      * Sends each [signal, ms] step in turn, waiting up to ms for the exit
      * before the next; SIGKILL steps also go to alsoKill. Resolves the

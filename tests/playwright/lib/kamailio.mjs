@@ -133,10 +133,6 @@ function alive(pid) {
   try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
 }
 
-function tail(text, lines = 40) {
-  return text.split('\n').slice(-lines).join('\n');
-}
-
 /**
  * Starts a private Kamailio. Options:
  *   ports:   {udp, ws, trusted}; missing ones are picked free on 127.0.0.1
@@ -230,12 +226,9 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
       }
       await sleep(POLL_MS);
     }
-    const exitInfo = daemon.exitInfo();
-    const why = exitInfo
-      ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
-      : `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`;
+    const err = daemon.startupError('kamailio', `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`);
     await halt();
-    throw new Error(`kamailio ${why}; log tail:\n${tail(log())}`);
+    throw err;
   };
 
   let stopping = null;

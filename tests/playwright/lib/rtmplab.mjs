@@ -17,8 +17,7 @@ async function waitLog(d, re, what, timeout = 15_000) {
   for (;;) {
     const m = d.log().match(re);
     if (m) return m;
-    if (d.exitInfo()) throw new Error(`${what} exited (${JSON.stringify(d.exitInfo())}); log:\n${d.log().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`${what} not ready within ${timeout} ms; log:\n${d.log().slice(-3000)}`);
+    if (d.exitInfo() || Date.now() > deadline) throw d.startupError(what, `not ready within ${timeout} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -182,12 +182,9 @@ export async function startRtpengine(opts = {}) {
     }
   }
   if (!ready) {
-    const exitInfo = daemon.exitInfo();
-    const why = exitInfo
-      ? (exitInfo.error ? `failed to spawn: ${exitInfo.error.message}` : `exited during startup (code ${exitInfo.code}, signal ${exitInfo.signal})`)
-      : `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`;
+    const err = daemon.startupError('rtpengine', `not ready after ${START_DEADLINE_MS} ms (${lastProblem})`);
     await stop();
-    throw new Error(`rtpengine ${why}; log tail:\n${log().split('\n').slice(-30).join('\n')}`);
+    throw err;
   }
 
   const cli = (command) => cliCommand(cliPort, command);
