@@ -93,7 +93,7 @@ func TestSendDTMFInfo(t *testing.T) {
 			t.Fatalf("INFO:\n%s", req.String())
 		}
 	}
-	for _, args := range [][]any{{"5", "smoke"}, {"55"}, {"x"}, {"5", 3.0}} {
+	for _, args := range [][]any{{"5", "smoke"}, {"55"}, {""}, {"x"}, {"5", 3.0}} {
 		var ce *rtmp.CallError
 		if err := rpcErr(c, "sendDTMF", args...); !errors.As(err, &ce) {
 			t.Errorf("sendDTMF%v: %v, want _error", args, err)

@@ -67,7 +67,10 @@ func (l *line) rpcDTMF(txid float64, args []any) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := dtmfEvent(d[0]); len(d) != 1 || !ok {
+	if len(d) != 1 {
+		return errors.New("sendDTMF: exactly one digit of 0-9 * # A-D")
+	}
+	if _, ok := dtmfEvent(d[0]); !ok {
 		return errors.New("sendDTMF: exactly one digit of 0-9 * # A-D")
 	}
 	mode := ""
