@@ -1,58 +1,194 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/andybalholm/brotli"
 )
 
-// encodings are the precompressed variants build.sh writes, best first.
+// encodings are the content codings we serve, best first, with the
+// suffix of their precompressed copies (build.sh writes them).
 var encodings = []struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}}
 
-// precompressed serves files from root, choosing name.br or name.gz when
-// it exists and the request accepts that encoding. Content-Type comes
-// from the uncompressed name.
-func precompressed(root http.FileSystem) http.Handler {
-	plain := http.FileServer(root)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := path.Clean("/" + r.URL.Path)
-		if strings.HasSuffix(r.URL.Path, "/") {
-			name = path.Join(name, "index.html")
+// static serves the files of a directory:
+//   - a precompressed name.br or name.gz when the browser accepts it and
+//     the copy is at least as new as the file; else the file compressed
+//     here once (brotli or gzip, in Go) and kept in memory, so no brotli
+//     command is needed anywhere;
+//   - Content-Type from the name, kazoo.wasm as application/wasm (which
+//     WebAssembly.instantiateStreaming requires);
+//   - Cache-Control: no-cache with a strong ETag per content and coding:
+//     the browser revalidates each load and gets 304 for an unchanged
+//     file, so it reuses the cached kazoo.wasm and the code it compiled
+//     from it, yet never runs a stale build.
+type static struct {
+	root http.FileSystem
+
+	mu    sync.Mutex
+	cache map[string]*variant // path and coding → its latest bytes
+}
+
+type variant struct {
+	stamp string // modification time and size of what it was made from
+	body  []byte
+	etag  string
+}
+
+func newStatic(root http.FileSystem) *static {
+	return &static{root: root, cache: map[string]*variant{}}
+}
+
+// onTheFlyLimit: bigger files are compressed on the fly only with the
+// fast levels (brotli 5: 8 MB of wasm in about half a second).
+const onTheFlyLimit = 1 << 20
+
+func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := path.Clean("/" + r.URL.Path)
+	if strings.HasSuffix(r.URL.Path, "/") {
+		name = path.Join(name, "index.html")
+	}
+	f, err := s.root.Open(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		f.Close()
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", contentType(name))
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Add("Vary", "Accept-Encoding")
+	accept := r.Header.Get("Accept-Encoding")
+	for _, enc := range encodings {
+		if !acceptsEncoding(accept, enc.token) {
+			continue
 		}
-		ctype := mime.TypeByExtension(path.Ext(name))
-		if path.Ext(name) == ".wasm" {
-			ctype = "application/wasm"
-		}
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Add("Vary", "Accept-Encoding")
-		accept := r.Header.Get("Accept-Encoding")
-		for _, enc := range encodings {
-			if !acceptsEncoding(accept, enc.token) {
-				continue
-			}
-			f, err := root.Open(name + enc.ext)
-			if err != nil {
-				continue
-			}
-			st, err := f.Stat()
-			if err != nil || st.IsDir() {
-				f.Close()
-				continue
-			}
-			if ctype != "" {
-				w.Header().Set("Content-Type", ctype)
-			}
-			w.Header().Set("Content-Encoding", enc.token)
-			http.ServeContent(w, r, name, st.ModTime(), f)
+		if v := s.precompressed(name, enc.ext, st); v != nil {
 			f.Close()
+			s.write(w, r, name, enc.token, st.ModTime(), v)
 			return
 		}
-		if ctype != "" {
-			w.Header().Set("Content-Type", ctype)
+		if v := s.compressed(name, enc.token, f, st); v != nil {
+			f.Close()
+			s.write(w, r, name, enc.token, st.ModTime(), v)
+			return
 		}
-		plain.ServeHTTP(w, r)
-	})
+	}
+	v := s.plain(name, f, st)
+	f.Close()
+	if v == nil {
+		http.Error(w, "cannot read "+name, http.StatusInternalServerError)
+		return
+	}
+	s.write(w, r, name, "", st.ModTime(), v)
+}
+
+func (s *static) write(w http.ResponseWriter, r *http.Request, name, coding string, mod time.Time, v *variant) {
+	if coding != "" {
+		w.Header().Set("Content-Encoding", coding)
+	}
+	w.Header().Set("ETag", v.etag)
+	http.ServeContent(w, r, name, mod, bytes.NewReader(v.body))
+}
+
+// precompressed returns name+ext when it exists and is not older than name.
+func (s *static) precompressed(name, ext string, src fs.FileInfo) *variant {
+	f, err := s.root.Open(name + ext)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() || st.ModTime().Before(src.ModTime()) {
+		return nil
+	}
+	return s.remember(name+ext, stamp(st), func() ([]byte, error) { return io.ReadAll(f) }, ext)
+}
+
+// compressed returns name compressed in Go with coding, made once per
+// file version.
+func (s *static) compressed(name, coding string, f http.File, st fs.FileInfo) *variant {
+	return s.remember(name+"|"+coding, stamp(st), func() ([]byte, error) {
+		raw, err := io.ReadAll(f)
+		if err != nil {
+			return nil, err
+		}
+		var b bytes.Buffer
+		switch coding {
+		case "br":
+			level := brotli.BestCompression
+			if len(raw) > onTheFlyLimit {
+				level = 5
+			}
+			zw := brotli.NewWriterLevel(&b, level)
+			_, _ = zw.Write(raw)
+			err = zw.Close()
+		default:
+			zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+			_, _ = zw.Write(raw)
+			err = zw.Close()
+		}
+		return b.Bytes(), err
+	}, "-"+coding)
+}
+
+func (s *static) plain(name string, f http.File, st fs.FileInfo) *variant {
+	return s.remember(name, stamp(st), func() ([]byte, error) { return io.ReadAll(f) }, "")
+}
+
+// remember returns the variant cached under key when it was made from
+// the same version of its file (stamp), else makes it.
+func (s *static) remember(key, stamp string, make func() ([]byte, error), etagSuffix string) *variant {
+	s.mu.Lock()
+	v := s.cache[key]
+	s.mu.Unlock()
+	if v != nil && v.stamp == stamp {
+		return v
+	}
+	body, err := make()
+	if err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(body)
+	v = &variant{stamp: stamp, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + etagSuffix + `"`}
+	s.mu.Lock()
+	s.cache[key] = v
+	s.mu.Unlock()
+	return v
+}
+
+func stamp(st fs.FileInfo) string {
+	return st.ModTime().UTC().Format(time.RFC3339Nano) + " " + strconv.FormatInt(st.Size(), 10)
+}
+
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".wasm":
+		return "application/wasm"
+	case ".js", ".mjs":
+		return "text/javascript; charset=utf-8"
+	case ".ts":
+		return "text/plain; charset=utf-8" // .d.ts, for reading
+	}
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
 }
 
 // acceptsEncoding reports whether an Accept-Encoding value allows token
