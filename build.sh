@@ -2,8 +2,9 @@
 # build.sh — build, run, test and measure kazoo.
 #
 #   ./build.sh           build dist/: kazoo.wasm, kazoo.js (loader + wasm_exec.js),
-#                        kazoo.d.ts, with .br and .gz copies
-#   ./build.sh demo      install what is missing, build, run Kamailio and the demo page
+#                        kazoo.d.ts, with .br and .gz copies (compressed in Go)
+#   ./build.sh demo      build and run kazoo-dev: the demo page and its own SIP server (Go only)
+#   ./build.sh demo --kamailio   the same page against Kamailio + rtpengine from Debian (apt)
 #   ./build.sh test      install what is missing, gofmt/vet (native and wasm), go test -race,
 #                        build, browser tests in Debian Chromium against a real Kamailio;
 #                        ends with "N passed, M failed"
@@ -52,10 +53,10 @@ need_node() {
 
 build() {
   need_go
-  apt_install brotli
   log "go build kazoo.wasm"
   mkdir -p dist
-  GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o dist/kazoo.wasm ./cmd/kazoojs
+  GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$CACHE/kazoo.wasm" ./cmd/kazoojs
+  replace_if_changed "$CACHE/kazoo.wasm" dist/kazoo.wasm
   # One script: the toolchain's own wasm_exec.js (it must match the
   # compiler), then the loader, which hides the Go class it defines.
   {
@@ -63,22 +64,46 @@ build() {
     echo 'globalThis.__kazooPrevGo = globalThis.Go;'
     cat "$(go env GOROOT)/lib/wasm/wasm_exec.js"
     cat wasm/kazoo.js
-  } >dist/kazoo.js
+  } >"$CACHE/kazoo.js"
+  replace_if_changed "$CACHE/kazoo.js" dist/kazoo.js
   cp wasm/kazoo.d.ts dist/kazoo.d.ts
   # The AudioWorklet of the media path without WebRTC (a module of its own).
-  cp wasm/kazoo-audio-worklet.js dist/kazoo-audio-worklet.js
-  local f
-  for f in dist/kazoo.wasm dist/kazoo.js dist/kazoo-audio-worklet.js; do
-    gzip -9 -k -f "$f"
-    brotli -q 11 -f -o "$f.br" "$f"
-  done
+  cp wasm/kazoo-audio-worklet.js "$CACHE/kazoo-audio-worklet.js"
+  replace_if_changed "$CACHE/kazoo-audio-worklet.js" dist/kazoo-audio-worklet.js
+  # .br and .gz copies, made in Go (no brotli command needed); unchanged
+  # files keep theirs.
+  go run ./internal/precompress dist/kazoo.wasm dist/kazoo.js dist/kazoo-audio-worklet.js
   go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
   go build -o "$CACHE/bin/kazoo-relay" ./cmd/kazoo-relay
   go build -o "$CACHE/bin/kazoo-rtmpgw" ./cmd/kazoo-rtmpgw
   log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"
 }
 
+# replace_if_changed moves a fresh build output over dist's copy only when
+# its content differs, so an unchanged file keeps its compressed copies.
+replace_if_changed() {
+  if cmp -s "$1" "$2"; then rm -f "$1"; else mv -f "$1" "$2"; fi
+}
+
 demo() {
+  case "${1:-}" in
+    "") demo_dev ;;
+    --kamailio) demo_kamailio ;;
+    *) die "usage: ./build.sh demo [--kamailio]" ;;
+  esac
+}
+
+# demo_dev runs kazoo-dev alone: the page, the SIP server, echo and
+# voicemail, the RTMP path. Go is all it needs.
+demo_dev() {
+  build
+  exec "$CACHE/bin/kazoo-dev" -addr "127.0.0.1:${KAZOO_HTTP_PORT:-8080}" -sip-udp "127.0.0.1:${KAZOO_SIP_PORT:-5060}"
+}
+
+# demo_kamailio runs the production-like stack of the tests: Kamailio and
+# rtpengine from Debian, kazoo-rtmpgw and kazoo-relay, kazoo-dev serving
+# only the page.
+demo_kamailio() {
   apt_install kamailio kamailio-websocket-modules rtpengine-daemon
   if command -v systemctl >/dev/null; then $SUDO systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true; fi
   build
@@ -148,7 +173,7 @@ in_netns() {
 }
 
 # lab_packages are the Debian packages of the browser tests' SIP lab.
-lab_packages=(chromium kamailio kamailio-websocket-modules rtpengine-daemon baresip-core sox brotli iproute2
+lab_packages=(chromium kamailio kamailio-websocket-modules rtpengine-daemon baresip-core sox iproute2
   nginx-light libnginx-mod-rtmp)
 
 # lab_install installs them; the rtpengine package enables a system
@@ -192,7 +217,7 @@ test_all() {
 
 case "${1:-build}" in
   build) build ;;
-  demo) demo ;;
+  demo) demo "${2:-}" ;;
   test) test_all ;;
   bench)
     need_go

@@ -81,9 +81,9 @@ func New(cfg Config) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// sipgo logs every malformed message at error level; keep it quiet
-	// unless debugging.
-	quiet := log.With("component", "sipgo")
+	// sipgo reports every malformed message and closed connection; only
+	// its errors are worth showing unless we debug.
+	quiet := QuietLogger(log)
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(cfg.UserAgent),
 		sipgo.WithUserAgentHostname(cfg.Domain),
@@ -231,3 +231,30 @@ func (p *Proxy) respond(tx sip.ServerTransaction, req *sip.Request, code int, re
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// floorHandler drops records below a level.
+type floorHandler struct {
+	slog.Handler
+	floor slog.Level
+}
+
+func (h floorHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.floor && h.Handler.Enabled(ctx, l)
+}
+
+func (h floorHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return floorHandler{h.Handler.WithAttrs(a), h.floor}
+}
+
+func (h floorHandler) WithGroup(g string) slog.Handler {
+	return floorHandler{h.Handler.WithGroup(g), h.floor}
+}
+
+// QuietLogger is what sipgo's package-wide logger should be for a server
+// that logs with log: its errors only, unless log debugs.
+func QuietLogger(log *slog.Logger) *slog.Logger {
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		return log.With("component", "sipgo")
+	}
+	return slog.New(floorHandler{log.Handler(), slog.LevelError}).With("component", "sipgo")
+}

@@ -198,3 +198,19 @@ func (l *Location) aorBindingsLocked(aor string) []*Binding {
 }
 
 func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Second }
+
+// All returns copies of every live binding, by AOR then most recent first.
+func (l *Location) All() []Binding {
+	l.mu.Lock()
+	aors := make([]string, 0, len(l.aors))
+	for aor := range l.aors {
+		aors = append(aors, aor)
+	}
+	l.mu.Unlock()
+	slices.Sort(aors)
+	var out []Binding
+	for _, aor := range aors {
+		out = append(out, l.Lookup(aor)...)
+	}
+	return out
+}

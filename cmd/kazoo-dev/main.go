@@ -26,6 +26,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/proxy"
 )
 
 func main() {
@@ -52,6 +56,7 @@ func main() {
 		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	sip.SetDefaultLogger(proxy.QuietLogger(log))
 	if err := run(o, log); err != nil {
 		log.Error("kazoo-dev stopped", "error", err)
 		os.Exit(1)
@@ -88,6 +93,7 @@ func run(o options, log *slog.Logger) error {
 			cfg.RTMPURL = stack.rtmpURL
 		}
 		cfg.Extensions = stack.extensions
+		mountAPI(mux, stack)
 	}
 	mountStatic(mux, o, &cfg, stack != nil)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

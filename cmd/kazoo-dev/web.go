@@ -4,7 +4,37 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 )
+
+// mountAPI serves /api/registrations: every binding of the embedded
+// registrar as JSON, what `kamcmd ul.dump` shows for Kamailio (the tests
+// and a curious developer read it).
+func mountAPI(mux *http.ServeMux, stack *sipStack) {
+	mux.HandleFunc("GET /api/registrations", func(w http.ResponseWriter, r *http.Request) {
+		type binding struct {
+			AOR       string `json:"aor"`
+			Contact   string `json:"contact"`
+			Transport string `json:"transport"`
+			Source    string `json:"source"`
+			Instance  string `json:"instance,omitempty"`
+			RegID     string `json:"regId,omitempty"`
+			Expires   int    `json:"expires"`
+		}
+		out := []binding{}
+		user := r.URL.Query().Get("user")
+		for _, b := range stack.proxy.Location().All() {
+			if user != "" && !strings.HasPrefix(b.AOR, user+"@") {
+				continue
+			}
+			out = append(out, binding{AOR: b.AOR, Contact: b.Contact.String(), Transport: b.Flow.Transport,
+				Source: b.Flow.Addr, Instance: b.Instance, RegID: b.RegID, Expires: int(time.Until(b.Expires).Seconds())})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(out)
+	})
+}
 
 // mountStatic serves the page, the library, the test mounts and
 // /config.json.
