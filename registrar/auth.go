@@ -24,8 +24,10 @@ const NonceLifetime = 300 * time.Second
 // passwords for one realm.
 type Accounts struct {
 	Realm string
-	// Algorithms are the challenges offered, in order, one header each:
-	// "MD5", "SHA-256" (RFC 8760). Clients take the first they support.
+	// Algorithms are the challenges offered, one header each, most
+	// preferred first as RFC 8760 §2.4 asks: SHA-256 then MD5. Clients
+	// should take the first they support (kazoo does); JsSIP 3.13 keeps
+	// the last header only and does MD5 only, so MD5 comes last.
 	Algorithms []string
 
 	mu     sync.RWMutex
@@ -36,7 +38,7 @@ type Accounts struct {
 
 // NewAccounts returns the accounts of realm; users maps user → password.
 func NewAccounts(realm string, users map[string]string) *Accounts {
-	a := &Accounts{Realm: realm, Algorithms: []string{"MD5", "SHA-256"}, users: map[string]string{}, now: time.Now}
+	a := &Accounts{Realm: realm, Algorithms: []string{"SHA-256", "MD5"}, users: map[string]string{}, now: time.Now}
 	for u, p := range users {
 		a.users[u] = p
 	}

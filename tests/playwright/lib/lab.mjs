@@ -111,9 +111,11 @@ export async function startLab({ media = false } = {}) {
   }
 }
 
-function makeLab({ kamailio, server, browser, rtpengine, stopAll }) {
+/** The lab object around a SIP server (Kamailio, or kazoo-dev: see devlab.mjs). */
+export function makeLab({ kamailio, server, browser, rtpengine, stopAll }) {
   return {
     kamailio,
+    sip: kamailio,
     server,
     browser,
     rtpengine,
