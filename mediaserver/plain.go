@@ -37,7 +37,7 @@ type plainLeg struct {
 	rw      rewriter
 	buf     [maxPacket]byte
 
-	rx, tx atomic.Uint64 // packets accepted and sent
+	rx, tx atomic.Uint64 // packets handled and sent
 
 	wg   sync.WaitGroup
 	once sync.Once
@@ -143,8 +143,8 @@ func (l *plainLeg) handle(b []byte, ip netip.Addr, port uint16, h rtpHandler) {
 		return
 	}
 	l.mu.Unlock()
-	l.rx.Add(1)
 	h(&p, time.Now())
+	l.rx.Add(1)
 }
 
 // close ends the reading goroutine and frees the socket.

@@ -32,11 +32,13 @@ type rtcLeg struct {
 	out *outTrack
 	h   rtpHandler
 
+	reoffer *webrtc.SessionDescription // made by offer, not applied yet
+
 	mu     sync.Mutex // send side
 	sendOK bool
 	rw     rewriter
 
-	rx, tx atomic.Uint64 // packets read and written
+	rx, tx atomic.Uint64 // packets handled and written
 
 	life   sync.Mutex
 	closed bool
@@ -95,47 +97,56 @@ func (l *rtcLeg) answer(offer []byte, dir direction) (answer []byte, err error) 
 	}
 	a, err := l.pc.CreateAnswer(nil)
 	if err != nil {
-		return nil, l.undo(fmt.Errorf("mediaserver: create answer: %w", err))
+		return nil, fmt.Errorf("mediaserver: create answer: %w", err)
 	}
 	if err := l.setLocal(a); err != nil {
-		return nil, l.undo(err)
+		return nil, err
 	}
 	return l.local(dir)
 }
 
 // offer returns a new offer with direction dir; the leg waits for its
-// answer (setAnswer) or a rollback.
+// answer (setAnswer) or a rollback. A re-offer is applied to pion only
+// with its answer, since pion cannot roll back a local offer; its
+// candidates are those gathered for the first one.
 func (l *rtcLeg) offer(dir direction) (offer []byte, err error) {
 	defer recoverSDP(&err)
 	o, err := l.pc.CreateOffer(nil)
 	if err != nil {
 		return nil, fmt.Errorf("mediaserver: create offer: %w", err)
 	}
-	if err := l.setLocal(o); err != nil {
-		_ = l.rollback()
-		return nil, err
+	if l.pc.CurrentLocalDescription() == nil {
+		if err := l.setLocal(o); err != nil {
+			return nil, err
+		}
+		return l.local(dir)
 	}
-	return l.local(dir)
+	if !strings.Contains(o.SDP, "a=candidate:") {
+		return nil, errors.New("mediaserver: re-offer without ICE candidates")
+	}
+	l.reoffer = &o
+	return []byte(withDirection(o.SDP, dir)), nil
 }
 
 // setAnswer applies the peer's answer to our offer.
 func (l *rtcLeg) setAnswer(answer []byte) (err error) {
 	defer recoverSDP(&err)
+	if o := l.reoffer; o != nil {
+		l.reoffer = nil
+		if err := l.pc.SetLocalDescription(*o); err != nil {
+			return fmt.Errorf("mediaserver: set local description: %w", err)
+		}
+	}
 	if err := l.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: toPion(answer)}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
 	return nil
 }
 
-// rollback drops our pending offer.
-func (l *rtcLeg) rollback() error {
-	return l.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
-}
-
-// undo drops a remote offer that could not be answered.
-func (l *rtcLeg) undo(err error) error {
-	_ = l.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
-	return err
+// rollback drops our pending re-offer. An initial offer cannot be
+// dropped (pion has no rollback): the leg is then unusable.
+func (l *rtcLeg) rollback() {
+	l.reoffer = nil
 }
 
 func (l *rtcLeg) setLocal(d webrtc.SessionDescription) error {
@@ -223,8 +234,8 @@ func (l *rtcLeg) handle(b []byte) {
 	if err := p.Unmarshal(b); err != nil {
 		return
 	}
-	l.rx.Add(1)
 	l.h(&p, time.Now())
+	l.rx.Add(1)
 }
 
 // drainRTCP reads the RTCP for our sender so that pion's interceptors
