@@ -137,10 +137,12 @@ func (b *Bridge) Offer(from Side, sdp []byte) (toOther []byte, err error) {
 		toOther = b.plain.sdp.render(b.plain.local.Addr(), b.plain.local.Port(), p.codecs, p.dir)
 	} else {
 		rtc := b.rtc.Load()
-		if rtc == nil {
+		if b.plain == nil {
 			if err := b.newPlain(m.addr); err != nil {
 				return nil, err
 			}
+		}
+		if rtc == nil {
 			codecs := make([]codec, 0, len(g711)+1)
 			for _, c := range g711 {
 				codecs = append(codecs, codec{pt: staticPT(c.name), name: c.name})
@@ -157,6 +159,9 @@ func (b *Bridge) Offer(from Side, sdp []byte) (toOther []byte, err error) {
 			}
 		}
 		if toOther, err = rtc.offer(p.dir); err != nil {
+			if b.pinned == "" {
+				b.dropRTC()
+			}
 			return nil, err
 		}
 		p.ours = toOther
