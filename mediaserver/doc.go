@@ -110,13 +110,25 @@
 // (syntax, size above 64 KiB, wrong kind of SDP for the side, SDES-SRTP,
 // a hostname in c=), ErrNoAudio, ErrNoCodec, and ErrState for an answer
 // without an offer or an offer while one is pending (glare); the proxy
-// answers 488 (or 491 for ErrState). A failed re-offer leaves the call as
-// it was. Panics in pion's SDP handling and in the packet paths are
+// answers 488 (or 491 for ErrState). An Offer that fails leaves the call
+// as it was; an Answer (or Update) that fails once pion took the SDP may
+// leave the WebRTC leg unusable, and the call should be ended. Panics in pion's SDP handling and in the packet paths are
 // recovered; datagrams that are not RTP version 2, RTCP on the RTP port,
 // and packets from a source other than the latched one are dropped.
 //
 // Close on a Session or Bridge frees its socket and PeerConnection and
-// waits for its goroutines; Server.Close closes them all.
+// waits for its goroutines; Server.Close closes them all. The package
+// does not end anything by itself: a peer that vanishes (ICE failure, a
+// closed tab) leaves its session or bridge open until the proxy closes
+// it on BYE or on the end of the browser's SIP connection.
+//
+// # Tests
+//
+// go test -race runs the package against pion PeerConnections standing
+// in for Chromium and UDP sockets standing in for desk phones, all on
+// 127.0.0.1. MEDIASERVER_DEBUG=1 logs at debug level;
+// MEDIASERVER_MEASURE=<calls> runs TestMeasureBridge, which reports
+// set-up times, one-way relay latency and CPU of that many bridged calls.
 //
 // # Platforms
 //
