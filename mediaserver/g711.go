@@ -1,0 +1,47 @@
+package mediaserver
+
+// G.711 (ITU-T G.711) encoding of 16-bit linear samples, for the tones
+// the package generates. Relayed audio is never transcoded.
+
+// ulaw encodes one sample as μ-law (PCMU): a sign bit, a 3-bit segment
+// and a 4-bit step of the biased magnitude, all inverted.
+func ulaw(s int16) byte {
+	const bias, clip = 0x84, 32635
+	x, sign := int(s), byte(0)
+	if x < 0 {
+		x, sign = -x, 0x80
+	}
+	x = min(x, clip) + bias
+	seg := 7
+	for mask := 0x4000; x&mask == 0 && seg > 0; mask >>= 1 {
+		seg--
+	}
+	return ^(sign | byte(seg<<4) | byte(x>>(seg+3)&0x0f))
+}
+
+// alaw encodes one sample as A-law (PCMA): the 13-bit magnitude in a
+// 3-bit segment and a 4-bit step, sign bit set for positive values,
+// even bits inverted.
+func alaw(s int16) byte {
+	x, mask := int(s)>>3, byte(0xd5)
+	if x < 0 {
+		x, mask = -x-1, 0x55
+	}
+	x = min(x, 0xfff)
+	if x < 32 {
+		return byte(x>>1) ^ mask
+	}
+	seg := 1
+	for x >= 64<<(seg-1) {
+		seg++
+	}
+	return (byte(seg<<4) | byte(x>>seg&0x0f)) ^ mask
+}
+
+// silence returns the code of a zero sample.
+func silence(pcma bool) byte {
+	if pcma {
+		return alaw(0)
+	}
+	return ulaw(0)
+}
