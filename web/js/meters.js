@@ -41,15 +41,17 @@ export class LevelMeters {
     if (this.timer) return;
     this.prev = null;
     let busy = false;
-    this.timer = setInterval(async () => {
+    const timer = setInterval(async () => {
       if (busy) return;
       busy = true;
       try {
-        this.update(await this.stats());
+        const s = await this.stats();
+        if (this.timer === timer) this.update(s); // not after stop()
       } catch { /* the call is ending or has no media yet */ } finally {
         busy = false;
       }
     }, INTERVAL_MS);
+    this.timer = timer;
   }
 
   /** Use this {level(), close()} for the microphone meter (RTMP path). */
@@ -85,7 +87,8 @@ export class LevelMeters {
   set(meter, v) {
     // Rise at once, fall smoothly.
     const cur = Number(meter.value) || 0;
-    meter.value = v >= cur ? v : Math.max(v, cur * 0.6);
+    const next = v >= cur ? v : Math.max(v, cur * 0.6);
+    meter.value = next < 0.01 ? 0 : next;
   }
 
   stop() {
