@@ -393,6 +393,17 @@ function demoSuite({ name, start, echo, rtmp }) {
         await b.click('#hangupBtn');
         await callState(a, 'idle');
         await callState(b, 'idle');
+        // And the other way: the RTMP page gets the incoming-call dialog.
+        await b.fill('#number', '1004');
+        await b.press('#number', 'Enter');
+        assert.deepEqual(await incoming(a), { name: '1005', number: '' }, 'a caller without a name shows as the number');
+        await a.click('#answerBtn');
+        await callState(b, 'active');
+        await waitMeter(a, 'speaker', '>', LOUD, { what: 'the RTMP page hears its caller' });
+        await waitMeter(b, 'speaker', '>', LOUD, { what: 'the caller hears the RTMP page' });
+        await a.click('#hangupBtn');
+        await callState(b, 'idle');
+        await callState(a, 'idle');
         await a.click('#logoutBtn');
         await a.locator('#loginScreen').waitFor({ state: 'visible', timeout: 10_000 });
         if (be.lookup) await until(async () => (await be.lookup('1004')).length === 0, { what: 'the gateway binding to go' });
