@@ -6,8 +6,11 @@ import { loadConfig, loadSettings, saveSettings, echoTarget } from './js/setting
 import { errorText, cancelText, voicemailText, clock } from './js/words.js';
 import { Sounds } from './js/sounds.js';
 import { LevelMeters } from './js/meters.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, log, notify, clearNotice } from './js/ui.js';
+import { readForm as readLoginForm, fillLogin, pickAccount, loginBusy } from './js/loginform.js';
+import {
+  isUp, renderCall, openTransfer as showTransferForm, startCallClock, stopCallClock, showIncoming as showIncomingDialog, closeIncoming,
+} from './js/callview.js';
 
 let config = { wsUrl: '', domain: '', accounts: [] };
 const sounds = new Sounds();
@@ -30,49 +33,7 @@ const meters = new LevelMeters({
   muted: () => !!(app.call && app.call.muted),
 });
 
-// ---------------------------------------------------------------- log, notices, status
-
-function log(text) {
-  const li = document.createElement('li');
-  li.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
-  const list = $('log');
-  list.prepend(li);
-  while (list.children.length > 200) list.lastElementChild.remove();
-  $('logCount').textContent = String(list.children.length);
-}
-
-/**
- * Shows a notice; one with the same id replaces the earlier one. kind
- * styles it (voicemail, connection, connectivity, online, transfer,
- * missed, error) and is its data-kind.
- */
-function notify(kind, text, { id = kind, timeout = 0 } = {}) {
-  clearNotice(id);
-  const li = document.createElement('li');
-  li.className = 'notice';
-  li.dataset.kind = kind;
-  li.dataset.id = id;
-  const span = document.createElement('span');
-  span.className = 'text';
-  span.textContent = text;
-  const time = document.createElement('time');
-  time.className = 'time';
-  time.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'close';
-  close.setAttribute('aria-label', 'Dismiss');
-  close.textContent = '×';
-  close.addEventListener('click', () => li.remove());
-  li.append(span, time, close);
-  $('notices').prepend(li);
-  if (timeout) setTimeout(() => li.remove(), timeout);
-  log(`notice: ${text}`);
-}
-
-function clearNotice(id) {
-  for (const li of $('notices').querySelectorAll('li')) if (li.dataset.id === id) li.remove();
-}
+// ---------------------------------------------------------------- errors and status
 
 /** A failed operation or an error report, in words; the same key replaces itself. */
 function problem(err) {
@@ -124,71 +85,7 @@ function renderStatus() {
 
 // ---------------------------------------------------------------- log-in screen
 
-function radioValue(name) {
-  const r = document.querySelector(`input[name="${name}"]:checked`);
-  return r ? r.value : '';
-}
-
-function readForm() {
-  return {
-    user: $('user').value.trim(),
-    password: $('password').value,
-    displayName: $('displayName').value.trim(),
-    rememberPassword: $('rememberPassword').checked,
-    forceRTMP: $('forceRTMP').checked,
-    rtmp: $('forceRTMP').checked,
-    dtmfType: radioValue('dtmfType') || 'rfc4733',
-    wsUrl: $('wsUrl').value.trim() || config.wsUrl,
-    domain: $('domain').value.trim() || config.domain,
-  };
-}
-
-function fillLogin() {
-  const sel = $('account');
-  for (const a of config.accounts) {
-    const o = document.createElement('option');
-    o.value = a.user;
-    o.textContent = `${a.user}@${config.domain}`;
-    sel.append(o);
-  }
-  $('accountField').hidden = config.accounts.length === 0;
-  $('wsUrl').value = config.wsUrl;
-  $('domain').value = config.domain;
-  // RTMP is offered when the server runs kazoo-relay; a browser without
-  // RTCPeerConnection can only use it.
-  const noWebRTC = typeof RTCPeerConnection !== 'function';
-  $('rtmpOption').hidden = !config.relayUrl && !noWebRTC;
-  $('rtmpHint').hidden = $('rtmpOption').hidden;
-  const s = loadSettings();
-  if (s) {
-    $('user').value = s.user || '';
-    $('displayName').value = s.displayName || '';
-    $('password').value = s.rememberPassword && s.password ? s.password : '';
-    $('rememberPassword').checked = !!s.rememberPassword;
-    $('forceRTMP').checked = !!s.forceRTMP && !!config.relayUrl;
-    if (s.wsUrl) $('wsUrl').value = s.wsUrl;
-    if (s.domain) $('domain').value = s.domain;
-    const r = document.querySelector(`input[name="dtmfType"][value="${s.dtmfType === 'info' ? 'info' : 'rfc4733'}"]`);
-    r.checked = true;
-    if (s.dtmfType === 'info' || s.wsUrl || s.domain) $('advanced').open = true;
-    sel.value = '';
-  } else if (config.accounts.length) {
-    sel.value = config.accounts[0].user;
-    pickAccount();
-  }
-  if (noWebRTC) {
-    $('forceRTMP').checked = true;
-    $('forceRTMP').disabled = true;
-    $('rtmpHint').textContent = 'This browser has no WebRTC: calls go through the kazoo relay.';
-  }
-}
-
-function pickAccount() {
-  const a = config.accounts.find((x) => x.user === $('account').value);
-  if (!a) return;
-  $('user').value = a.user;
-  $('password').value = a.password;
-}
+const readForm = () => readLoginForm(config);
 
 function showLoginError(err) {
   app.loginError = err;
@@ -214,8 +111,7 @@ async function logIn(e) {
   app.loginError = null;
   app.phase = 'connecting';
   app.account = { user: f.user, domain: f.domain, displayName: f.displayName, wsUrl: f.wsUrl, rtmp: f.forceRTMP };
-  $('loginBtn').disabled = true;
-  $('loginBtn').textContent = 'Logging in…';
+  loginBusy(true);
   renderStatus();
   saveSettings(f, config);
   log(`logging in as ${f.user}@${f.domain}${f.forceRTMP ? ' (audio without WebRTC)' : ''}`);
@@ -240,8 +136,7 @@ async function logIn(e) {
     if (app.phase !== 'connecting') return;
     app.phase = 'login';
     app.account = null;
-    $('loginBtn').disabled = false;
-    $('loginBtn').textContent = 'Log in';
+    loginBusy(false);
     log(`log-in failed: ${err.key}${err.code ? ` (${err.code})` : ''} ${err.message || ''}`);
     showLoginError(err);
     if (err.key === 'unauthorized' || err.key === 'forbidden') $('password').select();
@@ -249,12 +144,22 @@ async function logIn(e) {
   }
 }
 
+function cancelLogin() {
+  if (app.phase !== 'connecting') return;
+  app.phase = 'login';
+  app.account = null;
+  loginBusy(false);
+  log('log-in cancelled');
+  kazoo.logout().catch(() => {});
+  renderStatus();
+  $('loginBtn').focus();
+}
+
 function showPhone() {
   const a = app.account;
   $('loginScreen').hidden = true;
   $('phoneScreen').hidden = false;
-  $('loginBtn').disabled = false;
-  $('loginBtn').textContent = 'Log in';
+  loginBusy(false);
   $('meName').textContent = a.displayName || a.user;
   $('meAddress').textContent = `${a.user}@${a.domain}`;
   $('meInitial').textContent = (a.displayName || a.user).charAt(0).toUpperCase();
@@ -268,8 +173,7 @@ function showPhone() {
 function showLogin() {
   $('phoneScreen').hidden = true;
   $('loginScreen').hidden = false;
-  $('loginBtn').disabled = false;
-  $('loginBtn').textContent = 'Log in';
+  loginBusy(false);
   const s = loadSettings();
   $('password').value = s && s.rememberPassword && s.password ? s.password : '';
   renderStatus();
@@ -303,6 +207,10 @@ function onConnected() {
     log(`registered as ${app.account.user}@${app.account.domain}`);
     renderStatus();
     showPhone();
+    return;
+  }
+  if (app.phase === 'login') { // the person cancelled or logged out meanwhile
+    kazoo.logout().catch(() => {});
     return;
   }
   if (app.phase !== 'registered') return;
@@ -464,7 +372,6 @@ function newCall(kind, { name = '', number = '', obj = null } = {}) {
   };
 }
 
-const isUp = (c) => c && (c.state === 'active' || c.state === 'held');
 
 async function dial(target, kind = 'outgoing', label = '') {
   target = target.trim();
@@ -496,7 +403,7 @@ function setActive(c) {
   sounds.stop();
   c.state = c.held ? 'held' : 'active';
   c.startedAt = Date.now();
-  startCallClock();
+  startCallClock(c);
   meters.start();
   if (c.obj && c.obj.mode === 'rtmp' || app.account.rtmp) {
     // The RTMP statistics have no microphone level: measure our own.
@@ -526,39 +433,6 @@ function finishCall(text) {
     const f = document.activeElement;
     if (!f || f === document.body || $('callPanel').contains(f) && f.offsetParent === null || f === $('callInfo')) $('number').focus();
   }
-}
-
-let clockTimer = null;
-function startCallClock() {
-  stopCallClock();
-  const tick = () => {
-    const c = app.call;
-    if (c && c.startedAt) $('timer').textContent = clock(Date.now() - c.startedAt);
-  };
-  tick();
-  clockTimer = setInterval(tick, 250);
-}
-function stopCallClock() {
-  clearInterval(clockTimer);
-  clockTimer = null;
-  $('timer').textContent = '00:00';
-}
-
-function showIncoming(c) {
-  const d = $('incomingDialog');
-  $('incomingName').textContent = c.name || 'Unknown caller';
-  $('incomingNumber').textContent = c.number;
-  $('incomingInitial').textContent = (c.name || '?').replace(/^[^\p{L}\p{N}]+/u, '').charAt(0).toUpperCase() || '?';
-  $('announcer').textContent = `Incoming call from ${c.name}${c.number ? `, ${c.number}` : ''}`;
-  if (!d.open) d.showModal();
-  $('answerBtn').focus();
-  sounds.play('ringtone');
-}
-
-function closeIncoming() {
-  const d = $('incomingDialog');
-  if (d.open) d.close();
-  $('announcer').textContent = '';
 }
 
 async function answer() {
@@ -635,14 +509,6 @@ async function toggleHold() {
   }
 }
 
-function openTransfer(open) {
-  const c = app.call;
-  const show = open && isUp(c);
-  $('transferForm').hidden = !show;
-  $('transferToggle').setAttribute('aria-expanded', String(show));
-  if (show) $('transferTarget').focus();
-}
-
 async function transfer(e) {
   e.preventDefault();
   const c = app.call;
@@ -685,54 +551,24 @@ function pressKey(key) {
 
 // ---------------------------------------------------------------- rendering
 
-function callStatusText(c) {
-  if (c.transferTo) return `Transferring to ${c.transferTo}…`;
-  switch (c.state) {
-    case 'calling': return c.transferred ? 'Connecting you…' : 'Calling…';
-    case 'ringing': return 'Ringing…';
-    case 'incoming': return 'Incoming call…';
-    case 'connecting': return 'Connecting…';
-    case 'held': return 'On hold';
-    case 'active': return c.kind === 'echo' ? 'Audio test: speak, you should hear yourself' : 'In call';
-    default: return '';
-  }
-}
+const render = () => renderCall(app.call);
+const openTransfer = (open) => showTransferForm(open, app.call);
 
-function render() {
-  const c = app.call;
-  const panel = $('callPanel');
-  panel.dataset.state = c ? c.state : 'idle';
-  panel.dataset.kind = c ? c.kind : '';
-  const up = isUp(c);
-  if (c) {
-    $('peerName').textContent = c.name;
-    $('peerNumber').textContent = c.number;
-    $('callStatus').textContent = callStatusText(c);
-  }
-  $('muteBtn').setAttribute('aria-pressed', String(!!(c && c.muted)));
-  $('muteBtn').querySelector('span').textContent = c && c.muted ? 'Unmute' : 'Mute';
-  $('holdBtn').setAttribute('aria-pressed', String(!!(c && c.held)));
-  $('holdBtn').querySelector('span').textContent = c && c.held ? 'Resume' : 'Hold';
-  for (const id of ['muteBtn', 'holdBtn', 'transferToggle']) $(id).disabled = !up || (id !== 'holdBtn' && !!c.transferTo);
-  if (!up) openTransfer(false);
-  const sent = c ? c.sent : '';
-  const received = c ? c.received : '';
-  $('dtmfSent').textContent = sent;
-  $('dtmfReceived').textContent = received;
-  $('dtmfSentWrap').hidden = !sent;
-  $('dtmfReceivedWrap').hidden = !received;
-  $('digitsLine').hidden = !sent && !received;
+function showIncoming(c) {
+  showIncomingDialog(c);
+  sounds.play('ringtone');
 }
 
 // ---------------------------------------------------------------- wiring
 
 function wire() {
   $('login').addEventListener('submit', logIn);
-  $('account').addEventListener('change', pickAccount);
+  $('account').addEventListener('change', () => pickAccount(config));
   $('user').addEventListener('input', () => {
     if ($('account').value && $('account').value !== $('user').value.trim()) $('account').value = '';
   });
   $('logoutBtn').addEventListener('click', logOut);
+  $('cancelLoginBtn').addEventListener('click', cancelLogin);
   $('dialForm').addEventListener('submit', (e) => { e.preventDefault(); dial($('number').value); });
   $('backspaceBtn').addEventListener('click', () => {
     $('number').value = $('number').value.slice(0, -1);
@@ -803,7 +639,7 @@ async function main() {
     return;
   }
   log(`kazoo ${kazoo.version} ready`);
-  fillLogin();
+  fillLogin(config);
   app.phase = 'login';
   renderStatus();
   $('loginScreen').hidden = false;

@@ -9,6 +9,7 @@
 //   rtmp  the page offers "Audio without WebRTC" and it can carry calls
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { until } from './lib/lab.mjs';
 import { freePort } from './lib/kamailio.mjs';
 import {
@@ -83,7 +84,7 @@ function demoSuite({ name, start, echo, rtmp }) {
       }
     });
 
-    test('a wrong password and an unreachable server are explained in words; then the person logs in', async () => {
+    test('a wrong password and an unreachable server are explained in words; a hanging log-in can be cancelled; then the person logs in', async () => {
       const page = await openDemo(be, 0, { viewport: PHONE });
       try {
         // Keyboard only: user name, Tab, password, Enter.
@@ -113,6 +114,25 @@ function demoSuite({ name, start, echo, rtmp }) {
         await page.locator('#loginError[data-key="server_not_reachable"]').waitFor({ timeout: 20_000 });
         assert.equal(await err.textContent(),
           `Cannot reach the server at ws://127.0.0.1:${port}. Check the address and your connection.`);
+
+        // A server that accepts the connection and never answers: the person
+        // gives up with Cancel.
+        const held = [];
+        const silent = net.createServer((sock) => held.push(sock));
+        await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+        try {
+          await page.fill('#wsUrl', `ws://127.0.0.1:${silent.address().port}`);
+          await page.click('#loginBtn');
+          await page.locator('#status[data-state="connecting"]').waitFor({ timeout: 5_000 });
+          assert.equal(await page.isDisabled('#loginBtn'), true);
+          await page.click('#cancelLoginBtn');
+          await page.locator('#status[data-state="idle"]').waitFor({ timeout: 5_000 });
+          assert.equal(await page.isEnabled('#loginBtn'), true);
+          assert.equal(await page.isVisible('#cancelLoginBtn'), false);
+        } finally {
+          silent.close();
+          for (const sock of held) sock.destroy();
+        }
 
         // Put the right server back: the same form logs in.
         await page.fill('#wsUrl', wsUrl);
