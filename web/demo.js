@@ -578,6 +578,18 @@ function wire() {
     const b = e.target.closest('button[data-key]');
     if (b) pressKey(b.dataset.key);
   });
+  // The dialpad is one Tab stop; the arrow keys move between its keys.
+  const keys = [...$('dialpad').querySelectorAll('button[data-key]')];
+  keys.forEach((k, i) => { k.tabIndex = i === 0 ? 0 : -1; });
+  $('dialpad').addEventListener('keydown', (e) => {
+    const i = keys.indexOf(e.target);
+    const move = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 3, ArrowUp: -3, Home: -i, End: keys.length - 1 - i }[e.key];
+    if (i < 0 || move === undefined) return;
+    e.preventDefault();
+    const next = keys[Math.min(keys.length - 1, Math.max(0, i + move))];
+    for (const k of keys) k.tabIndex = k === next ? 0 : -1;
+    next.focus();
+  });
   $('hangupBtn').addEventListener('click', hangUp);
   $('muteBtn').addEventListener('click', toggleMute);
   $('holdBtn').addEventListener('click', toggleHold);

@@ -217,8 +217,20 @@ function demoSuite({ name, start, echo, rtmp }) {
       try {
         await loginAs(a, be, '1001', { dtmf: 'info' });
         await loginAs(b, be, '1002', { dtmf: 'info' });
-        // Keyboard dialing: the number field has the focus after log-in.
-        assert.equal(await a.evaluate(() => document.activeElement.id), 'number');
+        // Keyboard only. Focus order: the number, delete, the dialpad (one
+        // stop, arrows inside), Call.
+        const focused = () => a.evaluate(() => document.activeElement.id || document.activeElement.dataset.key);
+        assert.equal(await focused(), 'number', 'the number field has the focus after log-in');
+        const order = [];
+        for (let i = 0; i < 3; i++) { await a.keyboard.press('Tab'); order.push(await focused()); }
+        assert.deepEqual(order, ['backspaceBtn', '1', 'callBtn']);
+        await a.keyboard.press('Shift+Tab');
+        await a.keyboard.press('ArrowDown');
+        assert.equal(await focused(), '4');
+        await a.keyboard.press('Enter');
+        assert.equal(await a.inputValue('#number'), '4');
+        await a.keyboard.press('Backspace');
+        assert.equal(await a.inputValue('#number'), '');
         await a.keyboard.type('1002');
         await a.keyboard.press('Enter');
         await incoming(b);
