@@ -160,6 +160,7 @@ function demoSuite({ name, start, echo, rtmp }) {
         const who = await incoming(b);
         assert.deepEqual(who, { name: 'Ann Example', number: '1001' });
         assert.equal(await b.evaluate(() => document.activeElement.id), 'answerBtn', 'focus moves to the dialog');
+        assert.equal(await b.title(), 'Incoming call: Ann Example — kazoo');
         await waitTone(b, 'ringtone');
         await a.locator('#callStatus', { hasText: 'Ringing' }).waitFor({ timeout: 10_000 });
         await waitTone(a, 'ringback');
@@ -173,6 +174,7 @@ function demoSuite({ name, start, echo, rtmp }) {
         await waitTone(b, '');
         assert.equal(await a.textContent('#peerName'), '1002');
         assert.equal(await b.textContent('#peerName'), 'Ann Example');
+        assert.equal(await b.title(), 'kazoo softphone');
         assert.equal(await a.isVisible('#loginScreen'), false);
 
         // Both timers run; each speaker meter moves with the other's microphone.

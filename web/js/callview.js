@@ -79,10 +79,15 @@ export function showIncoming(c) {
   $('announcer').textContent = `Incoming call from ${c.name}${c.number ? `, ${c.number}` : ''}`;
   if (!d.open) d.showModal();
   $('answerBtn').focus();
+  // A page in a background tab shows the call in its title.
+  if (!d.dataset.title) d.dataset.title = document.title;
+  document.title = `Incoming call: ${c.name} — kazoo`;
 }
 
 export function closeIncoming() {
   const d = $('incomingDialog');
   if (d.open) d.close();
   $('announcer').textContent = '';
+  if (d.dataset.title) document.title = d.dataset.title;
+  delete d.dataset.title;
 }

@@ -9,6 +9,7 @@
 //     browsers: [b0, b1],   Chromium instances whose fake microphones play
 //     tones: [440, 660],    a different tone each (Hz)
 //     accounts,             [{user, password}], at least 1001–1006
+//     domain,               their SIP domain
 //     lookup?(user),        the registrar's contacts for user (bindings)
 //     voicemail?(user, {newMessages, oldMessages}), make the platform send a message-summary NOTIFY
 //     dropConnection?(user), close user's SIP WebSocket from the server side
