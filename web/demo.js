@@ -1,193 +1,661 @@
-// The kazoo demo softphone: only the public kazoo API is used here.
-(function () {
-  'use strict';
-  const $ = (id) => document.getElementById(id);
-  const kazooRegistrationKeys = ['server_not_reachable', 'unauthorized', 'forbidden', 'registration_failed', 'invalid_parameter'];
-  let config = { wsUrl: 'ws://127.0.0.1:5066', domain: 'lab.test', accounts: [] };
+// The kazoo demo softphone. It uses only the public kazoo API (the global
+// from /dist/kazoo.js, see dist/kazoo.d.ts) and standard web APIs. Names
+// and addresses that come from the network are only ever set as
+// textContent.
+import { loadConfig, loadSettings, saveSettings, echoTarget } from './js/settings.js';
+import { errorText, cancelText, voicemailText, clock } from './js/words.js';
+import { Sounds } from './js/sounds.js';
+import { LevelMeters } from './js/meters.js';
+import { $, log, notify, clearNotice } from './js/ui.js';
+import { readForm as readLoginForm, fillLogin, pickAccount, loginBusy } from './js/loginform.js';
+import {
+  isUp, renderCall, openTransfer as showTransferForm, startCallClock, stopCallClock, showIncoming as showIncomingDialog, closeIncoming,
+} from './js/callview.js';
 
-  function log(text) {
-    const li = document.createElement('li');
-    li.textContent = new Date().toLocaleTimeString() + ' ' + text;
-    $('log').prepend(li);
+let config = { wsUrl: '', domain: '', accounts: [] };
+const sounds = new Sounds();
+
+/** Everything the page knows; render() shows it. */
+const app = {
+  phase: 'loading', // loading | login | connecting | registered
+  conn: 'ok', // registered only: ok | lost | reconnecting | replaced
+  attempt: 0,
+  offline: false,
+  loginError: null, // the last log-in error {key, …}
+  account: null, // {user, domain, displayName, wsUrl, rtmp}
+  call: null, // see newCall
+};
+
+const meters = new LevelMeters({
+  mic: $('micMeter'),
+  speaker: $('speakerMeter'),
+  stats: () => kazoo.getStats(),
+  muted: () => !!(app.call && app.call.muted),
+});
+
+// ---------------------------------------------------------------- errors and status
+
+/** A failed operation or an error report, in words; the same key replaces itself. */
+function problem(err) {
+  const text = errorText(err, errorContext());
+  notify('error', text, { id: `error:${err && err.key}`, timeout: 15_000 });
+}
+
+function errorContext() {
+  const a = app.account || readForm();
+  return { rtmp: a.rtmp, wsUrl: a.wsUrl, relayUrl: config.relayUrl };
+}
+
+function renderStatus() {
+  let state;
+  let text;
+  let key = '';
+  const a = app.account;
+  switch (app.phase) {
+    case 'loading':
+      state = 'loading'; text = 'Starting…';
+      break;
+    case 'connecting':
+      state = 'connecting'; text = 'Connecting…';
+      break;
+    case 'registered':
+      if (app.offline) {
+        state = 'offline'; text = 'Offline'; key = 'offline';
+      } else if (app.conn === 'lost' || app.conn === 'reconnecting') {
+        state = 'reconnecting'; key = 'disconnected';
+        text = app.attempt ? `Reconnecting… (attempt ${app.attempt})` : 'Connection lost, reconnecting…';
+      } else if (app.conn === 'replaced') {
+        state = 'error'; text = 'Logged in elsewhere'; key = 'replaced_registration';
+      } else {
+        state = 'registered'; text = `Online as ${a.user}${a.rtmp ? ' · RTMP' : ''}`;
+      }
+      break;
+    default:
+      if (app.loginError) {
+        state = 'error'; text = 'Not logged in'; key = app.loginError.key;
+      } else {
+        state = 'idle'; text = 'Not logged in';
+      }
   }
+  const s = $('status');
+  s.dataset.state = state;
+  if (key) s.dataset.key = key; else delete s.dataset.key;
+  $('statusText').textContent = text;
+}
 
-  function status(state, text) {
-    $('status').dataset.state = state;
-    $('status').textContent = text;
+// ---------------------------------------------------------------- log-in screen
+
+const readForm = () => readLoginForm(config);
+
+function showLoginError(err) {
+  app.loginError = err;
+  const box = $('loginError');
+  box.hidden = false;
+  box.dataset.key = err.key || 'error';
+  box.textContent = errorText(err, errorContext());
+  renderStatus();
+}
+
+async function logIn(e) {
+  e.preventDefault();
+  if (app.phase !== 'login') return;
+  const f = readForm();
+  $('loginError').hidden = true;
+  $('flashMissing').hidden = true;
+  if (!f.user) {
+    showLoginError({ key: 'missing_user', message: 'Enter your user name.' });
+    $('user').focus();
+    return;
   }
-
-  function showError(err) {
-    $('error').hidden = false;
-    $('error').textContent = err.key + ': ' + err.message;
-    status('error', err.key);
-    log('error ' + err.key + (err.code ? ' (' + err.code + ')' : ''));
+  sounds.unlock(); // this click lets the page ring later
+  app.loginError = null;
+  app.phase = 'connecting';
+  app.account = { user: f.user, domain: f.domain, displayName: f.displayName, wsUrl: f.wsUrl, rtmp: f.forceRTMP };
+  loginBusy(true);
+  renderStatus();
+  saveSettings(f, config);
+  log(`logging in as ${f.user}@${f.domain}${f.forceRTMP ? ' (audio without WebRTC)' : ''}`);
+  const params = {
+    wsUrl: f.wsUrl,
+    realm: f.domain,
+    publicIdentity: `sip:${f.user}@${f.domain}`,
+    privateIdentity: f.user,
+    password: f.password,
+    dtmfType: f.dtmfType,
+    onConnected, onError, onIncoming, onAccepted, onHangup, onCancel, onRinging, onTransfer, onDTMF, onNotified,
+  };
+  if (f.displayName) params.displayName = f.displayName;
+  if (config.relayUrl) {
+    params.relayUrl = config.relayUrl;
+    if (config.rtmpUrl) params.rtmpUrl = config.rtmpUrl;
   }
-
-  function fillAccount(user) {
-    const a = config.accounts.find((x) => x.user === user);
-    if (!a) return;
-    $('publicIdentity').value = 'sip:' + a.user + '@' + config.domain;
-    $('privateIdentity').value = a.user;
-    $('password').value = a.password;
+  if (f.forceRTMP) params.forceRTMP = true;
+  try {
+    await kazoo.register(params);
+  } catch (err) {
+    if (app.phase !== 'connecting') return;
+    app.phase = 'login';
+    app.account = null;
+    loginBusy(false);
+    log(`log-in failed: ${err.key}${err.code ? ` (${err.code})` : ''} ${err.message || ''}`);
+    showLoginError(err);
+    if (err.key === 'unauthorized' || err.key === 'forbidden') $('password').select();
+    else $('loginError').focus();
   }
+}
 
-  async function loadConfig() {
-    try {
-      const res = await fetch('/config.json', { cache: 'no-store' });
-      if (res.ok) config = await res.json();
-    } catch (e) { /* served elsewhere: keep the defaults */ }
-    $('wsUrl').value = config.wsUrl;
-    // RTMP mode is offered when the demo runs kazoo-relay and a gateway;
-    // a browser without RTCPeerConnection uses it whatever the box says.
-    $('rtmpOption').hidden = !config.relayUrl;
-    if (typeof RTCPeerConnection !== 'function') $('forceRTMP').checked = true;
-    $('account').innerHTML = '';
-    for (const a of config.accounts || []) {
-      const o = document.createElement('option');
-      o.value = a.user;
-      o.textContent = a.user + '@' + config.domain;
-      $('account').append(o);
+function cancelLogin() {
+  if (app.phase !== 'connecting') return;
+  app.phase = 'login';
+  app.account = null;
+  loginBusy(false);
+  log('log-in cancelled');
+  kazoo.logout().catch(() => {});
+  renderStatus();
+  $('loginBtn').focus();
+}
+
+function showPhone() {
+  const a = app.account;
+  $('loginScreen').hidden = true;
+  $('phoneScreen').hidden = false;
+  loginBusy(false);
+  $('meName').textContent = a.displayName || a.user;
+  $('meAddress').textContent = `${a.user}@${a.domain}`;
+  $('meInitial').textContent = (a.displayName || a.user).charAt(0).toUpperCase();
+  $('modeBadge').textContent = a.rtmp ? 'RTMP' : 'WebRTC';
+  $('modeBadge').dataset.mode = a.rtmp ? 'rtmp' : 'webrtc';
+  $('lastCall').textContent = '';
+  render();
+  $('number').focus();
+}
+
+function showLogin() {
+  $('phoneScreen').hidden = true;
+  $('loginScreen').hidden = false;
+  loginBusy(false);
+  const s = loadSettings();
+  $('password').value = s && s.rememberPassword && s.password ? s.password : '';
+  renderStatus();
+}
+
+async function logOut() {
+  if (app.phase !== 'registered') return;
+  app.phase = 'login';
+  app.account = null;
+  finishCall('');
+  for (const li of [...$('notices').children]) if (li.dataset.kind !== 'error') li.remove();
+  $('logoutBtn').disabled = true;
+  try {
+    await kazoo.logout();
+  } finally {
+    $('logoutBtn').disabled = false;
+  }
+  log('logged out');
+  showLogin();
+  $('statusText').textContent = 'Logged out';
+  $('user').focus();
+}
+
+// ---------------------------------------------------------------- kazoo callbacks
+
+function onConnected() {
+  if (app.phase === 'connecting') {
+    app.phase = 'registered';
+    app.conn = 'ok';
+    app.attempt = 0;
+    log(`registered as ${app.account.user}@${app.account.domain}`);
+    renderStatus();
+    showPhone();
+    return;
+  }
+  if (app.phase === 'login') { // the person cancelled or logged out meanwhile
+    kazoo.logout().catch(() => {});
+    return;
+  }
+  if (app.phase !== 'registered') return;
+  const was = app.conn;
+  app.conn = 'ok';
+  app.attempt = 0;
+  log('registered again');
+  clearNotice('connection');
+  if (was !== 'ok') notify('online', 'Reconnected.', { id: 'connection', timeout: 6000 });
+  renderStatus();
+}
+
+function onError(err) {
+  log(`error ${err.key}${err.code ? ` (${err.code})` : ''}: ${err.message || ''}`);
+  if (app.phase !== 'registered') return; // a log-in error: logIn reports it
+  switch (err.key) {
+    case 'disconnected':
+      app.conn = 'lost';
+      notify('connection', errorText(err), { id: 'connection' });
+      renderStatus();
+      return;
+    case 'server_not_reachable':
+    case 'unauthorized':
+    case 'forbidden':
+    case 'registration_failed':
+      // A reconnect attempt failed; the loop goes on.
+      if (app.conn !== 'ok') {
+        notify('connection', `${errorText(err, errorContext())} Still trying…`, { id: 'connection' });
+        return;
+      }
+      break;
+    case 'transfer_failed':
+      if (app.call) app.call.transferTo = '';
+      render();
+      break;
+    default:
+  }
+  problem(err);
+}
+
+function onIncoming(c) {
+  if (app.phase !== 'registered') return;
+  if (app.call) { // one call at a time
+    c.reject(486).catch(() => {});
+    log(`busy: refused a call from ${c.callerNumber || c.remoteUri}`);
+    return;
+  }
+  const number = c.callerNumber || c.remoteUri || '';
+  app.call = newCall('incoming', { name: c.callerName || number, number: c.callerName ? number : '', obj: c });
+  app.call.state = 'incoming';
+  log(`incoming call from ${c.callerName ? `${c.callerName} ` : ''}<${c.remoteUri}>`);
+  render();
+  showIncoming(app.call);
+}
+
+function onRinging(p) {
+  const c = app.call;
+  log(`ringing (${p.code}${p.earlyMedia ? ', early media' : ''})`);
+  if (!c || c.kind === 'incoming' && !c.transferred) return;
+  if (c.state === 'calling' || c.state === 'ringing') {
+    c.state = 'ringing';
+    // With early media the far end plays its own ringback.
+    if (p.earlyMedia) sounds.stop(); else sounds.play('ringback');
+    render();
+  }
+}
+
+function onAccepted(callObj) {
+  const c = app.call;
+  log('call answered');
+  if (!c) return;
+  if (callObj) c.obj = callObj;
+  setActive(c);
+}
+
+function onHangup() {
+  const c = app.call;
+  if (!c) { log('call ended'); return; }
+  const took = c.startedAt ? ` after ${clock(Date.now() - c.startedAt)}` : '';
+  finishCall(c.transferTo ? `Call transferred to ${c.transferTo}.` : `Call with ${c.name} ended${took}.`);
+}
+
+function onCancel(d) {
+  const c = app.call;
+  log(`call not connected: ${d.code} ${d.message || ''} (${d.source})`);
+  if (!c) return;
+  const text = c.kind === 'echo' && d.source === 'remote'
+    ? `The audio test (${c.number}) is not available here (${d.code || 'no answer'}).`
+    : cancelText(d, c.name, c.kind === 'incoming' && !c.transferred);
+  if (c.kind === 'incoming' && !c.transferred && d.source === 'remote') notify('missed', text, { id: `missed:${c.id}` });
+  finishCall(text);
+}
+
+function onTransfer() {
+  const c = app.call;
+  log('transfer succeeded');
+  if (c && c.transferTo) notify('transfer', `Call transferred to ${c.transferTo}.`, { id: 'transfer', timeout: 15_000 });
+}
+
+function onDTMF(digit) {
+  log(`DTMF received: ${digit}`);
+  const c = app.call;
+  if (!c) return;
+  c.received += digit;
+  render();
+}
+
+function onNotified(n) {
+  log(`${n.key}: ${n.message || ''}`);
+  if (app.phase !== 'registered') return;
+  switch (n.key) {
+    case 'reconnecting_notification':
+      app.conn = 'reconnecting';
+      app.attempt = Number(n.attempt) || app.attempt + 1;
+      notify('connection', `Connection lost. Reconnecting (attempt ${app.attempt})…`, { id: 'connection' });
+      break;
+    case 'connectivity_notification':
+      app.offline = n.status === 'offline';
+      if (app.offline) notify('connectivity', 'You are offline. The phone reconnects when the network is back.', { id: 'connectivity' });
+      else notify('online', 'Back online.', { id: 'connectivity', timeout: 8000 });
+      break;
+    case 'voicemail_notification': {
+      const text = voicemailText(n);
+      if (text) notify('voicemail', text, { id: 'voicemail' });
+      else clearNotice('voicemail');
+      break;
     }
-    $('account').parentElement.hidden = !(config.accounts || []).length;
-    if ((config.accounts || []).length) fillAccount(config.accounts[0].user);
+    case 'overriding_registration':
+      notify('connection', 'This account also logged in on another device; calls may ring there too.', { id: 'override' });
+      break;
+    case 'replaced_registration':
+      app.conn = 'replaced';
+      notify('error', 'This account logged in on another device and replaced this one. Log out and in again to use it here.', { id: 'override' });
+      break;
+    case 'transfer_notification': {
+      const c = app.call;
+      const target = String(n.target || '').replace(/^sips?:/, '').replace(/@.*$/, '') || 'another number';
+      notify('transfer', `The other person transferred your call to ${target}.`, { id: 'transfer', timeout: 15_000 });
+      if (c) {
+        Object.assign(c, { name: target, number: '', state: 'calling', transferred: true, muted: false, held: false, sent: '', received: '' });
+        stopCallClock();
+        render();
+      }
+      break;
+    }
+    default:
   }
+  renderStatus();
+}
 
-  $('account').addEventListener('change', (e) => fillAccount(e.target.value));
+// ---------------------------------------------------------------- calls
 
-  $('login').addEventListener('submit', (e) => {
-    e.preventDefault();
-    $('error').hidden = true;
-    status('connecting', 'connecting…');
-    $('registerBtn').disabled = true;
-    kazoo.register({
-      wsUrl: $('wsUrl').value,
-      publicIdentity: $('publicIdentity').value,
-      privateIdentity: $('privateIdentity').value,
-      password: $('password').value,
-      realm: config.domain,
-      forceRTMP: $('forceRTMP').checked,
-      relayUrl: config.relayUrl,
-      rtmpUrl: config.rtmpUrl,
-      onConnected: () => {
-        status('registered', 'registered' + ($('forceRTMP').checked ? ' (RTMP)' : ''));
-        $('logoutBtn').disabled = false;
-        $('phone').hidden = false;
-        log('registered as ' + $('publicIdentity').value);
-      },
-      onIncoming: (call) => {
-        incoming = call;
-        $('incomingText').textContent = (call.callerName || call.callerNumber) + ' is calling';
-        $('incoming').hidden = false;
-        log('incoming call from ' + call.remoteUri);
-      },
-      onRinging: (r) => callState(r.earlyMedia ? 'ringing (early media)' : 'ringing…', true),
-      onAccepted: () => { callState('in call', true, true); log('call answered'); },
-      onHangup: () => { callEnded('call ended'); },
-      onCancel: (c) => { callEnded('call not connected: ' + c.code + ' ' + c.message + ' (' + c.source + ')'); },
-      onTransfer: () => log('transfer succeeded'),
-      onDTMF: (d) => log('DTMF received: ' + d),
-      onNotified: (n) => log(n.key + ': ' + n.message),
-      onError: (err) => {
-        if (kazooRegistrationKeys.includes(err.key) && $('status').dataset.state !== 'registered' || err.key === 'disconnected') {
-          showError(err);
-          $('registerBtn').disabled = false;
-          $('logoutBtn').disabled = err.key !== 'disconnected';
-          return;
-        }
-        // A call error: the registration stands.
-        $('error').hidden = false;
-        $('error').textContent = err.key + ': ' + err.message;
-        log('error ' + err.key + (err.code ? ' (' + err.code + ')' : ''));
-      },
-    }).catch(() => { /* reported through onError */ });
-  });
+let callSeq = 0;
+function newCall(kind, { name = '', number = '', obj = null } = {}) {
+  return {
+    id: ++callSeq, kind, obj, name, number,
+    state: 'calling', startedAt: 0, muted: false, held: false,
+    sent: '', received: '', transferTo: '', transferred: false,
+  };
+}
 
-  // The call panel.
-  let incoming = null;
-  let muted = false;
-  let held = false;
 
-  function callState(text, active, established) {
-    $('callState').textContent = text;
-    $('hangupBtn').disabled = !active;
-    for (const id of ['muteBtn', 'holdBtn', 'transferBtn']) $(id).disabled = !established;
-    for (const b of $('keypad').children) b.disabled = !established;
+async function dial(target, kind = 'outgoing', label = '') {
+  target = target.trim();
+  if (app.phase !== 'registered' || app.call) return;
+  if (!target) {
+    $('lastCall').textContent = 'Type a number to call.';
+    $('number').focus();
+    return;
   }
+  sounds.unlock();
+  const c = newCall(kind, { name: label || target, number: label ? target : '' });
+  app.call = c;
+  $('lastCall').textContent = '';
+  log(`calling ${target}`);
+  render();
+  $('callInfo').focus();
+  try {
+    const obj = await kazoo.connect(target);
+    if (app.call === c) c.obj = obj;
+  } catch (err) {
+    if (app.call !== c) return;
+    problem(err);
+    finishCall(errorText(err, errorContext()));
+  }
+}
 
-  function callEnded(text) {
-    incoming = null;
-    $('incoming').hidden = true;
-    muted = held = false;
-    $('muteBtn').setAttribute('aria-pressed', 'false');
-    $('holdBtn').setAttribute('aria-pressed', 'false');
-    callState(text, false, false);
+function setActive(c) {
+  if (app.call !== c) return;
+  sounds.stop();
+  c.state = c.held ? 'held' : 'active';
+  c.startedAt = Date.now();
+  startCallClock(c);
+  meters.start();
+  if (c.obj && c.obj.mode === 'rtmp' || app.account.rtmp) {
+    // The RTMP statistics have no microphone level: measure our own.
+    sounds.microphoneLevel().then((m) => {
+      if (app.call === c) meters.useMicrophone(m); else m.close();
+    }, (err) => log(`microphone meter unavailable: ${err.message || err}`));
+  }
+  render();
+}
+
+/** The call is over (or never was): back to the dialpad with a last word. */
+function finishCall(text) {
+  const c = app.call;
+  app.call = null;
+  sounds.stop();
+  closeIncoming();
+  stopCallClock();
+  meters.stop();
+  $('transferForm').hidden = true;
+  if (text) {
+    $('lastCall').textContent = text;
     log(text);
   }
-
-  for (const key of '123456789*0#') {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.textContent = key;
-    b.disabled = true;
-    b.addEventListener('click', () => kazoo.sendDTMF(key));
-    $('keypad').append(b);
+  render();
+  // Keep keyboard users in the phone: focus the number when focus was in the call.
+  if (c && app.phase === 'registered') {
+    const f = document.activeElement;
+    if (!f || f === document.body || $('callPanel').contains(f) && f.offsetParent === null || f === $('callInfo')) $('number').focus();
   }
+}
 
-  $('dial').addEventListener('submit', (e) => {
+async function answer() {
+  const c = app.call;
+  if (!c || c.state !== 'incoming') return;
+  sounds.stop();
+  closeIncoming();
+  c.state = 'connecting';
+  render();
+  $('callInfo').focus();
+  log('answering');
+  try {
+    await c.obj.accept();
+    setActive(c);
+  } catch (err) {
+    problem(err);
+    if (app.call === c && c.state === 'connecting') finishCall(errorText(err, errorContext()));
+  }
+}
+
+function decline() {
+  const c = app.call;
+  if (!c || c.state !== 'incoming') return;
+  sounds.stop();
+  closeIncoming();
+  log('declining');
+  c.obj.reject(603).catch((err) => {
+    problem(err);
+    if (app.call === c) finishCall('Call declined.');
+  });
+}
+
+function hangUp() {
+  const c = app.call;
+  if (!c) return;
+  if (c.state === 'incoming') { decline(); return; }
+  log('hanging up');
+  kazoo.hangup().catch((err) => {
+    if (app.call !== c) return;
+    if (err.key === 'no_call') finishCall('Call ended.');
+    else problem(err);
+  });
+}
+
+function toggleMute() {
+  const c = app.call;
+  if (!isUp(c)) return;
+  const on = !c.muted;
+  kazoo.muteMicrophone(on, () => {
+    if (app.call !== c) return;
+    c.muted = on;
+    log(on ? 'microphone muted' : 'microphone on');
+    render();
+  }, problem);
+}
+
+async function toggleHold() {
+  const c = app.call;
+  if (!isUp(c)) return;
+  const on = !c.held;
+  $('holdBtn').disabled = true;
+  try {
+    await kazoo.hold(on);
+    if (app.call === c) {
+      c.held = on;
+      c.state = on ? 'held' : 'active';
+      log(on ? 'call on hold' : 'call resumed');
+    }
+  } catch (err) {
+    problem(err);
+  } finally {
+    $('holdBtn').disabled = false;
+    render();
+  }
+}
+
+async function transfer(e) {
+  e.preventDefault();
+  const c = app.call;
+  const target = $('transferTarget').value.trim();
+  if (!isUp(c) || !target) { $('transferTarget').focus(); return; }
+  c.transferTo = target;
+  openTransfer(false);
+  $('transferTarget').value = '';
+  log(`transferring to ${target}`);
+  render();
+  try {
+    await kazoo.transfer(target);
+  } catch (err) {
+    if (app.call === c) c.transferTo = '';
+    problem(err);
+    render();
+  }
+}
+
+/** A dialpad key, clicked or typed: the number when idle, DTMF in a call. */
+function pressKey(key) {
+  const b = $('dialpad').querySelector(`[data-key="${CSS.escape(key)}"]`);
+  if (b) {
+    b.classList.add('pressed');
+    setTimeout(() => b.classList.remove('pressed'), 150);
+  }
+  const c = app.call;
+  if (!c) {
+    sounds.unlock();
+    sounds.beep(key);
+    $('number').value += key;
+    return;
+  }
+  if (!isUp(c)) return;
+  sounds.beep(key);
+  c.sent += key;
+  render();
+  kazoo.sendDTMF(key).catch(problem);
+}
+
+// ---------------------------------------------------------------- rendering
+
+const render = () => renderCall(app.call);
+const openTransfer = (open) => showTransferForm(open, app.call);
+
+function showIncoming(c) {
+  showIncomingDialog(c);
+  sounds.play('ringtone');
+}
+
+// ---------------------------------------------------------------- wiring
+
+function wire() {
+  $('login').addEventListener('submit', logIn);
+  $('account').addEventListener('change', () => pickAccount(config));
+  $('user').addEventListener('input', () => {
+    if ($('account').value && $('account').value !== $('user').value.trim()) $('account').value = '';
+  });
+  $('logoutBtn').addEventListener('click', logOut);
+  $('cancelLoginBtn').addEventListener('click', cancelLogin);
+  $('dialForm').addEventListener('submit', (e) => { e.preventDefault(); dial($('number').value); });
+  $('backspaceBtn').addEventListener('click', () => {
+    $('number').value = $('number').value.slice(0, -1);
+    $('number').focus();
+  });
+  $('dialpad').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-key]');
+    if (b) pressKey(b.dataset.key);
+  });
+  // The dialpad is one Tab stop; the arrow keys move between its keys.
+  const keys = [...$('dialpad').querySelectorAll('button[data-key]')];
+  keys.forEach((k, i) => { k.tabIndex = i === 0 ? 0 : -1; });
+  $('dialpad').addEventListener('keydown', (e) => {
+    const i = keys.indexOf(e.target);
+    const move = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 3, ArrowUp: -3, Home: -i, End: keys.length - 1 - i }[e.key];
+    if (i < 0 || move === undefined) return;
     e.preventDefault();
-    $('error').hidden = true;
-    callState('calling ' + $('target').value + '…', true);
-    kazoo.connect($('target').value).catch(() => callState('no call', false));
+    const next = keys[Math.min(keys.length - 1, Math.max(0, i + move))];
+    for (const k of keys) k.tabIndex = k === next ? 0 : -1;
+    next.focus();
   });
-  $('hangupBtn').addEventListener('click', () => kazoo.hangup());
-  $('acceptBtn').addEventListener('click', () => {
-    if (!incoming) return;
-    $('incoming').hidden = true;
-    incoming.accept().then(() => callState('in call', true, true));
+  $('hangupBtn').addEventListener('click', hangUp);
+  $('muteBtn').addEventListener('click', toggleMute);
+  $('holdBtn').addEventListener('click', toggleHold);
+  $('transferToggle').addEventListener('click', () => openTransfer($('transferForm').hidden));
+  $('transferCancel').addEventListener('click', () => { openTransfer(false); $('transferToggle').focus(); });
+  $('transferForm').addEventListener('submit', transfer);
+  $('transferTarget').addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { e.preventDefault(); openTransfer(false); $('transferToggle').focus(); }
   });
-  $('rejectBtn').addEventListener('click', () => incoming && incoming.reject());
-  $('muteBtn').addEventListener('click', () => {
-    kazoo.muteMicrophone(!muted, () => {
-      muted = !muted;
-      $('muteBtn').setAttribute('aria-pressed', String(muted));
-    });
-  });
-  $('holdBtn').addEventListener('click', () => {
-    kazoo.hold(!held).then(() => {
-      held = !held;
-      $('holdBtn').setAttribute('aria-pressed', String(held));
-      callState(held ? 'on hold' : 'in call', true, true);
-    });
-  });
-  $('transferForm').addEventListener('submit', (e) => {
-    e.preventDefault();
-    kazoo.transfer($('transferTarget').value);
+  $('echoBtn').addEventListener('click', () => dial(echoTarget(config), 'echo', 'Audio test'));
+  $('answerBtn').addEventListener('click', answer);
+  $('declineBtn').addEventListener('click', decline);
+  // Escape on the incoming-call dialog declines (the dialog says so).
+  $('incomingDialog').addEventListener('cancel', (e) => { e.preventDefault(); decline(); });
+
+  // Digits typed anywhere but a text field go to the dialpad.
+  document.addEventListener('keydown', (e) => {
+    if (app.phase !== 'registered' || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    if ($('incomingDialog').open) return;
+    const t = e.target;
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement || t.isContentEditable) return;
+    if (/^[0-9*#]$/.test(e.key)) {
+      e.preventDefault();
+      pressKey(e.key);
+      if (!app.call) $('number').focus();
+    } else if (!app.call && e.key === 'Backspace') {
+      e.preventDefault();
+      $('number').value = $('number').value.slice(0, -1);
+      $('number').focus();
+    }
   });
 
-  $('logoutBtn').addEventListener('click', async () => {
-    await kazoo.logout();
-    $('phone').hidden = true;
-    status('idle', 'logged out');
-    $('logoutBtn').disabled = true;
-    $('registerBtn').disabled = false;
-    log('logged out');
+  addEventListener('beforeunload', (e) => {
+    if (app.call && isUp(app.call)) e.preventDefault();
   });
+}
 
-  // Start loading the library at once; the page config loads meanwhile.
-  const loaded = new Promise((resolve) => {
-    kazoo.init({
-      onLoaded: resolve,
-      flashContainer: 'flashMissing',
-      // RTMP mode was needed and cannot work here: say why, keep the page.
-      onFlashMissing: (container, err) => {
-        container.hidden = false;
-        container.textContent = 'Calls without WebRTC are not possible here: ' + (err ? err.message : 'unknown reason');
-      },
-    }).catch(showError);
-  });
-  Promise.all([loaded, loadConfig()]).then(() => {
-    status('idle', 'ready');
-    $('login').hidden = false;
-    log('kazoo ' + kazoo.version + ' loaded');
-  });
-})();
+async function main() {
+  wire();
+  renderStatus();
+  let failed = null;
+  const loaded = kazoo.init({
+    flashContainer: $('flashMissing'),
+    // RTMP mode was needed and cannot work here: say why (an unreachable
+    // relay is reported by the log-in itself).
+    onFlashMissing: (container, err) => {
+      log(`audio without WebRTC unavailable: ${err ? err.key : ''}`);
+      if (err && err.key === 'server_not_reachable') return;
+      container.hidden = false;
+      container.textContent = errorText(err || { key: 'rtmp_unavailable' });
+    },
+  }).catch((err) => { failed = err; });
+  [config] = await Promise.all([loadConfig(), loaded]);
+  if (failed) {
+    app.phase = 'login';
+    showLoginError(failed);
+    $('loginScreen').hidden = false;
+    $('loginBtn').disabled = true;
+    return;
+  }
+  log(`kazoo ${kazoo.version} ready`);
+  fillLogin(config);
+  app.phase = 'login';
+  renderStatus();
+  $('loginScreen').hidden = false;
+  ($('user').value ? $('loginBtn') : $('user')).focus();
+}
+
+main();

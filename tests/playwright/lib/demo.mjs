@@ -1,0 +1,241 @@
+// Driving the demo softphone (web/) like a person: fill, click, press keys,
+// read the screen. Nothing here calls the kazoo API; it only reads the DOM.
+//
+// The demo tests run against a *backend*: whatever serves the page and
+// carries its calls. A backend is
+//   {
+//     name,                 e.g. 'Kamailio'
+//     pageUrl,              the demo page, e.g. http://127.0.0.1:8080/
+//     browsers: [b0, b1],   Chromium instances whose fake microphones play
+//     tones: [440, 660],    a different tone each (Hz)
+//     accounts,             [{user, password}], at least 1001–1006
+//     domain,               their SIP domain
+//     lookup?(user),        the registrar's contacts for user (bindings)
+//     voicemail?(user, {newMessages, oldMessages}), make the platform send a message-summary NOTIFY
+//     dropConnection?(user), close user's SIP WebSocket from the server side
+//     stop(),
+//   }
+// and the suite is told statically what it can do: {echo, rtmp} (see
+// demo.test.mjs). startKamailioBackend() is the lab one: Kamailio,
+// rtpengine, kazoo-rtmpgw and kazoo-relay, kazoo-dev serving the page.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { startLab, startServer, launchBrowser, until, accounts, realm, browserTone } from './lab.mjs';
+import { startGateway, startRelay } from './rtmplab.mjs';
+import { freePort, repoRoot } from './kamailio.mjs';
+import { makeTone } from './audio.mjs';
+import { sendNotify } from './inject.mjs';
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 667 };
+
+/** The second browser's microphone tone (the first plays lab.mjs's browserTone). */
+export const secondTone = 660;
+
+/**
+ * The Kamailio lab as a demo backend: startLab (Kamailio with rtpengine, a
+ * 440 Hz browser), a second browser at 660 Hz, kazoo-rtmpgw and kazoo-relay
+ * for "Audio without WebRTC", and a kazoo-dev that offers the relay to the
+ * page (its origin is chosen first: the relay allow-lists it).
+ */
+export async function startKamailioBackend() {
+  const stops = [];
+  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => {}); };
+  try {
+    const lab = await startLab({ media: true });
+    stops.push(() => lab.stop());
+    const second = await launchBrowser({ audioFile: await makeTone({ freq: secondTone, seconds: 300 }) });
+    stops.push(() => second.close());
+    const gateway = await startGateway({ kamailio: lab.kamailio, logLevel: 'info' });
+    stops.push(() => gateway.stop());
+    const port = await freePort();
+    const relay = await startRelay({ gateway, origin: `http://127.0.0.1:${port}` });
+    stops.push(() => relay.stop());
+    const server = await startServer({
+      wsUrl: lab.kamailio.wsUrl, addr: `127.0.0.1:${port}`, extraArgs: ['-relay', relay.url, '-rtmp', gateway.rtmpUrl],
+    });
+    stops.push(() => server.stop());
+    return {
+      name: 'Kamailio',
+      pageUrl: `${server.url}/`,
+      browsers: [lab.browser, second],
+      tones: [browserTone, secondTone],
+      accounts,
+      domain: realm,
+      lookup: (user) => lab.kamailio.lookup(user),
+      voicemail: (user, { newMessages, oldMessages }) => sendNotify(lab.kamailio, user, {
+        contentType: 'application/simple-message-summary',
+        body: `Messages-Waiting: ${newMessages ? 'yes' : 'no'}\r\nMessage-Account: sip:*97@${realm}\r\nVoice-Message: ${newMessages}/${oldMessages} (0/0)\r\n`,
+      }),
+      dropConnection: async (user) => {
+        const k = lab.kamailio;
+        const binding = await k.kamcmd('ul.lookup', 'location', `s:${user}`);
+        const port = (/Received: sip:127\.0\.0\.1:(\d+)/.exec(binding) || [])[1];
+        assert.ok(port, `no received port in\n${binding}`);
+        const dump = await k.kamcmd('ws.dump');
+        const id = (new RegExp(`^\\s*(\\d+): ws:127\\.0\\.0\\.1:${port} ->`, 'm').exec(dump) || [])[1];
+        assert.ok(id, `no WebSocket from port ${port} in\n${dump}`);
+        await k.kamcmd('ws.close', id);
+      },
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+/**
+ * Opens the demo page in a fresh context of backend.browsers[which] at
+ * viewport; records page errors and console lines (CSP reports land
+ * there). Resolves when the login screen shows.
+ */
+export async function openDemo(backend, which = 0, { viewport = DESKTOP } = {}) {
+  const context = await backend.browsers[which].newContext({ viewport });
+  const page = await context.newPage();
+  page.pageErrors = [];
+  page.on('pageerror', (e) => page.pageErrors.push(String(e)));
+  page.consoleLines = [];
+  page.on('console', (m) => page.consoleLines.push(`${m.type()}: ${m.text()}`));
+  await page.goto(backend.pageUrl);
+  await page.locator('#loginScreen').waitFor({ state: 'visible', timeout: 20_000 });
+  return page;
+}
+
+/** Closes the pages' contexts (each pagehide unregisters). */
+export async function closeAll(pages) {
+  for (const p of pages) await p?.context().close().catch(() => {});
+}
+
+/** No uncaught error, no Content-Security-Policy violation, no Go runtime death. */
+export function assertHealthy(...pages) {
+  for (const p of pages) {
+    assert.deepEqual(p.pageErrors, [], 'uncaught errors in the page');
+    const bad = p.consoleLines.filter((l) => /Content Security Policy|Refused to|runtime stopped|panic:|fatal error/i.test(l));
+    assert.deepEqual(bad, [], 'the page reported CSP violations or a fatal error');
+  }
+}
+
+export function account(backend, user) {
+  const a = backend.accounts.find((x) => x.user === user);
+  assert.ok(a, `no account ${user}`);
+  return a;
+}
+
+/** Opens "Advanced settings" when closed. */
+export async function openAdvanced(page) {
+  if (!(await page.locator('#advanced').evaluate((d) => d.open))) await page.click('#advanced > summary');
+}
+
+/**
+ * Fills the login form and logs in; resolves once the phone screen shows
+ * and the status says online. name: "Your name"; dtmf: 'info' or
+ * 'rfc4733'; rtmp: tick "Audio without WebRTC"; remember: "Remember password".
+ */
+export async function loginAs(page, backend, user, { password, name, dtmf, rtmp, remember } = {}) {
+  await page.fill('#user', user);
+  await page.fill('#password', password ?? account(backend, user).password);
+  if (name !== undefined) await page.fill('#displayName', name);
+  if (remember !== undefined) await page.setChecked('#rememberPassword', remember);
+  if (rtmp !== undefined) await page.setChecked('#forceRTMP', rtmp);
+  if (dtmf) {
+    await openAdvanced(page);
+    await page.check(dtmf === 'info' ? '#dtmfInfo' : '#dtmfRfc4733');
+  }
+  await page.click('#loginBtn');
+  await page.locator('#phoneScreen').waitFor({ state: 'visible', timeout: 25_000 });
+  await page.locator('#status[data-state="registered"]').waitFor({ timeout: 5_000 });
+}
+
+/** Waits for the call panel's state (idle, calling, ringing, incoming, connecting, active, held). */
+export async function callState(page, state, timeout = 20_000) {
+  await page.locator(`#callPanel[data-state="${state}"]`).waitFor({ state: 'attached', timeout });
+}
+
+/** The incoming-call dialog: waits for it and returns {name, number}. */
+export async function incoming(page, timeout = 20_000) {
+  await page.locator('#incomingDialog').waitFor({ state: 'visible', timeout });
+  return {
+    name: await page.textContent('#incomingName'),
+    number: await page.textContent('#incomingNumber'),
+  };
+}
+
+/** The value (0..1) of the mic or speaker <meter>. */
+export function meter(page, which) {
+  return page.locator(which === 'mic' ? '#micMeter' : '#speakerMeter').evaluate((m) => m.value);
+}
+
+/** Waits until the meter is above (or below) v; returns the value seen. */
+export async function waitMeter(page, which, op, v, { timeout = 15_000, what } = {}) {
+  let last;
+  try {
+    await until(async () => {
+      last = await meter(page, which);
+      return op === '>' ? last > v : last < v;
+    }, { timeout, interval: 100, what: what || `${which} meter ${op} ${v}` });
+  } catch (e) {
+    e.message += ` (last value ${last})`;
+    throw e;
+  }
+  return last;
+}
+
+/** The call timer in seconds ("01:05" → 65). */
+export async function timerSeconds(page) {
+  const t = (await page.textContent('#timer')).trim();
+  assert.match(t, /^(\d+:)?\d\d:\d\d$/, `timer shows ${t}`);
+  return t.split(':').reduce((s, x) => s * 60 + Number(x), 0);
+}
+
+/** Waits until the page's timer shows at least `seconds` more than now. */
+export async function timerAdvances(page, seconds = 2) {
+  const t0 = await timerSeconds(page);
+  await until(async () => (await timerSeconds(page)) >= t0 + seconds, { timeout: (seconds + 5) * 1000, what: 'the call timer to advance' });
+}
+
+/** Waits for document.body's data-tone to be tone ('' for none). */
+export async function waitTone(page, tone, timeout = 10_000) {
+  await until(async () => (await page.evaluate(() => document.body.dataset.tone || '')) === tone,
+    { timeout, what: `tone "${tone}"` });
+}
+
+/** The notice texts of a kind (data-kind). */
+export function notices(page, kind) {
+  return page.locator(`#notices li[data-kind="${kind}"] .text`).allTextContents();
+}
+
+/** Waits for a notice of kind whose text matches re; returns its text. */
+export async function waitNotice(page, kind, re, timeout = 15_000) {
+  return until(async () => (await notices(page, kind)).find((t) => re.test(t)), { timeout, what: `a ${kind} notice matching ${re}` });
+}
+
+/** Nothing sticks out sideways, and el (when given) is fully inside the viewport. */
+export async function assertFits(page, selector) {
+  const r = await page.evaluate((sel) => {
+    const e = sel && document.querySelector(sel);
+    const box = e && e.getBoundingClientRect();
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+      height: window.innerHeight,
+      box: box && { top: box.top, bottom: box.bottom, left: box.left, right: box.right },
+    };
+  }, selector);
+  assert.ok(r.scrollWidth <= r.width, `horizontal overflow: ${r.scrollWidth} > ${r.width}`);
+  if (selector) {
+    assert.ok(r.box.top >= 0 && r.box.bottom <= r.height && r.box.left >= 0 && r.box.right <= r.width,
+      `${selector} is outside the ${r.width}×${r.height} viewport: ${JSON.stringify(r.box)}`);
+  }
+}
+
+const shotDir = path.join(repoRoot, '.cache', 'screenshots');
+
+/** Writes .cache/screenshots/<name>.png (a test artifact, not committed). */
+export async function screenshot(page, name) {
+  mkdirSync(shotDir, { recursive: true });
+  const file = path.join(shotDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
