@@ -13,7 +13,7 @@ import (
 // the SIP-RTMP gateway plain RTP (RTP/AVP). It is rtpengine's job next to
 // Kamailio; kazoo-dev implements it with native pion.
 type Anchor interface {
-	NewBridge() Bridge
+	NewBridge() (Bridge, error)
 }
 
 // Bridge is one anchored call. fromWebRTC says which leg an SDP came
@@ -23,6 +23,9 @@ type Bridge interface {
 	Offer(fromWebRTC bool, sdp []byte) ([]byte, error)
 	// Answer takes one leg's answer and returns the answer for the other.
 	Answer(fromWebRTC bool, sdp []byte) ([]byte, error)
+	// Cancel drops a re-offer the other leg refused; the call goes on as
+	// it was.
+	Cancel() error
 	Close() error
 }
 
@@ -88,7 +91,10 @@ func (p *Proxy) anchorRequest(req, out *sip.Request, b *branch, from registrar.F
 		if to := req.To(); to != nil && to.Params.Has("tag") {
 			return nil // a re-offer in a dialog we did not anchor
 		}
-		bridge = p.cfg.Media.NewBridge()
+		var err error
+		if bridge, err = p.cfg.Media.NewBridge(); err != nil {
+			return err
+		}
 		b.owned = true
 	}
 	b.bridge = bridge
@@ -135,11 +141,17 @@ func (p *Proxy) endDialog(callID string) {
 	}
 }
 
+// closeBridge releases a branch's own bridge (a new call's branch that
+// lost), or drops the refused re-offer from a dialog's bridge.
 func (b *branch) closeBridge() {
-	if b.owned && b.bridge != nil {
+	switch {
+	case b.owned && b.bridge != nil:
 		_ = b.bridge.Close()
+	case b.bridge != nil:
+		_ = b.bridge.Cancel()
 	}
 	b.owned = false
+	b.bridge = nil
 }
 
 func callIDOf(m sip.Message) string {

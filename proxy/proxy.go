@@ -174,6 +174,21 @@ func (p *Proxy) Close() error {
 	return err
 }
 
+// DropConnections closes the WebSocket connections of user's bindings, as
+// if the network failed (for trying reconnection); it returns how many.
+func (p *Proxy) DropConnections(user string) int {
+	p.mu.Lock()
+	ws := p.ws
+	p.mu.Unlock()
+	n := 0
+	for _, b := range p.loc.Lookup(user + "@" + p.cfg.Domain) {
+		if ws != nil && isWebRTC(b.Flow) && ws.drop(b.Flow.Addr) {
+			n++
+		}
+	}
+	return n
+}
+
 // flowClosed drops the bindings of a WebSocket that closed.
 func (p *Proxy) flowClosed(remote string) {
 	gone := p.loc.DropFlow(registrar.Flow{Transport: "WS", Addr: remote})

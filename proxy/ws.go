@@ -20,10 +20,25 @@ type wsListener struct {
 	done    chan struct{}
 	once    sync.Once
 	onClose func(remote string) // a flow ended
+
+	mu   sync.Mutex
+	open map[string]*replayConn // remote address → connection
 }
 
 func newWSListener(addr net.Addr, onClose func(string)) *wsListener {
-	return &wsListener{addr: addr, conns: make(chan net.Conn), done: make(chan struct{}), onClose: onClose}
+	return &wsListener{addr: addr, conns: make(chan net.Conn), done: make(chan struct{}), onClose: onClose, open: map[string]*replayConn{}}
+}
+
+// drop closes the connection from remote, as a network failure would.
+func (l *wsListener) drop(remote string) bool {
+	l.mu.Lock()
+	c := l.open[remote]
+	l.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	_ = c.Conn.Close()
+	return true
 }
 
 func (l *wsListener) Accept() (net.Conn, error) {
@@ -71,7 +86,18 @@ func (l *wsListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b, _ := rw.Reader.Peek(n)
 		head.Write(b)
 	}
-	c := &replayConn{Conn: conn, head: head.Bytes(), onClose: l.onClose}
+	remote := conn.RemoteAddr().String()
+	c := &replayConn{Conn: conn, head: head.Bytes(), onClose: func(r string) {
+		l.mu.Lock()
+		delete(l.open, r)
+		l.mu.Unlock()
+		if l.onClose != nil {
+			l.onClose(r)
+		}
+	}}
+	l.mu.Lock()
+	l.open[remote] = c
+	l.mu.Unlock()
 	select {
 	case l.conns <- c:
 	case <-l.done:

@@ -26,7 +26,7 @@ type Config struct {
 	Origins []string
 	// Secret, when set, requires a hello token (see Token).
 	Secret []byte
-	// Dial connects to a gateway.
+	// Dial connects to a gateway; DialRTMP when nil.
 	Dial Dialer
 	// Logger gets structured logs; passwords never reach it.
 	Logger *slog.Logger
@@ -70,6 +70,9 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Dial == nil {
+		c.Dial = DialRTMP
 	}
 }
 

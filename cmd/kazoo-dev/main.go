@@ -93,7 +93,11 @@ func run(o options, log *slog.Logger) error {
 			cfg.RTMPURL = stack.rtmpURL
 		}
 		cfg.Extensions = stack.extensions
+		if _, ok := stack.extensions["*43"]; ok {
+			cfg.Echo = "*43"
+		}
 		mountAPI(mux, stack)
+		mountDevAPI(mux, stack)
 	}
 	mountStatic(mux, o, &cfg, stack != nil)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

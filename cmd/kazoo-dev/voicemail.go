@@ -66,6 +66,15 @@ func (v *voicemail) notifyAll(user string) {
 	}
 }
 
+// set makes user's box hold fresh new and heard old messages, and tells
+// the user's devices (the /api/voicemail endpoint, for trying the page).
+func (v *voicemail) set(user string, fresh, heard int) {
+	v.mu.Lock()
+	v.boxes[user] = &mailbox{fresh: fresh, heard: heard}
+	v.mu.Unlock()
+	v.notifyAll(user)
+}
+
 // deposit is vm<user>: a beep, then the message counts once the caller
 // hangs up.
 func (v *voicemail) deposit() proxy.Extension {

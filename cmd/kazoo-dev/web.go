@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,6 +34,30 @@ func mountAPI(mux *http.ServeMux, stack *sipStack) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(out)
+	})
+}
+
+// mountDevAPI serves the endpoints that let a developer (and the tests)
+// play the network's part: set a voicemail box, drop a connection.
+//
+//	POST /api/voicemail?user=1001&new=2&old=1   message-summary NOTIFY to 1001's devices
+//	POST /api/drop?user=1001                    close 1001's WebSocket connections
+func mountDevAPI(mux *http.ServeMux, stack *sipStack) {
+	mux.HandleFunc("POST /api/voicemail", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		fresh, err1 := strconv.Atoi(q.Get("new"))
+		heard, err2 := strconv.Atoi(q.Get("old"))
+		if q.Get("user") == "" || err1 != nil || err2 != nil || fresh < 0 || heard < 0 {
+			http.Error(w, "want ?user=…&new=N&old=N", http.StatusBadRequest)
+			return
+		}
+		stack.voicemail.set(q.Get("user"), fresh, heard)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /api/drop", func(w http.ResponseWriter, r *http.Request) {
+		n := stack.proxy.DropConnections(r.URL.Query().Get("user"))
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]int{"dropped": n})
 	})
 }
 

@@ -13,11 +13,12 @@ import net from 'node:net';
 import { until } from './lib/lab.mjs';
 import { freePort } from './lib/kamailio.mjs';
 import {
-  startKamailioBackend, openDemo, closeAll, assertHealthy, loginAs, openAdvanced, account, callState, incoming,
+  startDevBackend, startKamailioBackend, openDemo, closeAll, assertHealthy, loginAs, openAdvanced, account, callState, incoming,
   waitMeter, timerAdvances, waitTone, waitNotice, notices, assertFits, screenshot, DESKTOP, PHONE,
 } from './lib/demo.mjs';
 
 const backends = [
+  { name: 'kazoo-dev', start: startDevBackend, echo: true, rtmp: true },
   { name: 'Kamailio', start: startKamailioBackend, echo: false, rtmp: true },
 ];
 

@@ -16,8 +16,10 @@
 //     stop(),
 //   }
 // and the suite is told statically what it can do: {echo, rtmp} (see
-// demo.test.mjs). startKamailioBackend() is the lab one: Kamailio,
-// rtpengine, kazoo-rtmpgw and kazoo-relay, kazoo-dev serving the page.
+// demo.test.mjs). startDevBackend() is kazoo-dev alone: its embedded SIP
+// server, echo, voicemail and RTMP path (what `./build.sh demo` runs).
+// startKamailioBackend() is the production-like lab: Kamailio, rtpengine,
+// kazoo-rtmpgw and kazoo-relay, kazoo-dev serving only the page.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -26,12 +28,52 @@ import { startGateway, startRelay } from './rtmplab.mjs';
 import { freePort, repoRoot } from './kamailio.mjs';
 import { makeTone } from './audio.mjs';
 import { sendNotify } from './inject.mjs';
+import { startDev } from './devlab.mjs';
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 667 };
 
 /** The second browser's microphone tone (the first plays lab.mjs's browserTone). */
 export const secondTone = 660;
+
+/**
+ * kazoo-dev alone as a demo backend: one process serves the page, is the
+ * SIP server (its /api endpoints play the network's part: voicemail,
+ * dropped connections), answers *43 and runs the RTMP path; two browsers
+ * at 440 and 660 Hz.
+ */
+export async function startDevBackend() {
+  const stops = [];
+  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => {}); };
+  try {
+    const dev = await startDev();
+    stops.push(() => dev.stop());
+    const first = await launchBrowser({ audioFile: await makeTone({ freq: browserTone, seconds: 300 }) });
+    stops.push(() => first.close());
+    const second = await launchBrowser({ audioFile: await makeTone({ freq: secondTone, seconds: 300 }) });
+    stops.push(() => second.close());
+    const api = async (p) => {
+      const res = await fetch(`${dev.url}${p}`, { method: 'POST' });
+      assert.ok(res.ok, `${p}: ${res.status}`);
+    };
+    return {
+      name: 'kazoo-dev',
+      pageUrl: `${dev.url}/`,
+      browsers: [first, second],
+      tones: [browserTone, secondTone],
+      accounts,
+      domain: realm,
+      lookup: (user) => dev.lookup(user),
+      voicemail: (user, { newMessages, oldMessages }) => api(`/api/voicemail?user=${user}&new=${newMessages}&old=${oldMessages}`),
+      dropConnection: (user) => api(`/api/drop?user=${user}`),
+      dev,
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
 
 /**
  * The Kamailio lab as a demo backend: startLab (Kamailio with rtpengine, a
