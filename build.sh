@@ -9,7 +9,8 @@
 #                        build, browser tests in Debian Chromium against a real Kamailio;
 #                        ends with "N passed, M failed"
 #   ./build.sh bench     bundle sizes, cold load to onLoaded, register and call times
-#                        (medians), relay capacity (sessions, loss, round trip p50/p99)
+#                        (medians), relay capacity (sessions, loss, round trip p50/p99),
+#                        kazoo-dev's registrar (REGISTER/s, concurrent clients)
 #
 # Everything listens on 127.0.0.1. Tests run in a private network namespace
 # when `ip netns` is allowed (root), on host loopback with free ports otherwise.
@@ -227,6 +228,8 @@ case "${1:-build}" in
     in_netns node tests/bench/bench.mjs
     log "relay: simulated browsers in calls through kazoo-relay to an echoing gateway"
     in_netns go run ./tests/bench/relaybench -relay "$CACHE/bin/kazoo-relay"
+    log "kazoo-dev's registrar: REGISTERs per second, concurrent registered clients"
+    in_netns go run ./tests/bench/regbench -dev "$CACHE/bin/kazoo-dev"
     ;;
   *) die "usage: ./build.sh [build|demo|test|bench]" ;;
 esac

@@ -65,10 +65,11 @@ func (p *Proxy) recordRoute(f registrar.Flow) *sip.RecordRouteHeader {
 
 // selfURI is our address on a transport: sip:<ip>:<port>[;transport=ws].
 func (p *Proxy) selfURI(transport string) sip.Uri {
-	host, port := p.udpHost, p.udpPort
+	a := p.addrs()
+	host, port := a.udpHost, a.udpPort
 	params := sip.NewParams()
 	if t := strings.ToUpper(transport); t == "WS" || t == "WSS" {
-		host, port = p.wsHost, p.wsPort
+		host, port = a.wsHost, a.wsPort
 		params.Add("transport", strings.ToLower(t))
 	}
 	return sip.Uri{Scheme: "sip", Host: host, Port: port, UriParams: params}
@@ -95,11 +96,12 @@ func (p *Proxy) isSelf(u sip.Uri) bool {
 
 func (p *Proxy) selfAddrs() []string {
 	var out []string
-	if p.wsHost != "" {
-		out = append(out, net.JoinHostPort(p.wsHost, strconv.Itoa(p.wsPort)))
+	a := p.addrs()
+	if a.wsHost != "" {
+		out = append(out, net.JoinHostPort(a.wsHost, strconv.Itoa(a.wsPort)))
 	}
-	if p.udpHost != "" {
-		out = append(out, net.JoinHostPort(p.udpHost, strconv.Itoa(p.udpPort)))
+	if a.udpHost != "" {
+		out = append(out, net.JoinHostPort(a.udpHost, strconv.Itoa(a.udpPort)))
 	}
 	return out
 }
@@ -124,4 +126,16 @@ func (p *Proxy) popSelfRoutes(req *sip.Request) (to registrar.Flow, popped bool)
 		req.RemoveHeader("Route")
 		popped = true
 	}
+}
+
+// listenAddrs are where we listen; set once each transport starts.
+type listenAddrs struct {
+	wsHost, udpHost string
+	wsPort, udpPort int
+}
+
+func (p *Proxy) addrs() listenAddrs {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.listen
 }

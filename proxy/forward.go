@@ -60,7 +60,8 @@ func (p *Proxy) addVia(out *sip.Request, f registrar.Flow) {
 	out.SetSource("")
 	out.Laddr = sip.Addr{}
 	if f.Transport == "UDP" {
-		out.Laddr = sip.Addr{IP: net.ParseIP(p.udpHost), Port: p.udpPort}
+		a := p.addrs()
+		out.Laddr = sip.Addr{IP: net.ParseIP(a.udpHost), Port: a.udpPort}
 	}
 }
 

@@ -84,8 +84,8 @@ func (p *Proxy) register(req *sip.Request, tx sip.ServerTransaction) {
 	for _, b := range res.Removed {
 		p.log.Info("unregistered", "aor", b.AOR, "flow", b.Flow.Transport+" "+b.Flow.Addr)
 	}
-	if p.cfg.OnRegister != nil && res.Response.StatusCode == 200 && len(res.Updated) > 0 {
-		go p.cfg.OnRegister(res.Updated[0].AOR, res.Updated)
+	if p.cfg.OnRegister != nil && res.Response.StatusCode == 200 && len(res.New) > 0 {
+		go p.cfg.OnRegister(res.New[0].AOR, res.New)
 	}
 }
 

@@ -32,8 +32,9 @@ type Config struct {
 	// Media anchors calls between a WebSocket client and a UDP one (a
 	// browser and a plain-RTP phone or gateway); nil forwards SDP as is.
 	Media Anchor
-	// OnRegister is called after a REGISTER changed bindings (e.g. to
-	// send a message-summary NOTIFY to a new device).
+	// OnRegister is called after a REGISTER added a device, or one came
+	// back on a new connection (e.g. to send it a message-summary NOTIFY);
+	// not for refreshes.
 	OnRegister func(aor string, updated []registrar.Binding)
 	// RingTimeout ends an INVITE nobody answered (408); default 60 s,
 	// like Kamailio's fr_inv_timer in the lab.
@@ -56,11 +57,10 @@ type Proxy struct {
 	ctx  context.Context
 	stop context.CancelFunc
 
-	wsHost, udpHost string
-	wsPort, udpPort int
-	ws              *wsListener
+	ws *wsListener
 
 	mu      sync.Mutex
+	listen  listenAddrs
 	dialogs map[string]*dialog // anchored and local dialogs, by Call-ID
 	closed  bool
 	wg      sync.WaitGroup
@@ -123,17 +123,18 @@ func New(cfg Config) (*Proxy, error) {
 // Location is the proxy's location service (bindings).
 func (p *Proxy) Location() *registrar.Location { return p.loc }
 
-// ServeUDP serves SIP over UDP on conn until Close. Call it before
-// anything is sent: the UDP address is also our Via and Record-Route.
-func (p *Proxy) ServeUDP(conn net.PacketConn) error {
+// AttachUDP serves SIP over UDP on conn, from now until Close. The UDP
+// address is also our Via and Record-Route on that side.
+func (p *Proxy) AttachUDP(conn net.PacketConn) error {
 	host, port, err := net.SplitHostPort(conn.LocalAddr().String())
 	if err != nil {
 		return err
 	}
 	p.mu.Lock()
-	p.udpHost, p.udpPort = host, mustAtoi(port)
+	p.listen.udpHost, p.listen.udpPort = host, mustAtoi(port)
 	p.mu.Unlock()
-	return p.srv.ServeUDP(conn)
+	go func() { _ = p.srv.ServeUDP(conn) }()
+	return nil
 }
 
 // WebSocket returns the handler for SIP over WebSocket (RFC 7118) on an
@@ -141,7 +142,7 @@ func (p *Proxy) ServeUDP(conn net.PacketConn) error {
 func (p *Proxy) WebSocket(addr net.Addr) http.Handler {
 	host, port, _ := net.SplitHostPort(addr.String())
 	p.mu.Lock()
-	p.wsHost, p.wsPort = host, mustAtoi(port)
+	p.listen.wsHost, p.listen.wsPort = host, mustAtoi(port)
 	p.ws = newWSListener(addr, p.flowClosed)
 	ws := p.ws
 	p.mu.Unlock()
@@ -266,10 +267,12 @@ func (h floorHandler) WithGroup(g string) slog.Handler {
 }
 
 // QuietLogger is what sipgo's package-wide logger should be for a server
-// that logs with log: its errors only, unless log debugs.
+// that logs with log: silent unless log debugs. sipgo logs a closed or
+// reset connection, or a malformed message, as an error; the proxy logs
+// what matters itself.
 func QuietLogger(log *slog.Logger) *slog.Logger {
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		return log.With("component", "sipgo")
 	}
-	return slog.New(floorHandler{log.Handler(), slog.LevelError}).With("component", "sipgo")
+	return slog.New(floorHandler{log.Handler(), slog.LevelError + 4}).With("component", "sipgo")
 }

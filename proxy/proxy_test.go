@@ -43,7 +43,9 @@ func start(t *testing.T, tweak func(*Config)) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = p.ServeUDP(pc) }()
+	if err := p.AttachUDP(pc); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /sip", p.WebSocket(l.Addr()))
 	srv := &http.Server{Handler: mux}

@@ -20,11 +20,13 @@ type Registrar struct {
 	Location *Location
 }
 
-// Result is what a REGISTER did: the response to send, and the bindings
-// it added or refreshed (for a message-summary NOTIFY to new devices).
+// Result is what a REGISTER did: the response to send, the bindings it
+// added or refreshed, and among them the new ones (a new device, or one
+// back on a new connection: the server may owe it a message-summary).
 type Result struct {
 	Response *sip.Response
 	Updated  []Binding
+	New      []Binding
 	Removed  []Binding
 }
 
@@ -129,6 +131,7 @@ func (r *Registrar) Register(req *sip.Request, flow Flow) Result {
 			continue
 		}
 		b := ch.existing
+		fresh := b == nil || b.Flow != flow
 		if b == nil {
 			b = &Binding{AOR: aor, Instance: ch.instance, RegID: ch.regID}
 			if ch.instance != "" {
@@ -148,6 +151,9 @@ func (r *Registrar) Register(req *sip.Request, flow Flow) Result {
 		b.CSeq = cseq
 		b.Updated = now
 		res.Updated = append(res.Updated, *b)
+		if fresh {
+			res.New = append(res.New, *b)
+		}
 	}
 	res.Response = r.ok(req, aor, gruu)
 	if hasOptionTag(req, "Supported", "outbound") && len(res.Updated) > 0 && res.Updated[0].RegID != "" {

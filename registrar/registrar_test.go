@@ -55,8 +55,17 @@ func TestBindingsAndGRUU(t *testing.T) {
 			t.Errorf("200 lacks %s:\n%s", want, text)
 		}
 	}
+	if len(res.New) != 1 {
+		t.Errorf("a first registration is new: %d", len(res.New))
+	}
+	if res := r.Register(register(t, c, 2, "Supported: gruu"), ws1); len(res.New) != 0 || len(res.Updated) != 1 {
+		t.Errorf("a refresh is not new: %d new, %d updated", len(res.New), len(res.Updated))
+	}
 	// A new connection of the same instance and reg-id replaces the flow.
-	res = r.Register(register(t, c, 2, "Supported: gruu"), ws2)
+	res = r.Register(register(t, c, 3, "Supported: gruu"), ws2)
+	if len(res.New) != 1 {
+		t.Errorf("a binding on a new connection is new again: %d", len(res.New))
+	}
 	bs := r.Location.Lookup("1001@lab.test")
 	if len(bs) != 1 || bs[0].Flow != ws2 {
 		t.Fatalf("bindings after the reconnect: %+v", bs)
@@ -72,7 +81,7 @@ func TestBindingsAndGRUU(t *testing.T) {
 		t.Fatalf("temporary GRUU: %v %+v", ok, b)
 	}
 	// Another device of the same AOR adds a binding (forking).
-	r.Register(register(t, "<sip:zz@y.invalid;transport=ws>;expires=600", 3), ws1)
+	r.Register(register(t, "<sip:zz@y.invalid;transport=ws>;expires=600", 4), ws1)
 	if n := len(r.Location.Lookup("1001@lab.test")); n != 2 {
 		t.Fatalf("%d bindings, want 2", n)
 	}

@@ -39,6 +39,7 @@ func main() {
 	flag.StringVar(&o.dist, "dist", "dist", "directory of the built library")
 	flag.StringVar(&o.domain, "domain", "lab.test", "SIP domain and digest realm")
 	flag.StringVar(&o.accounts, "accounts", "", "accounts, user:password,… (default 1001–1010 with password pw-<user>)")
+	flag.StringVar(&o.accountsFile, "accounts-file", "", "a file of accounts, one user:password per line (added to -accounts)")
 	flag.StringVar(&o.sipUDP, "sip-udp", "127.0.0.1:5060", `SIP over UDP listen address ("off": none)`)
 	flag.StringVar(&o.ws, "ws", "", "an external SIP WebSocket URL (e.g. Kamailio's): serve only the page, with no SIP server of our own")
 	flag.StringVar(&o.relay, "relay", "", "an external kazoo-relay URL for the demo's RTMP mode (default: the relay inside kazoo-dev)")
@@ -64,12 +65,21 @@ func main() {
 }
 
 type options struct {
-	addr, web, dist, domain, accounts, sipUDP, ws, relay, rtmp, rtmpListen, mediaIP, rtpPorts, logLevel string
-	mounts                                                                                              mountFlag
+	addr, web, dist, domain, accounts, accountsFile, sipUDP, ws, relay, rtmp, rtmpListen, mediaIP, rtpPorts, logLevel string
+	mounts                                                                                                            mountFlag
 }
 
 func run(o options, log *slog.Logger) error {
-	users, err := parseAccounts(o.accounts, o.ws == "")
+	list := o.accounts
+	if o.accountsFile != "" {
+		b, err := os.ReadFile(o.accountsFile)
+		if err != nil {
+			return fmt.Errorf("-accounts-file: %w", err)
+		}
+		lines := strings.Fields(strings.ReplaceAll(string(b), ",", " "))
+		list = strings.Join(append([]string{list}, lines...), ",")
+	}
+	users, err := parseAccounts(list, o.ws == "")
 	if err != nil {
 		return err
 	}

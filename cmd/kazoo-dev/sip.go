@@ -85,7 +85,10 @@ func startSIP(o options, users []account, httpAddr net.Addr, log *slog.Logger) (
 		}
 		s.udp = pc
 		s.udpAddr = pc.LocalAddr().String()
-		go func() { _ = p.ServeUDP(pc) }()
+		if err := p.AttachUDP(pc); err != nil {
+			s.close()
+			return nil, err
+		}
 		if o.rtmp == "" {
 			if err := s.startRTMP(o, httpAddr, log); err != nil {
 				s.close()
