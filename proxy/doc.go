@@ -9,6 +9,9 @@
 //
 //   - REGISTER: digest (401, package registrar), then bindings; the 200
 //     lists them with GRUUs (RFC 5627). OnRegister hears of new devices.
+//     WebSocket clients are challenged with SHA-256 then MD5 (RFC 8760
+//     order), UDP clients with MD5 (Config.UDPDigest): desk phones take
+//     the first challenge whatever it is.
 //   - A request with a To tag is in a dialog: our own Route entries are
 //     removed and it goes to the next hop (below). Kamailio's "404 Not
 //     here" answers one that names neither us nor a reachable target.

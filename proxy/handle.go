@@ -114,8 +114,12 @@ func (p *Proxy) authorize(req *sip.Request, tx sip.ServerTransaction, identity s
 		p.respond(tx, req, 403, "Forbidden auth ID")
 		return false
 	}
+	var algs []string
+	if !isWebRTC(flowOf(req)) {
+		algs = p.cfg.UDPDigest
+	}
 	var hs []sip.Header
-	for _, c := range p.cfg.Accounts.Challenges(outcome == registrar.Stale) {
+	for _, c := range p.cfg.Accounts.Challenges(outcome == registrar.Stale, algs...) {
 		hs = append(hs, sip.NewHeader(challenge, c))
 	}
 	p.respond(tx, req, code, reason, hs...)

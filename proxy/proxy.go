@@ -21,8 +21,13 @@ import (
 type Config struct {
 	// Domain is the SIP domain and digest realm, e.g. lab.test.
 	Domain string
-	// Accounts are the users and their passwords.
+	// Accounts are the users and their passwords; their Algorithms are
+	// the digest challenges of WebSocket clients (browsers).
 	Accounts *registrar.Accounts
+	// UDPDigest are the challenges of UDP clients, most preferred first;
+	// default MD5 alone: desk phones, and baresip 1.0, take the first
+	// challenge whatever its algorithm and know only MD5.
+	UDPDigest []string
 	// Extensions are numbers answered by the server itself (echo test,
 	// tones, voicemail), by request-URI user.
 	Extensions map[string]Extension
@@ -76,6 +81,9 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "kazoo-dev"
+	}
+	if len(cfg.UDPDigest) == 0 {
+		cfg.UDPDigest = []string{"MD5"}
 	}
 	log := cfg.Logger
 	if log == nil {

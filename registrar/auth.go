@@ -24,10 +24,12 @@ const NonceLifetime = 300 * time.Second
 // passwords for one realm.
 type Accounts struct {
 	Realm string
-	// Algorithms are the challenges offered, one header each, most
-	// preferred first as RFC 8760 §2.4 asks: SHA-256 then MD5. Clients
-	// should take the first they support (kazoo does); JsSIP 3.13 keeps
-	// the last header only and does MD5 only, so MD5 comes last.
+	// Algorithms are the challenges offered by default, one header each,
+	// most preferred first as RFC 8760 §2.4 asks: SHA-256 then MD5.
+	// Clients should take the first they support (kazoo does); JsSIP 3.13
+	// keeps the last header only and does MD5 only, so MD5 comes last.
+	// Some clients take the first whatever it is (baresip 1.0 then fails
+	// on SHA-256): Challenges can be asked for other algorithms.
 	Algorithms []string
 
 	mu     sync.RWMutex
@@ -103,7 +105,7 @@ func (a *Accounts) Check(req *sip.Request, header, identity string) (Outcome, er
 			return Challenge, nil
 		}
 		fresh, ok := a.nonceOK(cred.Nonce)
-		if !ok || !a.algorithmOffered(cred.Algorithm) {
+		if !ok || !supported(cred.Algorithm) {
 			return Challenge, nil
 		}
 		qop := []string(nil)
@@ -128,25 +130,27 @@ func (a *Accounts) Check(req *sip.Request, header, identity string) (Outcome, er
 }
 
 // Challenges returns the WWW-Authenticate / Proxy-Authenticate values to
-// send, one per algorithm, all on one fresh nonce.
-func (a *Accounts) Challenges(stale bool) []string {
+// send, one per algorithm (Algorithms when algs is empty), all on one
+// fresh nonce.
+func (a *Accounts) Challenges(stale bool, algs ...string) []string {
+	if len(algs) == 0 {
+		algs = a.Algorithms
+	}
 	nonce := a.newNonce()
-	out := make([]string, 0, len(a.Algorithms))
-	for _, alg := range a.Algorithms {
+	out := make([]string, 0, len(algs))
+	for _, alg := range algs {
 		c := digest.Challenge{Realm: a.Realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
 		out = append(out, c.String())
 	}
 	return out
 }
 
-func (a *Accounts) algorithmOffered(alg string) bool {
-	if alg == "" {
-		alg = "MD5"
-	}
-	for _, o := range a.Algorithms {
-		if strings.EqualFold(o, alg) {
-			return true
-		}
+// supported reports whether credentials of an algorithm can be checked
+// (whichever challenge the client answered: the nonce is ours).
+func supported(alg string) bool {
+	switch strings.ToUpper(alg) {
+	case "", "MD5", "SHA-256", "SHA-512-256":
+		return true
 	}
 	return false
 }

@@ -143,3 +143,64 @@ test('kazoo-dev restarted mid-call: both re-register, the call goes on, and its 
     await dev2?.stop();
   }
 });
+
+test('baresip registers over UDP and calls a kazoo page; the page calls baresip: anchored audio both ways', async () => {
+  const phoneTone = 660;
+  const bare = await lab.startBaresip({ user: '1009', password: 'pw-1009', audioFile: await makeTone({ freq: phoneTone, seconds: 120 }), answer: 'auto' });
+  const page = await phone('1002');
+  try {
+    const [binding] = await lab.sip.lookup('1009');
+    assert.match(binding, /source=udp:127\.0\.0\.1:/, 'baresip is not bound over UDP');
+    await bare.dial('1002');
+    const info = await waitEvent(page, 'onIncoming');
+    assert.equal(info.callerNumber, '1009');
+    await page.evaluate(() => window.incoming.accept());
+    const s = await audioFlowing(page, { what: 'audio from baresip' });
+    assert.match(s.codec, /PCM[UA]/, 'the anchored call is G.711');
+    await bare.hangup();
+    await waitEvent(page, 'onHangup');
+
+    await page.evaluate(() => { window.events.length = 0; });
+    await connect(page, '1009');
+    await waitEvent(page, 'onAccepted');
+    await audioFlowing(page, { what: 'audio from baresip (kazoo called)' });
+    await page.evaluate(() => kazoo.sendDTMF('7'));
+    await bare.waitDtmf('7', 10_000);
+    await page.evaluate(() => kazoo.hangup());
+    await waitEvent(page, 'onHangup');
+    const { dec } = bare.lastRecording();
+    assert.ok(dec, 'baresip recorded nothing');
+    const { dominantFrequency } = await import('./lib/audio.mjs');
+    const { freq, levels } = dominantFrequency(dec, { candidates: [440, phoneTone] });
+    assert.equal(freq, 440, `baresip heard ${JSON.stringify(levels)}`);
+  } finally {
+    await page.context().close();
+    await bare.stop();
+  }
+});
+
+test('voicemail: a call to vm<user> leaves a message, that user is told; *97 marks it heard', async () => {
+  const owner = await phone('1003');
+  const caller = await phone('1004');
+  try {
+    await waitEvent(owner, 'onNotified');
+    await owner.evaluate(() => { window.events.length = 0; });
+    await connect(caller, 'vm1003');
+    await waitEvent(caller, 'onAccepted');
+    await audioFlowing(caller, { packets: 10, what: 'the voicemail beep' });
+    await caller.evaluate(() => kazoo.hangup());
+    const n = await waitEvent(owner, 'onNotified');
+    assert.equal(n.key, 'voicemail_notification');
+    assert.equal(n.newMessages, 1);
+    assert.equal(n.waiting, true);
+    await owner.evaluate(() => { window.events.length = 0; });
+    await connect(owner, '*97');
+    await waitEvent(owner, 'onAccepted');
+    const heard = await waitEvent(owner, 'onNotified');
+    assert.deepEqual([heard.newMessages, heard.oldMessages, heard.waiting], [0, 1, false]);
+    await owner.evaluate(() => kazoo.hangup());
+  } finally {
+    await owner.context().close();
+    await caller.context().close();
+  }
+});
