@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command kazoo-dev is the whole kazoo development stack in one native Go
 // process that runs nothing else: it serves the demo softphone (web/)
 // and the built library (dist/), and it is a SIP registrar and proxy for
