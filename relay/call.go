@@ -29,13 +29,14 @@ func (s *session) call(id int64, method string, args []any) {
 	if res == nil {
 		res = []any{}
 	}
-	s.send(map[string]any{"t": "result", "id": id, "ok": true, "args": res})
 	s.mu.Lock()
 	phase := s.phase
 	if method == "bye" {
 		s.phase = "idle"
 	}
 	s.mu.Unlock()
+	// Streams are torn down before the browser hears the result, so the
+	// next call's media cannot start before this call's media ended.
 	switch {
 	case method == "bye" && phase == "inviting":
 		// siprtmp sends no callback for a bye on a pending invite;
@@ -45,10 +46,11 @@ func (s *session) call(id int64, method string, args []any) {
 		gen := s.byeWait
 		s.mu.Unlock()
 		time.AfterFunc(s.srv.cfg.PendingByeTimeout, func() { s.pendingByeExpired(gen) })
-		go s.teardown()
+		s.inOrder(s.teardown)
 	case method == "bye" || method == "reject":
-		go s.teardown()
+		s.inOrder(s.teardown)
 	}
+	s.send(map[string]any{"t": "result", "id": id, "ok": true, "args": res})
 }
 
 // setPhase moves the call phase from one value to another, if it is
@@ -133,9 +135,31 @@ func (s *session) onCallback(c Command) {
 				codec = "pcma"
 			}
 		}
-		go s.startMedia(codec)
+		s.inOrder(func() { s.startMedia(codec) })
 	case "rejected", "cancelled", "byed":
-		go s.teardown()
+		s.inOrder(s.teardown)
+	}
+}
+
+// inOrder queues a media step (start or tear down the RTMP streams).
+// Steps run one at a time in the order of the events that asked for
+// them: a call's teardown and the next call's start must not overlap.
+func (s *session) inOrder(step func()) {
+	select {
+	case s.steps <- step:
+	case <-s.done:
+	}
+}
+
+// mediaSteps runs the queued media steps until the session ends.
+func (s *session) mediaSteps() {
+	for {
+		select {
+		case step := <-s.steps:
+			step()
+		case <-s.done:
+			return
+		}
 	}
 }
 

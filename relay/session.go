@@ -42,6 +42,7 @@ type session struct {
 
 	out   chan any    // JSON to the browser
 	audio chan []byte // binary to the browser; dropped when full
+	steps chan func() // media steps, run in order (inOrder)
 	done  chan struct{}
 	once  sync.Once
 
@@ -61,7 +62,7 @@ type session struct {
 func newSession(s *Server, ws *websocket.Conn, log *slog.Logger) *session {
 	return &session{
 		srv: s, ws: ws, log: log,
-		out: make(chan any, 64), audio: make(chan []byte, 8), done: make(chan struct{}),
+		out: make(chan any, 64), audio: make(chan []byte, 8), steps: make(chan func(), 16), done: make(chan struct{}),
 		phase: "idle", codec: 8,
 	}
 }
@@ -101,6 +102,7 @@ func (s *session) run(ctx context.Context) {
 		return
 	}
 	go s.pinger()
+	go s.mediaSteps()
 	go s.callbacks()
 	go s.downlink()
 	s.readLoop()
