@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/internal/siptest"
 	"github.com/kazoo-softphone/kazoo/registrar"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -117,14 +118,7 @@ func newPhone(t *testing.T, s *server, user string, answer bool) *phone {
 
 func recv[T any](t *testing.T, ch chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(wait):
-		t.Fatalf("no %s within %v", what, wait)
-		var zero T
-		return zero
-	}
+	return siptest.Recv(t, ch, what, wait)
 }
 
 func dial(t *testing.T, ph *phone, target string) *ua.Call {

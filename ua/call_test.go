@@ -72,14 +72,7 @@ func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Opt
 
 func recv[T any](t *testing.T, ch chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(wait):
-		t.Fatalf("no %s within %v", what, wait)
-		var zero T
-		return zero
-	}
+	return siptest.Recv(t, ch, what, wait)
 }
 
 func newProxy(t *testing.T) *siptest.Registrar {
