@@ -204,3 +204,17 @@ test('voicemail: a call to vm<user> leaves a message, that user is told; *97 mar
     await caller.context().close();
   }
 });
+
+test('tone: the "tone" extension answers and plays audio into the call', async () => {
+  const page = await phone('1005');
+  try {
+    await connect(page, 'tone');
+    await waitEvent(page, 'onAccepted');
+    const s = await audioFlowing(page, { what: 'the tone' });
+    assert.match(s.codec, /PCM[UA]/);
+    await page.evaluate(() => kazoo.hangup());
+    await waitEvent(page, 'onHangup');
+  } finally {
+    await page.context().close();
+  }
+});
