@@ -12,12 +12,13 @@ import (
 	"github.com/hack-pad/safejs"
 )
 
-// The media path without WebRTC (shared/notes/rtmp.md §6): the browser
+// The media path without WebRTC (see package relay): the browser
 // captures and plays audio itself and exchanges 20 ms G.711 frames with a
 // relay. Every per-sample step (resampling, G.711, the jitter buffer)
 // runs in the AudioWorklet module wasm/kazoo-audio-worklet.js, on the
-// audio thread; Go only passes frames through, 50 a second each way
-// (wasm.md §7).
+// audio thread; Go only passes frames through, 50 a second each way,
+// because Go runs on the page's main thread and any per-sample loop there
+// would stall the page and the audio.
 
 const (
 	// WorkletFile is the AudioWorklet module's file name. build.sh copies

@@ -1,8 +1,8 @@
 /*
  * kazoo-audio-worklet.js — the AudioWorklet half of kazoo's media path
- * without WebRTC (shared/notes/rtmp.md §6). Every per-sample step runs
+ * without WebRTC (see package relay). Every per-sample step runs
  * here, on the audio rendering thread; the Go program on the main thread
- * only passes 160-byte frames through (wasm.md §7).
+ * only passes 160-byte frames through (Go runs on the page's main thread).
  *
  * Load it with audioContext.audioWorklet.addModule(url). It registers:
  *

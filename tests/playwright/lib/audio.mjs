@@ -1,6 +1,8 @@
 // Test audio for the SIP lab: make tones with sox, analyse recordings with
 // `sox ... stat`, and tell tones apart with a Goertzel filter over the PCM
-// samples of a wav file (read in JS). See /work/shared/notes/sip-lab.md §5.
+// samples of a wav file (read in JS). Test tones are 48 kHz mono s16 (what
+// baresip's aufile and Chromium's fake microphone take); baresip decodes
+// opus as stereo, so recordings are analysed on channel 1.
 
 import { execFile } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Test harness for baresip 1.0 as an auto-answering UDP phone registered
-// at the lab Kamailio (see /work/shared/notes/sip-lab.md §5). It plays a
+// at the lab Kamailio (or kazoo-dev). It plays a
 // wav file (aufile), discards what it receives (ALSA "null" device),
 // records both directions (sndfile) and is driven over ctrl_tcp (JSON
 // netstrings), which also pushes UA events (CALL_ESTABLISHED, CALL_CLOSED,

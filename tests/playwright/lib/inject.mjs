@@ -1,5 +1,5 @@
 // Injects SIP requests into the lab Kamailio through its trusted UDP port
-// (no digest auth from 127.0.0.1, sip-lab.md §8), as a voicemail server or
+// (no digest auth from 127.0.0.1 there), as a voicemail server or
 // the Kazoo platform would send them, and returns the final status code.
 import dgram from 'node:dgram';
 import crypto from 'node:crypto';

@@ -1,7 +1,8 @@
 // Test harness for the lab Kamailio (lab/kamailio/kamailio.cfg): starts a
 // private instance on free loopback ports with its own copy of the db_text
 // tables, talks to it through kamcmd, and stops it by PID.
-// Node 20, built-ins only. See /work/shared/notes/sip-lab.md.
+// Node 20, built-ins only. kamcmd turns numeric arguments into integers,
+// so AORs are written s:1001 (ul.lookup location s:1001).
 
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, accessSync, constants } from 'node:fs';

@@ -12,7 +12,12 @@ import { makeTone } from './audio.mjs';
 
 export { accounts, realm };
 
-/** Chromium flags for tests (shared/notes/sip-lab.md §6). */
+/**
+ * Chromium flags for tests: loopback ICE candidates (none at all in an
+ * lo-only namespace without --allow-loopback-in-peer-connection), plain
+ * host candidates instead of mDNS names, autoplay, fake media devices,
+ * and no background network traffic.
+ */
 export const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',

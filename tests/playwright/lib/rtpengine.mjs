@@ -1,5 +1,5 @@
 // Test harness for a private, userspace-only rtpengine (media relay between
-// browsers and plain RTP phones, see /work/shared/notes/sip-lab.md §4).
+// browsers and plain RTP phones; --table=-1: no kernel module, no iptables).
 // Starts it in the foreground on free loopback ports with its own run dir,
 // talks to it over the ng protocol (bencode over UDP) and the CLI (TCP),
 // and stops it by PID. Node 20, built-ins only.
