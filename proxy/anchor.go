@@ -85,7 +85,7 @@ func (p *Proxy) anchorRequest(req, out *sip.Request, b *branch, from registrar.F
 	}
 	bridge := anchored
 	if bridge == nil {
-		if anchored != nil || p.cfg.Media == nil || isWebRTC(from) == isWebRTC(b.t.flow) {
+		if p.cfg.Media == nil || isWebRTC(from) == isWebRTC(b.t.flow) {
 			return nil
 		}
 		if to := req.To(); to != nil && to.Params.Has("tag") {

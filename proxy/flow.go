@@ -76,34 +76,21 @@ func (p *Proxy) selfURI(transport string) sip.Uri {
 }
 
 // isSelf reports whether a URI names this server: our domain, or one of
-// our listening addresses.
+// our listening addresses (localhost as 127.0.0.1; no port is 5060).
 func (p *Proxy) isSelf(u sip.Uri) bool {
 	host := strings.ToLower(u.Host)
 	if host == strings.ToLower(p.cfg.Domain) && u.Port == 0 {
 		return true
 	}
-	for _, a := range p.selfAddrs() {
-		h, port, _ := net.SplitHostPort(a)
-		if host == h && (u.Port == mustAtoi(port) || u.Port == 0 && mustAtoi(port) == 5060) {
-			return true
-		}
-		if (host == "localhost" || host == "127.0.0.1") && (h == "127.0.0.1" || h == "localhost") && u.Port == mustAtoi(port) {
-			return true
-		}
+	if host == "localhost" {
+		host = "127.0.0.1"
 	}
-	return false
-}
-
-func (p *Proxy) selfAddrs() []string {
-	var out []string
+	port := u.Port
+	if port == 0 {
+		port = 5060
+	}
 	a := p.addrs()
-	if a.wsHost != "" {
-		out = append(out, net.JoinHostPort(a.wsHost, strconv.Itoa(a.wsPort)))
-	}
-	if a.udpHost != "" {
-		out = append(out, net.JoinHostPort(a.udpHost, strconv.Itoa(a.udpPort)))
-	}
-	return out
+	return host != "" && (host == a.wsHost && port == a.wsPort || host == a.udpHost && port == a.udpPort)
 }
 
 func mustAtoi(s string) int {

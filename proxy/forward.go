@@ -2,8 +2,8 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -81,9 +81,9 @@ type branch struct {
 	req    *sip.Request
 	tx     sip.ClientTransaction
 	t      target
-	bridge Bridge // anchored media, nil when the SDP passes as is
-	owned  bool   // the bridge is this branch's: closed if the branch loses
-	final  *sip.Response
+	bridge Bridge        // anchored media, nil when the SDP passes as is
+	owned  bool          // the bridge is this branch's: closed if the branch loses
+	final  *sip.Response // ready to send upstream
 	done   bool
 }
 
@@ -124,15 +124,11 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 			branches = append(branches, b)
 			continue
 		}
-		ctx := ctx
-		if invite {
-			// An INVITE's transaction outlives the ring timeout: it is
-			// ended by a CANCEL, not by the context.
-			ctx = p.ctx
-		}
-		ctx, txCancel := context.WithTimeout(ctx, 10*time.Second)
-		ctxTx, err := p.cli.TransactionRequest(ctx, out, asIs)
-		txCancel()
+		// The context bounds getting a connection only; the transaction
+		// then runs on its own timers (an INVITE's ends by CANCEL).
+		connCtx, connCancel := context.WithTimeout(p.ctx, 10*time.Second)
+		ctxTx, err := p.cli.TransactionRequest(connCtx, out, asIs)
+		connCancel()
 		if err != nil {
 			p.log.Info("cannot forward", "method", req.Method, "to", t.flow.Transport+" "+t.flow.Addr, "err", err)
 			b.final = p.response(req, 480, "Temporarily Unavailable")
@@ -153,6 +149,7 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 		}
 	}
 	answered := false
+	expired := ctx.Done()
 	for pending(branches) > 0 {
 		select {
 		case ev := <-events:
@@ -162,7 +159,7 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 				b.done = true
 				b.closeBridge()
 				code, reason := 408, "Request Timeout"
-				if ev.err != nil && strings.Contains(ev.err.Error(), "transport") {
+				if errors.Is(ev.err, sip.ErrTransactionTransport) {
 					code, reason = 480, "Temporarily Unavailable"
 				}
 				b.final = p.response(req, code, reason)
@@ -195,13 +192,14 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 				}
 			default:
 				b.done = true
-				b.final = res
+				b.final = upstream(res)
 				b.closeBridge()
 			}
 		case <-cancelled:
 			cancelled = nil
 			p.cancelBranches(branches)
-		case <-ctx.Done():
+		case <-expired:
+			expired = nil // once; answered INVITE branches still await their 487
 			if invite && !answered {
 				p.cancelBranches(branches)
 				// Stop waiting: the branches' 487s no longer matter.
@@ -214,7 +212,7 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 				p.respond(tx, req, 408, "Request Timeout")
 				return
 			}
-			if ctx.Err() != nil && !invite {
+			if !invite {
 				for _, b := range branches {
 					if !b.done {
 						b.done = true
@@ -231,12 +229,6 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 	if best == nil {
 		p.respond(tx, req, 500, "No response")
 		return
-	}
-	if best.Via() != nil && len(best.GetHeaders("Via")) > len(req.GetHeaders("Via")) {
-		best = upstream(best)
-	} else {
-		// One of our own answers (made from req): it is already upstream's.
-		best = best.Clone()
 	}
 	if err := tx.Respond(best); err != nil {
 		p.log.Debug("cannot forward final response", "err", err)

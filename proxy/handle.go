@@ -130,17 +130,13 @@ func (p *Proxy) authorize(req *sip.Request, tx sip.ServerTransaction, identity s
 // message, a subscription, an OPTIONS ping.
 func (p *Proxy) outOfDialog(req *sip.Request, tx sip.ServerTransaction) {
 	p.popSelfRoutes(req)
-	from := req.From()
-	if from == nil || !strings.EqualFold(from.Address.Host, p.cfg.Domain) {
-		if req.Method == sip.OPTIONS && req.Recipient.User == "" && p.isSelf(req.Recipient) {
-			p.respond(tx, req, 200, "Keepalive")
-			return
-		}
-		p.respond(tx, req, 403, "Forbidden domain")
-		return
-	}
 	if req.Method == sip.OPTIONS && req.Recipient.User == "" && p.isSelf(req.Recipient) {
 		p.respond(tx, req, 200, "Keepalive")
+		return
+	}
+	from := req.From()
+	if from == nil || !strings.EqualFold(from.Address.Host, p.cfg.Domain) {
+		p.respond(tx, req, 403, "Forbidden domain")
 		return
 	}
 	if !p.authorize(req, tx, from.Address.User) {

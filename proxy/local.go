@@ -42,7 +42,8 @@ type localCall struct {
 	p       *Proxy
 	call    LocalCall
 	session Session
-	tag     string
+	tag     string // our To tag
+	contact string // our Contact's user part, ext-N
 	once    sync.Once
 }
 
@@ -68,7 +69,7 @@ func (p *Proxy) answerLocal(req *sip.Request, tx sip.ServerTransaction, ext Exte
 		}
 		return
 	}
-	lc := &localCall{p: p, call: call, session: s, tag: sip.GenerateTagN(16)}
+	lc := &localCall{p: p, call: call, session: s, tag: sip.GenerateTagN(16), contact: "ext-" + itoa(int(localSeq.Add(1)))}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -94,7 +95,7 @@ func (lc *localCall) ok(req *sip.Request, sdp []byte) *sip.Response {
 		to.Params.Add("tag", lc.tag)
 	}
 	contact := lc.p.selfURI(flowOf(req).Transport)
-	contact.User = "ext-" + itoa(int(localSeq.Add(1)))
+	contact.User = lc.contact
 	res.AppendHeader(&sip.ContactHeader{Address: contact})
 	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS, UPDATE"))
 	if sdp != nil {

@@ -98,6 +98,9 @@ func New(cfg Config) (*Proxy, error) {
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerLogger(quiet),
+			// Responses matching no transaction (a 2xx retransmitted
+			// after the first went upstream) are dropped: the caller's
+			// ACK, forwarded end to end, stops them.
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})),
 	)
 	if err != nil {

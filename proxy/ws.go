@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 )
 
@@ -136,10 +137,11 @@ func (c *replayConn) Close() error {
 	return err
 }
 
+// headerHas reports whether a comma-separated header lists token.
 func headerHas(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
-		for _, t := range bytes.Split([]byte(v), []byte(",")) {
-			if bytes.EqualFold(bytes.TrimSpace(t), []byte(token)) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
 				return true
 			}
 		}

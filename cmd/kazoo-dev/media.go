@@ -30,12 +30,8 @@ func newDevMedia(o options, log *slog.Logger) (*devMedia, error) {
 	return &devMedia{s: s, log: log}, nil
 }
 
-func (m *devMedia) available() bool { return m != nil && m.s != nil }
-
 func (m *devMedia) close() {
-	if m.available() {
-		_ = m.s.Close()
-	}
+	_ = m.s.Close()
 }
 
 // refusal maps an offer the media cannot take to 488.

@@ -48,9 +48,6 @@ func startSIP(o options, users []account, httpAddr net.Addr, log *slog.Logger) (
 	s.voicemail = newVoicemail(o.domain, media, log.With("component", "voicemail"))
 	exts, prefixes := map[string]proxy.Extension{}, map[string]proxy.Extension{}
 	add := func(num, what string, e proxy.Extension) {
-		if e == nil {
-			return
-		}
 		exts[num] = e
 		s.extensions[num] = what
 		s.extensionOrder = append(s.extensionOrder, num)
@@ -58,11 +55,9 @@ func startSIP(o options, users []account, httpAddr net.Addr, log *slog.Logger) (
 	add("*43", "echo test: hear yourself", media.echo())
 	add("tone", "a 440 Hz tone", media.tone())
 	add("*97", "your voicemail box (marks messages heard)", s.voicemail.box())
-	if e := s.voicemail.deposit(); e != nil {
-		prefixes["vm"] = e
-		s.extensions["vm<user>"] = "leave <user> a voicemail (e.g. vm1002)"
-		s.extensionOrder = append(s.extensionOrder, "vm<user>")
-	}
+	prefixes["vm"] = s.voicemail.deposit()
+	s.extensions["vm<user>"] = "leave <user> a voicemail (e.g. vm1002)"
+	s.extensionOrder = append(s.extensionOrder, "vm<user>")
 	p, err := proxy.New(proxy.Config{
 		Domain:            o.domain,
 		Accounts:          registrar.NewAccounts(o.domain, pw),

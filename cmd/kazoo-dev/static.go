@@ -76,6 +76,7 @@ func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Add("Vary", "Accept-Encoding")
 	accept := r.Header.Get("Accept-Encoding")
+	var codings []string
 	for _, enc := range encodings {
 		if !acceptsEncoding(accept, enc.token) {
 			continue
@@ -85,19 +86,23 @@ func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.write(w, r, name, enc.token, st.ModTime(), v)
 			return
 		}
-		if v := s.compressed(name, enc.token, f, st); v != nil {
-			f.Close()
-			s.write(w, r, name, enc.token, st.ModTime(), v)
-			return
-		}
+		codings = append(codings, enc.token)
 	}
-	v := s.plain(name, f, st)
+	// The file itself, read once per version, is served as it is or
+	// compressed here.
+	raw := s.plain(name, f, st)
 	f.Close()
-	if v == nil {
+	if raw == nil {
 		http.Error(w, "cannot read "+name, http.StatusInternalServerError)
 		return
 	}
-	s.write(w, r, name, "", st.ModTime(), v)
+	for _, coding := range codings {
+		if v := s.compressed(name, coding, raw); v != nil {
+			s.write(w, r, name, coding, st.ModTime(), v)
+			return
+		}
+	}
+	s.write(w, r, name, "", st.ModTime(), raw)
 }
 
 func (s *static) write(w http.ResponseWriter, r *http.Request, name, coding string, mod time.Time, v *variant) {
@@ -124,13 +129,11 @@ func (s *static) precompressed(name, ext string, src fs.FileInfo) *variant {
 
 // compressed returns name compressed in Go with coding, made once per
 // file version.
-func (s *static) compressed(name, coding string, f http.File, st fs.FileInfo) *variant {
-	return s.remember(name+"|"+coding, stamp(st), func() ([]byte, error) {
-		raw, err := io.ReadAll(f)
-		if err != nil {
-			return nil, err
-		}
+func (s *static) compressed(name, coding string, plain *variant) *variant {
+	return s.remember(name+"|"+coding, plain.stamp, func() ([]byte, error) {
+		raw := plain.body
 		var b bytes.Buffer
+		var err error
 		switch coding {
 		case "br":
 			level := brotli.BestCompression

@@ -80,9 +80,6 @@ func (v *voicemail) set(user string, fresh, heard int) {
 // deposit is vm<user>: a beep, then the message counts once the caller
 // hangs up.
 func (v *voicemail) deposit() proxy.Extension {
-	if v.media == nil || !v.media.available() {
-		return nil
-	}
 	return extensionFunc(func(call proxy.LocalCall, offer []byte) ([]byte, proxy.Session, error) {
 		owner := strings.TrimPrefix(call.Number, "vm")
 		answer, s, err := v.media.beep(offer)
@@ -106,9 +103,6 @@ func (v *voicemail) deposit() proxy.Extension {
 
 // box is *97: the caller's new messages become heard.
 func (v *voicemail) box() proxy.Extension {
-	if v.media == nil || !v.media.available() {
-		return nil
-	}
 	return extensionFunc(func(call proxy.LocalCall, offer []byte) ([]byte, proxy.Session, error) {
 		answer, s, err := v.media.beep(offer)
 		if err != nil {

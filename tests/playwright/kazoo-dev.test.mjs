@@ -8,7 +8,7 @@ import { launchBrowser, waitEvent, registerParams, loadKazoo, register, until } 
 import { connect, answer, audioFlowing, establish, count, args } from './lib/calls.mjs';
 import { openJsSIP, jssipInbound, jsEvent } from './lib/jssip.mjs';
 import { freePort } from './lib/kamailio.mjs';
-import { makeTone } from './lib/audio.mjs';
+import { makeTone, dominantFrequency } from './lib/audio.mjs';
 
 let lab;
 before(async () => { lab = await startDevLab({ media: true }); });
@@ -170,7 +170,6 @@ test('baresip registers over UDP and calls a kazoo page; the page calls baresip:
     await waitEvent(page, 'onHangup');
     const { dec } = bare.lastRecording();
     assert.ok(dec, 'baresip recorded nothing');
-    const { dominantFrequency } = await import('./lib/audio.mjs');
     const { freq, levels } = dominantFrequency(dec, { candidates: [440, phoneTone] });
     assert.equal(freq, 440, `baresip heard ${JSON.stringify(levels)}`);
   } finally {
