@@ -3,6 +3,7 @@ package sip
 import (
 	"errors"
 	"strings"
+	"sync"
 
 	sipgo "github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
@@ -23,10 +24,11 @@ type Credentials struct {
 
 // Challenge is one digest challenge taken from a 401 or 407 response. It
 // can be reused for later requests (each use counts nc up) until the
-// server rejects it.
+// server rejects it, from several goroutines at once.
 type Challenge struct {
 	header string // Authorization or Proxy-Authorization
 	chal   *digest.Challenge
+	mu     sync.Mutex
 	count  int
 	cnonce string // fixed client nonce, for test vectors only
 }
@@ -97,11 +99,14 @@ func (c *Challenge) Authorize(req *sipgo.Request, cred Credentials) error {
 
 // answer computes the credentials for one request (RFC 7616 §3.4).
 func (c *Challenge) answer(method, uri string, cred Credentials) (*digest.Credentials, error) {
+	c.mu.Lock()
 	c.count++
+	count := c.count
+	c.mu.Unlock()
 	return digest.Digest(c.chal, digest.Options{
 		Method:   method,
 		URI:      uri,
-		Count:    c.count,
+		Count:    count,
 		Cnonce:   c.cnonce,
 		Username: cred.Username,
 		Password: cred.Password,

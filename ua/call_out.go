@@ -88,6 +88,17 @@ func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipg
 		req.AppendHeader(h)
 	}
 	setSDP(req, offer)
+	// A proxy that challenged our last INVITE (Kamailio, Kazoo's
+	// Kamailio, FreeSWITCH: 407) usually takes the same nonce again with
+	// the next nc: answering it ahead saves the INVITE → 407 → ACK round
+	// trip. A proxy that wants a new nonce challenges again, and that
+	// challenge is answered as usual.
+	r.mu.Lock()
+	pre := r.inviteChal
+	r.mu.Unlock()
+	if pre != nil {
+		_ = pre.Authorize(req, sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm})
+	}
 	r.addCall(c)
 	go c.runInvite(req)
 	return c, nil
@@ -125,6 +136,9 @@ func (c *Call) runInvite(req *sipgo.Request) {
 				c.end(End{Code: code, Reason: res.Reason, ByRemote: true})
 				return
 			}
+			r.mu.Lock()
+			r.inviteChal = chal
+			r.mu.Unlock()
 			next := req.Clone() // same Call-ID and From tag, next CSeq (§22.2)
 			next.ReplaceHeader(r.newVia())
 			next.CSeq().SeqNo++
@@ -134,6 +148,11 @@ func (c *Call) runInvite(req *sipgo.Request) {
 			}
 			req = next
 		default:
+			if code == 401 || code == 407 {
+				r.mu.Lock()
+				r.inviteChal = nil // the credentials were refused
+				r.mu.Unlock()
+			}
 			byRemote := !(code == 487 && c.cancelled())
 			c.end(End{Code: code, Reason: res.Reason, ByRemote: byRemote})
 			return

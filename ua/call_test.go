@@ -382,3 +382,43 @@ func TestHangupWithoutAConnection(t *testing.T) {
 		t.Fatal("media not released")
 	}
 }
+
+func TestInviteDigestAnsweredAhead(t *testing.T) {
+	reg := newProxy(t)
+	reg.ChallengeInvites(true) // 407 on the INVITE, as Kamailio
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", nil)
+	hangup := func(out *Call) {
+		t.Helper()
+		if err := out.Hangup(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, a.ended, "end at the caller")
+		recv(t, b.ended, "end at the callee")
+	}
+
+	out, _ := establish(t, a, b, "1002")
+	hangup(out)
+	if n := reg.InviteChallenges(); n != 1 {
+		t.Fatalf("first call: %d challenges, want 1", n)
+	}
+	// The next INVITEs carry the answer to that challenge (nc 2, 3):
+	// no 407 round trip.
+	for i := 0; i < 2; i++ {
+		out, _ = establish(t, a, b, "1002")
+		hangup(out)
+	}
+	if n := reg.InviteChallenges(); n != 1 {
+		t.Fatalf("later calls: %d challenges in all, want 1 (the answer ahead was not used)", n)
+	}
+	// A proxy that wants a fresh nonce challenges again (stale=true),
+	// and the call goes through with the new one, which is kept.
+	reg.ExpireNonces()
+	out, _ = establish(t, a, b, "1002")
+	hangup(out)
+	out, _ = establish(t, a, b, "1002")
+	hangup(out)
+	if n := reg.InviteChallenges(); n != 2 {
+		t.Fatalf("after the nonce expired: %d challenges in all, want 2", n)
+	}
+}

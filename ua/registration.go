@@ -35,6 +35,7 @@ type registration struct {
 	link       *link // the current connection; a dead one while reconnecting
 	cseq       uint32
 	chal       *sip.Challenge // last challenge, reused for refreshes
+	inviteChal *sip.Challenge // last challenge to an INVITE, answered ahead in the next one
 	expires    int            // lifetime granted by the registrar
 	registered bool
 	closing    bool // logout or unload: stopping for good

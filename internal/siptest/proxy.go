@@ -15,6 +15,9 @@ const proxyHost = "proxy.invalid"
 // Proxy-Authorization with 407, as Kamailio does.
 func (r *Registrar) ChallengeInvites(v bool) { r.mu.Lock(); r.inviteAuth = v; r.mu.Unlock() }
 
+// InviteChallenges counts the 407s the proxy sent to INVITEs.
+func (r *Registrar) InviteChallenges() int { r.mu.Lock(); defer r.mu.Unlock(); return r.inviteChals }
+
 // forward relays a request statelessly (RFC 3261 §16.11): an R-URI that
 // is a registered contact goes to that contact's connection, an AOR to its
 // first binding; our Route is removed, our Via (a branch derived from the
@@ -47,6 +50,9 @@ func (r *Registrar) forward(from *websocket.Conn, req *sipgo.Request) {
 	var challenge *sipgo.Response
 	if initial && req.Method == sipgo.INVITE && r.inviteAuth {
 		challenge = r.authenticate(req, req.From().Address.User, true)
+		if challenge != nil {
+			r.inviteChals++
+		}
 	}
 	branch := ""
 	if v := req.Via(); v != nil {

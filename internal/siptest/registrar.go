@@ -27,26 +27,27 @@ type Registrar struct {
 
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	users      map[string]string // user → password
-	forbidden  map[string]bool
-	algs       []string // challenge algorithms, in order of preference
-	grant      int      // granted lifetime; 0 grants what was asked
-	nonces     map[string]bool
-	nonceSeq   int
-	stale      map[string]bool
-	bindings   map[string]map[string]string // aor user → contact URI → contact value
-	contacts   map[string]*websocket.Conn   // contact URI user → its connection
-	branches   map[string]*websocket.Conn   // our Via branch → where the request came from
-	inviteAuth bool                         // challenge initial INVITEs with 407
-	conns      []*websocket.Conn
-	requests   chan *sipgo.Request
-	responses  chan *sipgo.Response
-	silent     bool // do not answer anything
-	noPong     bool // do not answer keepalive pings
-	pings      int
-	proxyAuth  bool // challenge with 407 / Proxy-Authenticate
-	minExp     int  // answer 423 below this lifetime
+	mu          sync.Mutex
+	users       map[string]string // user → password
+	forbidden   map[string]bool
+	algs        []string // challenge algorithms, in order of preference
+	grant       int      // granted lifetime; 0 grants what was asked
+	nonces      map[string]bool
+	nonceSeq    int
+	stale       map[string]bool
+	bindings    map[string]map[string]string // aor user → contact URI → contact value
+	contacts    map[string]*websocket.Conn   // contact URI user → its connection
+	branches    map[string]*websocket.Conn   // our Via branch → where the request came from
+	inviteAuth  bool                         // challenge initial INVITEs with 407
+	inviteChals int                          // 407s sent to INVITEs
+	conns       []*websocket.Conn
+	requests    chan *sipgo.Request
+	responses   chan *sipgo.Response
+	silent      bool // do not answer anything
+	noPong      bool // do not answer keepalive pings
+	pings       int
+	proxyAuth   bool // challenge with 407 / Proxy-Authenticate
+	minExp      int  // answer 423 below this lifetime
 }
 
 // NewRegistrar starts a fake registrar for realm with the given users
