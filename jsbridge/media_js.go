@@ -159,6 +159,31 @@ func (m *Microphone) Label() string {
 	return ""
 }
 
+// Clone returns an independent copy of the stream (MediaStream.clone):
+// its tracks can be disabled or stopped without touching the original's,
+// and stopping the original leaves the clone's running. A warmed-up
+// microphone is shared with calls this way.
+func (m *Microphone) Clone() (*Microphone, error) {
+	c, err := m.stream.Call("clone")
+	if err != nil {
+		return nil, err
+	}
+	return &Microphone{stream: c}, nil
+}
+
+// Live reports whether the stream still has an audio track that has not
+// ended (the device may have been unplugged or the permission revoked).
+func (m *Microphone) Live() bool {
+	for _, t := range m.tracks() {
+		if st, err := t.Get("readyState"); err == nil {
+			if s, _ := st.String(); s == "live" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Stop stops every track (the browser's recording indicator goes off).
 func (m *Microphone) Stop() {
 	for _, t := range m.tracks() {

@@ -64,6 +64,10 @@ func (l *listeners) release() {
 type PeerEvents struct {
 	ICEConnectionState func(state string) // pc.iceConnectionState
 	ICEGatheringState  func(state string) // pc.iceGatheringState
+	// ICECandidate is told that a local candidate was gathered (or, with
+	// "", that gathering ended); the candidates themselves are read from
+	// pc.localDescription.
+	ICECandidate func(candidate string)
 }
 
 // PeerListener holds the listeners ListenPeer added.
@@ -100,6 +104,21 @@ func ListenPeer(pc JSValuer, ev PeerEvents) (*PeerListener, error) {
 	if err := watch("icegatheringstatechange", "iceGatheringState", ev.ICEGatheringState); err != nil {
 		pl.Release()
 		return nil, err
+	}
+	if ev.ICECandidate != nil {
+		err := pl.l.add(p, "icecandidate", func(e safejs.Value) {
+			line := ""
+			if c, err := e.Get("candidate"); err == nil && c.Type() == safejs.TypeObject {
+				if v, err := c.Get("candidate"); err == nil {
+					line, _ = v.String()
+				}
+			}
+			ev.ICECandidate(line)
+		})
+		if err != nil {
+			pl.Release()
+			return nil, err
+		}
 	}
 	return pl, nil
 }

@@ -21,9 +21,34 @@ type Config struct {
 	// gathering; the SDP then carries the candidates gathered so far.
 	// Zero or negative means DefaultGatherTimeout.
 	GatherTimeout time.Duration
+	// Warmup is what a Warmer prepares ahead of the next call; the zero
+	// value means WarmupNone. NewFactory ignores it.
+	Warmup Warmup
 }
 
-// DefaultGatherTimeout is the gathering wait when Config gives none.
+// Warmup says how much of a call's media a Warmer prepares while the
+// phone is registered, so that a call starts without waiting for the
+// browser.
+type Warmup string
+
+const (
+	// WarmupNone prepares nothing: each call opens the microphone and
+	// creates its peer connection when it starts.
+	WarmupNone Warmup = "none"
+	// WarmupConnection keeps a peer connection ready with its ICE
+	// candidates gathered ahead (RTCConfiguration.iceCandidatePoolSize),
+	// but opens the microphone only when a call starts: no recording
+	// indicator while idle.
+	WarmupConnection Warmup = "connection"
+	// WarmupFull also keeps the microphone open while registered (the
+	// browser shows its recording indicator; nothing is sent until a
+	// call), so a call needs no getUserMedia either.
+	WarmupFull Warmup = "full"
+)
+
+// DefaultGatherTimeout is the longest gathering wait when Config gives
+// none. Offer and Answer usually return well before it: as soon as the
+// candidates that matter are in (see candidatesReady).
 const DefaultGatherTimeout = 400 * time.Millisecond
 
 func (c Config) gatherTimeout() time.Duration {

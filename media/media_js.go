@@ -21,15 +21,16 @@ import (
 // call, since JS event handlers (which take it) may run during one.
 type Session struct {
 	cfg     Config
-	events  ua.MediaEvents
+	need    gatherNeeds // the candidates an offer or answer waits for
 	pc      *webrtc.PeerConnection
-	mic     *jsbridge.Microphone
-	audio   *jsbridge.RemoteAudio
 	listen  *jsbridge.PeerListener
 	done    chan struct{} // closed by Close
 	iceWake chan struct{}
 
 	mu          sync.Mutex
+	events      ua.MediaEvents        // set by bind, once the session has a call
+	mic         *jsbridge.Microphone  // nil until the call has one
+	audio       *jsbridge.RemoteAudio // nil until the call starts
 	closed      bool
 	tr          *webrtc.RTPTransceiver // the audio transceiver, once known
 	trackSet    bool                   // the mic is on tr's sender
@@ -43,14 +44,27 @@ type Session struct {
 
 var _ ua.Media = (*Session)(nil)
 
-// NewFactory returns a ua.MediaFactory making browser sessions with cfg.
+// NewFactory returns a ua.MediaFactory making browser sessions with cfg,
+// each opening the microphone and its peer connection when its call
+// starts. A Warmer prepares them ahead instead.
 func NewFactory(cfg Config) ua.MediaFactory {
 	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
-		return newSession(ctx, cfg, ev)
+		mic, err := openMicrophone(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s, err := newSession(cfg, mic, false)
+		if err != nil {
+			return nil, err
+		}
+		s.bind(ev)
+		return s, nil
 	}
 }
 
-func newSession(ctx context.Context, cfg Config, ev ua.MediaEvents) (*Session, error) {
+// openMicrophone opens the microphone, its failures as the package's
+// errors.
+func openMicrophone(ctx context.Context) (*jsbridge.Microphone, error) {
 	mic, err := jsbridge.GetUserMedia(ctx)
 	if err != nil {
 		var me *jsbridge.MediaError
@@ -59,10 +73,19 @@ func newSession(ctx context.Context, cfg Config, ev ua.MediaEvents) (*Session, e
 		}
 		return nil, fmt.Errorf("%w: %v", ErrMicrophoneUnavailable, err)
 	}
+	return mic, nil
+}
+
+// newSession makes a session around mic (nil: the microphone is given
+// later, before the first offer or answer; the session owns it and stops
+// it on Close). pool asks the browser to gather ICE candidates at once,
+// before any offer (RTCConfiguration.iceCandidatePoolSize 1), for a
+// session made ahead of its call.
+func newSession(cfg Config, mic *jsbridge.Microphone, pool bool) (*Session, error) {
 	s := &Session{
 		cfg:        cfg,
-		events:     ev,
 		mic:        mic,
+		need:       needsFor(cfg.ICEServers),
 		dir:        ua.SendRecv,
 		done:       make(chan struct{}),
 		iceWake:    make(chan struct{}, 1),
@@ -76,17 +99,25 @@ func newSession(ctx context.Context, cfg Config, ev ua.MediaEvents) (*Session, e
 		}
 		servers = append(servers, w)
 	}
+	pc := webrtc.Configuration{ICEServers: servers}
+	if pool {
+		pc.ICECandidatePoolSize = 1
+	}
 	// NewPeerConnection, unlike SetConfiguration, lets TURN servers
 	// through to the browser. The bundle policy stays the default.
-	if s.pc, err = webrtc.NewPeerConnection(webrtc.Configuration{ICEServers: servers}); err != nil {
-		mic.Stop()
+	var err error
+	if s.pc, err = webrtc.NewPeerConnection(pc); err != nil {
+		if mic != nil {
+			mic.Stop()
+		}
 		return nil, fmt.Errorf("media: cannot create the peer connection: %w", err)
 	}
 	if s.listen, err = jsbridge.ListenPeer(s.pc, jsbridge.PeerEvents{
 		ICEConnectionState: s.onICEState,
 		ICEGatheringState:  s.onGatheringState,
-	}); err == nil {
-		s.audio, err = jsbridge.NewRemoteAudio(s.pc)
+		ICECandidate:       s.onCandidate,
+	}); err == nil && !pool {
+		err = s.playRemote()
 	}
 	if err != nil {
 		s.Close()
@@ -94,6 +125,46 @@ func newSession(ctx context.Context, cfg Config, ev ua.MediaEvents) (*Session, e
 	}
 	go s.deliverICE()
 	return s, nil
+}
+
+// playRemote adds the hidden <audio> element that plays what the peer
+// connection receives. A session made ahead gets it only when its call
+// starts, so that an idle page has no such element.
+func (s *Session) playRemote() error {
+	s.mu.Lock()
+	has := s.audio != nil
+	s.mu.Unlock()
+	if has {
+		return nil
+	}
+	a, err := jsbridge.NewRemoteAudio(s.pc)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.audio = a
+	s.mu.Unlock()
+	return nil
+}
+
+// bind gives the session the call's event handlers.
+func (s *Session) bind(ev ua.MediaEvents) {
+	s.mu.Lock()
+	s.events = ev
+	s.mu.Unlock()
+}
+
+// setMicrophone gives a session made without one its microphone.
+func (s *Session) setMicrophone(mic *jsbridge.Microphone) {
+	s.mu.Lock()
+	s.mic = mic
+	s.mu.Unlock()
+}
+
+func (s *Session) microphone() *jsbridge.Microphone {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mic
 }
 
 // onICEState runs inside the JS event: it only queues the state.
@@ -120,10 +191,11 @@ func (s *Session) deliverICE() {
 		s.mu.Lock()
 		q := s.iceQueue
 		s.iceQueue = nil
+		report := s.events.ICEState
 		s.mu.Unlock()
 		for _, st := range q {
-			if s.events.ICEState != nil {
-				s.events.ICEState(st)
+			if report != nil {
+				report(st)
 			}
 		}
 	}
@@ -141,6 +213,15 @@ func (s *Session) onGatheringState(state string) {
 	case "complete":
 		s.gatherDone = s.seq
 	}
+	close(s.gatherWake)
+	s.gatherWake = make(chan struct{})
+}
+
+// onCandidate runs inside the JS event: a new local candidate may make
+// the offer or answer ready to send, so it wakes the gathering waiters.
+func (s *Session) onCandidate(string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	close(s.gatherWake)
 	s.gatherWake = make(chan struct{})
 }
@@ -228,7 +309,11 @@ func (s *Session) SetMuted(muted bool) error {
 	if _, _, err := s.transceiver(); err != nil {
 		return err
 	}
-	return s.mic.SetEnabled(!muted)
+	mic := s.microphone()
+	if mic == nil {
+		return errors.New("media: the call has no microphone yet")
+	}
+	return mic.SetEnabled(!muted)
 }
 
 // Stats summarises the connection's getStats() report.
@@ -262,14 +347,17 @@ func (s *Session) Close() {
 	}
 	s.closed = true
 	close(s.done)
+	mic, audio := s.mic, s.audio
 	s.mu.Unlock()
 	if s.listen != nil {
 		s.listen.Release()
 	}
-	if s.audio != nil {
-		s.audio.Remove()
+	if audio != nil {
+		audio.Remove()
 	}
-	s.mic.Stop()
+	if mic != nil {
+		mic.Stop()
+	}
 	if s.pc != nil {
 		_ = s.pc.Close()
 	}

@@ -33,3 +33,22 @@ func (*Session) Close()                                         {}
 
 // Stats fails with ErrUnsupported.
 func (*Session) Stats(context.Context) (Stats, error) { return Stats{}, ErrUnsupported }
+
+// Warmer prepares nothing outside a browser; its factory fails with
+// ErrUnsupported.
+type Warmer struct{ cfg Config }
+
+// NewWarmer returns a warmer for cfg.
+func NewWarmer(cfg Config) *Warmer { return &Warmer{cfg: cfg} }
+
+// Mode is the warm-up level asked for.
+func (w *Warmer) Mode() Warmup { return w.cfg.Warmup }
+
+// Factory returns NewFactory's.
+func (w *Warmer) Factory() ua.MediaFactory { return NewFactory(w.cfg) }
+
+// Warm does nothing outside a browser.
+func (w *Warmer) Warm() {}
+
+// Release does nothing outside a browser.
+func (w *Warmer) Release() {}

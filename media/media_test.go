@@ -83,3 +83,34 @@ func TestGatherTimeoutDefault(t *testing.T) {
 		t.Fatal("timeout not kept")
 	}
 }
+
+func TestCandidatesReady(t *testing.T) {
+	const (
+		host    = "a=candidate:1 1 udp 2113937151 127.0.0.1 40000 typ host generation 0\r\n"
+		tcpHost = "a=candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active generation 0\r\n"
+		srflx   = "a=candidate:3 1 udp 1677729535 198.51.100.7 40000 typ srflx raddr 127.0.0.1 rport 40000\r\n"
+		relay   = "a=candidate:4 1 udp 33562623 203.0.113.9 3478 typ relay raddr 198.51.100.7 rport 40000\r\n"
+		head    = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:x\r\n"
+	)
+	stun := []ICEServer{{URLs: []string{"stun:stun.example.net"}}}
+	turn := []ICEServer{{URLs: []string{"turns:turn.example.net:443?transport=tcp"}, Username: "u", Credential: "p"}}
+	for _, tc := range []struct {
+		name    string
+		sdp     string
+		servers []ICEServer
+		want    bool
+	}{
+		{"no candidates", head, nil, false},
+		{"tcp host only", head + tcpHost, nil, false},
+		{"udp host, no servers", head + host, nil, true},
+		{"udp host, STUN waits for srflx", head + host + tcpHost, stun, false},
+		{"udp host and srflx, STUN", head + host + srflx, stun, true},
+		{"TURN waits for relay", head + host + srflx, turn, false},
+		{"TURN with relay", head + host + srflx + relay, turn, true},
+		{"malformed line", head + "a=candidate:1 1 udp\r\n", nil, false},
+	} {
+		if got := candidatesReady(tc.sdp, needsFor(tc.servers)); got != tc.want {
+			t.Errorf("%s: candidatesReady = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -131,7 +131,11 @@ func (s *Session) attachMic(ctx context.Context, tr *webrtc.RTPTransceiver) erro
 	if sender == nil {
 		return errors.New("media: the audio transceiver has no sender")
 	}
-	if err := s.waitErr(ctx, func() error { return jsbridge.ReplaceTrack(context.Background(), sender, s.mic) }); err != nil {
+	mic := s.microphone()
+	if mic == nil {
+		return errors.New("media: the call has no microphone")
+	}
+	if err := s.waitErr(ctx, func() error { return jsbridge.ReplaceTrack(context.Background(), sender, mic) }); err != nil {
 		return fmt.Errorf("media: send the microphone: %w", err)
 	}
 	s.setTransceiver(tr, true)
@@ -140,7 +144,9 @@ func (s *Session) attachMic(ctx context.Context, tr *webrtc.RTPTransceiver) erro
 
 // setLocal applies our offer or answer, waits for ICE gathering (or the
 // gather timeout) and returns the local description with the candidates
-// gathered so far.
+// gathered so far. The wait ends early once the candidates that matter
+// are in (candidatesReady): a UDP host candidate, and srflx/relay ones
+// when STUN/TURN servers are configured.
 //
 // When the ICE credentials change (first negotiation, ICE restart) the
 // browser gathers anew, but iceGatheringState may still read "complete"
@@ -167,6 +173,9 @@ wait:
 		started, completed, wake := s.gatherStart, s.gatherDone, s.gatherWake
 		s.mu.Unlock()
 		if fresh && started > seq0 && completed > started {
+			break
+		}
+		if local := s.pc.LocalDescription(); local != nil && iceUfrag(local.SDP) == iceUfrag(desc.SDP) && candidatesReady(local.SDP, s.need) {
 			break
 		}
 		if !fresh && s.pc.ICEGatheringState() == webrtc.ICEGatheringStateComplete {

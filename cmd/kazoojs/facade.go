@@ -13,6 +13,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -29,6 +30,7 @@ type facade struct {
 	hooks safejs.Value // the loader's helpers (newCall)
 
 	unmonitored atomic.Bool // monitorConnectivity(false)
+	warm        warmup      // the WebRTC calls' warm-up
 
 	mu      sync.Mutex
 	page    pageCallbacks // of the latest register() call
@@ -57,6 +59,7 @@ func newFacade() *facade {
 	})
 	f.rtmp = rtmpua.New(rtmpua.Config{Logger: logger})
 	f.phone = webrtcPhone{f.webrtc}
+	f.warm.start()
 	return f
 }
 
@@ -188,11 +191,18 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	}
 	ev := f.callEvents(cbs)
 	if forced || opts.forceRTMP || !hasWebRTC() {
+		f.warm.use(nil)
 		return nil, nilIfOK(f.registerRTMP(opts.rtmp, ev))
 	}
 	if opts.web.InstanceID == "" {
 		opts.web.InstanceID = storedInstanceID()
 	}
+	w := media.NewWarmer(opts.media)
+	opts.web.Media = w.Factory()
+	f.warm.use(w)
+	connected, ended := ev.connected, ev.ended
+	ev.connected = func() { connected(); f.warm.connected() }
+	ev.ended = func(c phoneCall, e ua.End) { ended(c, e); f.warm.callEnded() }
 	f.use(webrtcPhone{f.webrtc})
 	return nil, nilIfOK(f.webrtc.Register(context.Background(), opts.web, ev.forWebRTC()))
 }
@@ -240,6 +250,7 @@ func (f *facade) engine() phone {
 func (f *facade) logout([]safejs.Value) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
 	defer cancel()
+	f.warm.release()
 	f.engine().Logout(ctx)
 	return nil, nil
 }
@@ -248,6 +259,7 @@ func (f *facade) logout([]safejs.Value) (any, error) {
 // before the handler returns to the browser.
 func (f *facade) unload([]safejs.Value) (any, error) {
 	f.engine().Unload()
+	f.warm.release()
 	return nil, nil
 }
 

@@ -41,9 +41,16 @@ func (c pageCallbacks) error(e *ua.Error) {
 // registration is register()'s parameters for either engine.
 type registration struct {
 	web       ua.Options
+	media     media.Config // the WebRTC calls' media, warm-up included
 	rtmp      rtmpua.Options
 	forceRTMP bool
 }
+
+// defaultWarmup is register()'s warmup when the page gives none: the
+// microphone and a peer connection are kept ready while registered, so
+// calls start at once (the browser shows its recording indicator while
+// the microphone is open; warmup 'connection' avoids that).
+const defaultWarmup = media.WarmupFull
 
 // readRegister turns register()'s parameter object into the options of
 // both engines and the callbacks. onError is read first, so that a bad
@@ -82,7 +89,7 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		{"realm", &o.Realm}, {"displayName", &o.DisplayName},
 		{"instanceId", &o.InstanceID}, {"rtmpUrl", &r.rtmp.RTMPURL},
 		{"relayUrl", &r.rtmp.RelayURL}, {"relayToken", &r.rtmp.Token},
-		{"dtmfType", &o.DTMF},
+		{"dtmfType", &o.DTMF}, {"warmup", (*string)(&r.media.Warmup)},
 	} {
 		if *f.dst, err = p.String(f.name); err != nil {
 			return r, cbs, err
@@ -121,7 +128,14 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 	if o.AllowIncomingWhileBusy, err = p.Bool("allowIncomingWhileBusy"); err != nil {
 		return r, cbs, err
 	}
-	var mc media.Config
+	mc := &r.media
+	switch mc.Warmup {
+	case "":
+		mc.Warmup = defaultWarmup
+	case media.WarmupNone, media.WarmupConnection, media.WarmupFull:
+	default:
+		return r, cbs, ua.InvalidParameter("warmup", "%q: give 'none', 'connection' or 'full'", mc.Warmup)
+	}
 	gather, err := p.Int("iceGatheringTimeout", 0)
 	if err != nil {
 		return r, cbs, err
@@ -133,7 +147,6 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 	if mc.ICEServers, err = readICEServers(p.Value("iceServers")); err != nil {
 		return r, cbs, err
 	}
-	o.Media = media.NewFactory(mc)
 	r.rtmp.PublicIdentity, r.rtmp.PrivateIdentity, r.rtmp.Password = o.PublicIdentity, o.PrivateIdentity, o.Password
 	r.rtmp.Realm, r.rtmp.DisplayName, r.rtmp.DTMF = o.Realm, o.DisplayName, o.DTMF
 	r.rtmp.ReconnectOff, r.rtmp.ReconnectMaxAttempts, r.rtmp.ReconnectDelay = o.ReconnectOff, o.ReconnectMaxAttempts, o.ReconnectDelay
