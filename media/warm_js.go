@@ -42,7 +42,8 @@ type Warmer struct {
 	spare   *Session // ready for the next call, or nil
 	born    time.Time
 	warming bool
-	mic     *jsbridge.Microphone // WarmupFull: kept open, calls get clones
+	active  bool                 // Warm was called since the last Release
+	mic     *jsbridge.Microphone // WarmupFull while active: kept open, calls get clones
 
 	micMu sync.Mutex // serialises opening the shared microphone
 }
@@ -106,9 +107,13 @@ func (w *Warmer) take() *Session {
 }
 
 // microphone is a call's microphone: a clone of the shared one with
-// WarmupFull (opened first if needed), a stream of its own otherwise.
+// WarmupFull while warm (opened first if needed), a stream of its own
+// otherwise, which the call stops when it ends.
 func (w *Warmer) microphone(ctx context.Context) (*jsbridge.Microphone, error) {
-	if w.cfg.Warmup != WarmupFull {
+	w.mu.Lock()
+	shared := w.cfg.Warmup == WarmupFull && w.active
+	w.mu.Unlock()
+	if !shared {
 		return openMicrophone(ctx)
 	}
 	w.micMu.Lock()
@@ -149,6 +154,7 @@ func (w *Warmer) Warm() {
 		return
 	}
 	w.mu.Lock()
+	w.active = true
 	if w.warming || (w.spare != nil && time.Since(w.born) < spareMaxAge) {
 		w.mu.Unlock()
 		return
@@ -198,6 +204,7 @@ func (w *Warmer) prepare() *Session {
 func (w *Warmer) Release() {
 	w.mu.Lock()
 	w.gen++
+	w.active = false
 	s, mic := w.spare, w.mic
 	w.spare, w.mic = nil, nil
 	w.mu.Unlock()

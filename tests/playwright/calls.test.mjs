@@ -6,6 +6,11 @@ import assert from 'node:assert/strict';
 import { startLab, waitEvent, eventNames, registerParams, loadKazoo, register, until } from './lib/lab.mjs';
 import { stats, audioFlowing, growthWhile, connect, establish, count, args } from './lib/calls.mjs';
 
+// KAZOO_TEST_WARMUP runs every call with register({warmup}) set
+// (calls-warmup-none.test.mjs); by default the library's default.
+const warmup = process.env.KAZOO_TEST_WARMUP;
+const warmupParam = warmup ? { warmup } : {};
+
 let lab;
 before(async () => { lab = await startLab({ media: true }); });
 after(async () => { await lab?.stop(); });
@@ -17,7 +22,7 @@ async function withPhones(users, fn, overrides = {}) {
     for (const u of users) {
       const page = await lab.openPage();
       await loadKazoo(page);
-      await register(page, registerParams(lab, u, overrides[u] || {}));
+      await register(page, registerParams(lab, u, { ...warmupParam, ...(overrides[u] || {}) }));
       await waitEvent(page, 'onConnected');
       pages.push(page);
     }
@@ -180,7 +185,7 @@ test('bad input gets a stable key, sends nothing, and the library stays usable',
     await loadKazoo(page);
     const before = await page.evaluate(() => kazoo.connect('sip:1002@lab.test').catch((e) => e));
     assert.equal(before.key, 'not_registered');
-    await register(page, registerParams(lab, '1004'));
+    await register(page, registerParams(lab, '1004', warmupParam));
     await waitEvent(page, 'onConnected');
     const sentBefore = await page.evaluate(() => window.sipSent.length);
     assert.ok(sentBefore >= 2, 'the WebSocket spy saw no REGISTER');
@@ -206,7 +211,7 @@ test('bad input gets a stable key, sends nothing, and the library stays usable',
     const callee = await lab.openPage();
     try {
       await loadKazoo(callee);
-      await register(callee, registerParams(lab, '1005'));
+      await register(callee, registerParams(lab, '1005', warmupParam));
       await waitEvent(callee, 'onConnected');
       await establish(page, callee, '1005');
       await page.evaluate(() => kazoo.hangup());
@@ -255,7 +260,7 @@ test('iceServers (TURN included) reach the browser; the offer does not wait for 
   try {
     for (const [page, user, extra] of [[a, '1001', { iceServers, iceGatheringTimeout: 300 }], [b, '1002', {}]]) {
       await loadKazoo(page);
-      await register(page, registerParams(lab, user, extra));
+      await register(page, registerParams(lab, user, { ...warmupParam, ...extra }));
       await waitEvent(page, 'onConnected');
     }
     await establish(a, b, '1002');
