@@ -31,6 +31,15 @@ type Endpoint struct {
 	handler RequestHandler
 	log     *slog.Logger
 
+	txs *txTable
+}
+
+// txTable holds the endpoint's live transactions. It is apart from the
+// Endpoint because terminated transactions keep their OnTerminate
+// callback (and sipgo may keep a terminated INVITE transaction for 32 s,
+// see txConn): the callback holds only this table, not the handler and
+// the user agent behind it.
+type txTable struct {
 	mu     sync.Mutex
 	client map[string]*sipgo.ClientTx
 	server map[string]*sipgo.ServerTx
@@ -46,8 +55,10 @@ func NewEndpoint(conn Conn, handler RequestHandler, logger *slog.Logger) *Endpoi
 		conn:    conn,
 		handler: handler,
 		log:     logger,
-		client:  make(map[string]*sipgo.ClientTx),
-		server:  make(map[string]*sipgo.ServerTx),
+		txs: &txTable{
+			client: make(map[string]*sipgo.ClientTx),
+			server: make(map[string]*sipgo.ServerTx),
+		},
 	}
 }
 
@@ -58,16 +69,19 @@ func (e *Endpoint) Request(req *sipgo.Request) (*sipgo.ClientTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	tx := sipgo.NewClientTx(key, req, e.conn, e.log)
-	e.mu.Lock()
-	e.client[key] = tx
-	e.mu.Unlock()
+	conn := &txConn{c: e.conn}
+	tx := sipgo.NewClientTx(key, req, conn, e.log)
+	e.txs.mu.Lock()
+	e.txs.client[key] = tx
+	e.txs.mu.Unlock()
+	txs := e.txs
 	tx.OnTerminate(func(key string, _ error) {
-		e.mu.Lock()
-		if e.client[key] == tx {
-			delete(e.client, key)
+		conn.release()
+		txs.mu.Lock()
+		if txs.client[key] == tx {
+			delete(txs.client, key)
 		}
-		e.mu.Unlock()
+		txs.mu.Unlock()
 	})
 	if err := tx.Init(); err != nil {
 		tx.Terminate()
@@ -131,9 +145,9 @@ func (e *Endpoint) handleResponse(res *sipgo.Response) {
 		e.log.Debug("dropped a response without a usable Via or CSeq", "error", err)
 		return
 	}
-	e.mu.Lock()
-	tx := e.client[key]
-	e.mu.Unlock()
+	e.txs.mu.Lock()
+	tx := e.txs.client[key]
+	e.txs.mu.Unlock()
 	if tx == nil {
 		e.log.Debug("dropped a response matching no transaction", "status", res.StatusCode)
 		return
@@ -151,9 +165,9 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 		e.log.Debug("dropped a request without a usable Via", "error", err)
 		return
 	}
-	e.mu.Lock()
-	tx := e.server[key]
-	e.mu.Unlock()
+	e.txs.mu.Lock()
+	tx := e.txs.server[key]
+	e.txs.mu.Unlock()
 
 	switch {
 	case req.IsAck():
@@ -171,20 +185,23 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 		return
 	}
 
-	tx = sipgo.NewServerTx(key, req, e.conn, e.log)
+	conn := &txConn{c: e.conn}
+	tx = sipgo.NewServerTx(key, req, conn, e.log)
 	if err := tx.Init(); err != nil {
 		e.log.Warn("could not start a server transaction", "error", err)
 		return
 	}
-	e.mu.Lock()
-	e.server[key] = tx
-	e.mu.Unlock()
+	e.txs.mu.Lock()
+	e.txs.server[key] = tx
+	e.txs.mu.Unlock()
+	txs := e.txs
 	tx.OnTerminate(func(key string, _ error) {
-		e.mu.Lock()
-		if e.server[key] == tx {
-			delete(e.server, key)
+		conn.release()
+		txs.mu.Lock()
+		if txs.server[key] == tx {
+			delete(txs.server, key)
 		}
-		e.mu.Unlock()
+		txs.mu.Unlock()
 	})
 	go e.handle(req, tx)
 }
@@ -211,9 +228,9 @@ func (e *Endpoint) handleCancel(cancel *sipgo.Request) {
 	key, err := sipgo.ServerTxKeyMake(probe)
 	var invite *sipgo.ServerTx
 	if err == nil {
-		e.mu.Lock()
-		invite = e.server[key]
-		e.mu.Unlock()
+		e.txs.mu.Lock()
+		invite = e.txs.server[key]
+		e.txs.mu.Unlock()
 	}
 	code, reason := 481, "Call/Transaction Does Not Exist"
 	if invite != nil {
@@ -229,16 +246,16 @@ func (e *Endpoint) handleCancel(cancel *sipgo.Request) {
 
 // Close terminates every transaction still running.
 func (e *Endpoint) Close() {
-	e.mu.Lock()
-	client := make([]*sipgo.ClientTx, 0, len(e.client))
-	for _, tx := range e.client {
+	e.txs.mu.Lock()
+	client := make([]*sipgo.ClientTx, 0, len(e.txs.client))
+	for _, tx := range e.txs.client {
 		client = append(client, tx)
 	}
-	server := make([]*sipgo.ServerTx, 0, len(e.server))
-	for _, tx := range e.server {
+	server := make([]*sipgo.ServerTx, 0, len(e.txs.server))
+	for _, tx := range e.txs.server {
 		server = append(server, tx)
 	}
-	e.mu.Unlock()
+	e.txs.mu.Unlock()
 	for _, tx := range client {
 		tx.Terminate()
 	}

@@ -55,6 +55,7 @@ type Call struct {
 	op sync.Mutex // serialises operations on the call (accept, hold, …)
 
 	mu          sync.Mutex
+	cuts        []func() // cut the callbacks held by sipgo transactions (hook)
 	state       CallState
 	media       Media
 	dlg         *dialog
@@ -142,7 +143,12 @@ func (c *Call) end(e End) {
 	c.ended = e
 	m := c.media
 	dlg := c.dlg
+	cuts := c.cuts
+	c.cuts = nil
 	c.mu.Unlock()
+	for _, cut := range cuts {
+		cut()
+	}
 	if m != nil {
 		m.Close()
 	}
@@ -221,4 +227,41 @@ func setSDP(msg editable, sdp string) {
 	msg.RemoveHeader("Content-Type")
 	msg.AppendHeader(&ct)
 	msg.SetBody([]byte(sdp))
+}
+
+// hook wraps a callback handed to one of the call's sipgo transactions
+// so that it is cut when the call ends. sipgo keeps an answered INVITE's
+// transactions for 64×T1 (32 s, RFC 6026 Timers L and M) and Terminate
+// does not stop those timers, so a callback holding the call would keep
+// the call, its registration and their messages in memory that long.
+func hook[T any](c *Call, f func(T)) func(T) {
+	h := &cutoff[T]{f: f}
+	c.mu.Lock()
+	if c.state == CallEnded {
+		h.f = nil
+	} else {
+		c.cuts = append(c.cuts, h.cut)
+	}
+	c.mu.Unlock()
+	return h.call
+}
+
+type cutoff[T any] struct {
+	mu sync.Mutex
+	f  func(T)
+}
+
+func (h *cutoff[T]) call(v T) {
+	h.mu.Lock()
+	f := h.f
+	h.mu.Unlock()
+	if f != nil {
+		f(v)
+	}
+}
+
+func (h *cutoff[T]) cut() {
+	h.mu.Lock()
+	h.f = nil
+	h.mu.Unlock()
 }

@@ -59,10 +59,10 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 	}
 	c.dlg = dialogFromRequest(req, c.localTag)
 	r.addCall(c)
-	cancelled := !tx.OnCancel(func(cancel *sipgo.Request) {
+	cancelled := !tx.OnCancel(hook(c, func(cancel *sipgo.Request) {
 		// The transaction answers 487 itself; the call ends here.
 		go c.end(End{Code: 487, Reason: cancelReason(cancel), ByRemote: true})
-	})
+	}))
 	if cancelled {
 		c.end(End{Code: 487, Reason: "Request Terminated", ByRemote: true})
 		return

@@ -188,7 +188,7 @@ func (c *Call) inDialogInvite(ctx context.Context, d *dialog, req *sipgo.Request
 			if res.IsSuccess() {
 				d.refreshTarget(res.Contact())
 				ack := d.newRequest(c.r, sipgo.ACK, req.CSeq().SeqNo)
-				tx.OnRetransmission(func(*sipgo.Response) { _ = l.tr.WriteMsg(ack) })
+				tx.OnRetransmission(hook(c, func(*sipgo.Response) { _ = l.tr.WriteMsg(ack) }))
 				_ = l.tr.WriteMsg(ack)
 			}
 			return res, nil

@@ -220,7 +220,7 @@ func (c *Call) answered(l *link, tx *sipgo.ClientTx, res *sipgo.Response) {
 		answer = string(res.Body())
 	}
 	c.r.addDialog(c, d)
-	tx.OnRetransmission(func(again *sipgo.Response) { c.extra2xx(l, d, ack, again) })
+	tx.OnRetransmission(hook(c, func(again *sipgo.Response) { c.extra2xx(l, d, ack, again) }))
 	if err := l.tr.WriteMsg(ack); err != nil {
 		c.end(End{Code: 500, Reason: "the ACK could not be sent", ByRemote: true})
 		return

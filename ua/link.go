@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"time"
 
 	sipgo "github.com/emiago/sipgo/sip"
@@ -23,6 +24,36 @@ type link struct {
 	r  *registration
 	tr Transport
 	ep *sip.Endpoint
+
+	mu    sync.Mutex
+	timer Timer // the pending keepalive ping or pong check
+	ended bool  // no timer is armed any more
+}
+
+// arm runs f after d unless the link has ended; a pending timer is
+// replaced. A timer left running after the link ends would keep the
+// registration, its calls and their messages in memory until it fires.
+func (l *link) arm(d time.Duration, f func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ended {
+		return
+	}
+	if l.timer != nil {
+		l.timer.Stop()
+	}
+	l.timer = l.r.ua.cfg.Clock.AfterFunc(d, f)
+}
+
+// disarm stops the link's timer for good.
+func (l *link) disarm() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ended = true
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
 }
 
 // dial opens a new link for r; it is not current until adopted.
@@ -76,6 +107,7 @@ func (l *link) current() bool {
 
 // close ends the link on purpose.
 func (l *link) close() {
+	l.disarm()
 	l.ep.Close()
 	_ = l.tr.Close()
 }
@@ -93,6 +125,7 @@ func (l *link) watch() {
 	r := l.r
 	defer r.ua.recoverPanic(r.ev, "connection watch")
 	<-l.tr.Done()
+	l.disarm()
 	l.ep.Close()
 	r.mu.Lock()
 	if r.link != l || r.closing {
@@ -118,7 +151,7 @@ func (l *link) watch() {
 // scheduleKeepalive arms the next CRLF ping (RFC 5626 §4.4.1).
 func (l *link) scheduleKeepalive() {
 	if l.r.t.keepalive > 0 {
-		l.r.ua.cfg.Clock.AfterFunc(l.r.t.keepalive, func() { l.ping(true) })
+		l.arm(l.r.t.keepalive, func() { l.ping(true) })
 	}
 }
 
@@ -133,7 +166,7 @@ func (l *link) ping(again bool) {
 		l.abort(err)
 		return
 	}
-	l.r.ua.cfg.Clock.AfterFunc(l.r.t.keepaliveTimeout, func() {
+	l.arm(l.r.t.keepaliveTimeout, func() {
 		switch {
 		case !l.current():
 		case l.tr.Pongs() == before:

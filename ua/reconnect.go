@@ -254,7 +254,18 @@ func (r *registration) watchSleep() {
 			r.wake()
 		}
 		last = now
-		clock.AfterFunc(interval, check)
+		r.armSleepCheck(interval, check)
 	}
-	clock.AfterFunc(interval, check)
+	r.armSleepCheck(interval, check)
+}
+
+// armSleepCheck arms the sleep detector's next check, unless the
+// registration is closing (stop then stops the pending one).
+func (r *registration) armSleepCheck(d time.Duration, check func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing {
+		return
+	}
+	r.sleepCheck = r.ua.cfg.Clock.AfterFunc(d, check)
 }

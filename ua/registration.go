@@ -42,6 +42,7 @@ type registration struct {
 	replaced   bool // the registrar said someone else took the binding
 	refused    bool // a refresh was refused (401/403): no automatic retry
 	refresh    Timer
+	sleepCheck Timer // the sleep detector's next check (reconnect.go)
 	rc         reconnectState
 
 	calls calls
@@ -392,6 +393,9 @@ func (r *registration) stop() bool {
 	r.registered = false
 	if r.refresh != nil {
 		r.refresh.Stop()
+	}
+	if r.sleepCheck != nil {
+		r.sleepCheck.Stop()
 	}
 	r.rc.cancel()
 	return was

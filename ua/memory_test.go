@@ -1,0 +1,80 @@
+package ua
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+	"weak"
+)
+
+// TestLogoutFreesTheRegistration: once logged out, nothing keeps a
+// registration (its link, calls, dialogs and messages) in memory, so
+// that a page registering and calling all day does not grow. In a
+// browser the Go heap lives in wasm memory, which never shrinks.
+func TestLogoutFreesTheRegistration(t *testing.T) {
+	reg := newProxy(t)
+	reg.ChallengeInvites(true)
+	b := newPhone(t, reg, "1002", nil)
+	b.answer = true
+	// The caller's media keep nothing (fakeMediaSet keeps every session
+	// and, through its events, every call).
+	a := newPhone(t, reg, "1001", func(o *Options) { o.Media = forgetfulMedia })
+	var refs []weak.Pointer[registration]
+	var calls []weak.Pointer[Call]
+	for i := 0; i < 3; i++ {
+		if i > 0 {
+			o := options(reg, "1001", "pw-1001")
+			o.Media = forgetfulMedia
+			if err := a.ua.Register(context.Background(), o, Events{
+				CallAccepted: func(c *Call) { a.accepted <- c },
+				CallEnded:    func(c *Call, e End) { a.ended <- ended{c, e} },
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		refs = append(refs, weak.Make(a.ua.current()))
+		out, err := a.ua.Dial(context.Background(), "1002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, weak.Make(out))
+		recv(t, b.incoming, "incoming call")
+		recv(t, a.accepted, "accepted")
+		if err := out.Hangup(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, a.ended, "end at the caller")
+		recv(t, b.ended, "end at the callee")
+		a.ua.Logout(context.Background())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		live := 0
+		for _, r := range refs {
+			if r.Value() != nil {
+				live++
+			}
+		}
+		for _, c := range calls {
+			if c.Value() != nil {
+				live++
+			}
+		}
+		if live == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			t.Logf("%s", buf[:n])
+			t.Fatalf("%d of %d registrations and calls still in memory after logout", live, len(refs)+len(calls))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func forgetfulMedia(ctx context.Context, ev MediaEvents) (Media, error) {
+	return &fakeMedia{name: "forgetful", dir: SendRecv, events: ev}, nil
+}
