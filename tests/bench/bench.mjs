@@ -37,7 +37,7 @@ import { startLab } from '../playwright/lib/lab.mjs';
 import { jssipBundle } from '../playwright/lib/jssip.mjs';
 import { pagesDir, libs, loadTimes } from './pages.mjs';
 import { callRun, growth } from './phases.mjs';
-import { summarize, slope, table } from './stats.mjs';
+import { summarize, slope, table, ratio } from './stats.mjs';
 
 const env = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
 const RUNS = env('KAZOO_BENCH_RUNS', 5);
@@ -64,6 +64,9 @@ function sizes(jssipPath) {
   const sum = (k) => kazoo['kazoo.wasm'][k] + kazoo['kazoo.js'][k];
   return { kazoo: { raw: sum('raw'), gzip: sum('gzip'), brotli: sum('brotli'), files: kazoo }, jssip };
 }
+
+// The unit of a row's values (the table shows some scaled).
+const units = { ms: 'ms', B: 'bytes', MB: 'bytes', 'KB/cycle': 'bytes/cycle' };
 
 // The growth run's figures: slopes (bytes per cycle) over the samples of
 // the second half, and the first and last sample.
@@ -154,18 +157,28 @@ async function main() {
     ...header,
     accepted: 'kazoo onAccepted; JsSIP session confirmed: both after the 200 OK is received, the answer applied and the ACK sent',
     sizes: size,
-    metrics: rows.map((r) => ({ ...r, ratio: r.kazoo && r.jssip && r.jssip.median ? r.kazoo.median / r.jssip.median : null })),
+    metrics: rows.map((r) => ({ ...r, unit: units[r.unit], ratio: ratio(r.kazoo, r.jssip) })),
     raw,
     growth: growthOf,
   };
   console.log(`\nkazoo vs JsSIP ${jssipVersion}; ${RUNS} runs, ${WARM_CALLS} later calls per run; growth cycles kazoo ${CYCLES.kazoo}, JsSIP ${CYCLES.jssip}; kazoo register params ${JSON.stringify(KAZOO_PARAMS)}`);
   console.log(table(rows));
+  console.log(`accepted = ${result.accepted}; "1st call" = the first call of a fresh page, "later" = the calls after it in that page; growth slopes by least squares over cycles ${CYCLES.kazoo / 2}…${CYCLES.kazoo} (kazoo) and ${CYCLES.jssip / 2}…${CYCLES.jssip} (JsSIP).`);
   mkdirSync(path.join(repoRoot, '.cache'), { recursive: true });
   // Indented, with lists of numbers on one line.
   const json = JSON.stringify(result, null, 2)
     .replace(/\[\s+([-\d.e+,\s]*?)\s+\]/g, (_, xs) => `[${xs.split(/,\s*/).join(', ')}]`);
   writeFileSync(path.join(repoRoot, '.cache', 'bench.json'), json);
-  console.log(json);
+  // The table as JSON (bench.json also has every value, per run and per
+  // growth sample): one metric a line.
+  // Values rounded; in ms, bytes or bytes per cycle as in bench.json.
+  const round = (v, d) => Math.round(v * 10 ** d) / 10 ** d;
+  const brief = (s) => s && { median: round(s.median, 1), min: round(s.min, 1), max: round(s.max, 1), n: s.n };
+  const lines = result.metrics.map((m) => `    ${JSON.stringify({
+    metric: m.label, unit: m.unit, jssip: brief(m.jssip), kazoo: brief(m.kazoo), ratio: m.ratio === null ? null : round(m.ratio, 3),
+  })}`);
+  console.log(`{\n  "bench": ${JSON.stringify(header)},\n  "accepted": ${JSON.stringify(result.accepted)},\n  "metrics": [\n${lines.join(',\n')}\n  ]\n}`);
+  console.log('(every value: .cache/bench.json)');
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -31,9 +31,9 @@ async function oneCall(caller, callee, lib, n) {
 
 /**
  * One run in fresh pages: register (first in the page), memory after it,
- * unregister and register again, then 1 + warmCalls calls (the first is the
- * page's first call). The callee page is fresh too; its INVITE → 200 times
- * come from its wire tap.
+ * 1 + warmCalls calls (the first is the page's first call), then
+ * unregister and register again. The callee page is fresh too; its
+ * INVITE → 200 times come from its wire tap.
  */
 export async function callRun(lab, lib, { warmCalls, extra }) {
   const callee = await openCallee(lab, lib, extra);
@@ -42,11 +42,11 @@ export async function callRun(lab, lib, { warmCalls, extra }) {
     const p = params(lab, lib, 'caller', extra);
     const register = await caller.evaluate((x) => window.bench.register(x), p);
     const mem = await memory(caller);
-    await caller.evaluate(() => window.bench.unregister());
-    const registerAgain = await caller.evaluate((x) => window.bench.register(x), p);
     const calls = [];
     for (let i = 0; i <= warmCalls; i++) calls.push(await oneCall(caller, callee, lib, i + 1));
     const calleeInviteTo200 = await callee.evaluate(() => window.benchKit.calleeWire());
+    await caller.evaluate(() => window.bench.unregister());
+    const registerAgain = await caller.evaluate((x) => window.bench.register(x), p);
     await caller.evaluate(() => window.bench.unregister());
     await callee.evaluate(() => window.bench.unregister());
     const errors = [...caller.pageErrors, ...callee.pageErrors];

@@ -40,15 +40,17 @@ const formats = {
 function cell(s, unit) {
   if (!s) return '—';
   const f = formats[unit];
-  if (s.n === 1 || s.min === s.max) return f(s.median);
-  return `${f(s.median)} [${f(s.min).split(' ')[0]}–${f(s.max)}]`;
+  const [lo, hi] = [f(s.min), f(s.max)];
+  if (s.n === 1 || lo === hi) return f(s.median);
+  return `${f(s.median)} [${lo.split(' ')[0]}–${hi}]`;
 }
 
-function ratio(k, j) {
-  if (!k || !j || !(j.median > 0) || !(k.median >= 0)) return '—';
-  const r = k.median / j.median;
-  return r >= 100 ? `${r.toFixed(0)}×` : `${r.toFixed(2)}×`;
+/** kazoo's median over JsSIP's, or null when JsSIP's is not above 0. */
+export function ratio(k, j) {
+  return k && j && j.median > 0 ? k.median / j.median : null;
 }
+
+const times = (r) => (r === null ? '—' : `${r.toFixed(Math.abs(r) >= 100 ? 0 : 2)}×`);
 
 /**
  * The table: metric | JsSIP median [min–max] | kazoo median [min–max] |
@@ -57,7 +59,7 @@ function ratio(k, j) {
  */
 export function table(rows) {
   const lines = [['metric', 'JsSIP median [min–max]', 'kazoo median [min–max]', 'kazoo/JsSIP']];
-  for (const r of rows) lines.push([r.label, cell(r.jssip, r.unit), cell(r.kazoo, r.unit), ratio(r.kazoo, r.jssip)]);
+  for (const r of rows) lines.push([r.label, cell(r.jssip, r.unit), cell(r.kazoo, r.unit), times(ratio(r.kazoo, r.jssip))]);
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => [...l[i]].length)));
   const fmt = (l) => `| ${l.map((c, i) => c + ' '.repeat(widths[i] - [...c].length)).join(' | ')} |`;
   return [fmt(lines[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.slice(1).map(fmt)].join('\n');
