@@ -138,6 +138,7 @@ async function main() {
     row('connect → INVITE on wire, later', 'ms', (l) => per(l, (r) => r.calls.slice(1).map((c) => c.invite))),
     row('connect → accepted, 1st call', 'ms', (l) => per(l, (r) => [r.calls[0].accepted])),
     row('connect → accepted, later calls', 'ms', (l) => per(l, (r) => r.calls.slice(1).map((c) => c.accepted))),
+    row('caller: 200 OK on wire → accepted', 'ms', (l) => per(l, (r) => r.calls.map((c) => c.accepted - c.ok200))),
     row('connect → first inbound RTP, 1st', 'ms', (l) => per(l, (r) => [r.calls[0].firstRtp])),
     row('connect → first inbound RTP, later', 'ms', (l) => per(l, (r) => r.calls.slice(1).map((c) => c.firstRtp))),
     row('callee INVITE → 200 (wire), 1st call', 'ms', (l) => per(l, (r) => r.calleeInviteTo200.slice(0, 1))),

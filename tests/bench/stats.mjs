@@ -45,9 +45,12 @@ function cell(s, unit) {
   return `${f(s.median)} [${lo.split(' ')[0]}–${hi}]`;
 }
 
-/** kazoo's median over JsSIP's, or null when JsSIP's is not above 0. */
+/**
+ * kazoo's median over JsSIP's; null unless JsSIP's is above 0 and kazoo's
+ * not below (a ratio of slopes of opposite signs says nothing).
+ */
 export function ratio(k, j) {
-  return k && j && j.median > 0 ? k.median / j.median : null;
+  return k && j && j.median > 0 && k.median >= 0 ? k.median / j.median : null;
 }
 
 const times = (r) => (r === null ? '—' : `${r.toFixed(Math.abs(r) >= 100 ? 0 : 2)}×`);
