@@ -7,15 +7,24 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { build } from 'esbuild';
 import { repoRoot } from './kamailio.mjs';
 
-const bundle = path.join(repoRoot, '.cache', 'jssip.js');
+const bundles = {
+  plain: path.join(repoRoot, '.cache', 'jssip.js'),
+  // Alone in its directory, so that a server can serve that directory.
+  minified: path.join(repoRoot, '.cache', 'jssip', 'jssip.min.js'),
+};
 
-/** Builds (once) and returns the path of the JsSIP browser bundle. */
-export async function jssipBundle() {
+/**
+ * Builds (once) and returns the path of the JsSIP browser bundle; with
+ * minify, the minified one (what a site would ship).
+ */
+export async function jssipBundle({ minify = false } = {}) {
+  const bundle = minify ? bundles.minified : bundles.plain;
   if (existsSync(bundle)) return bundle;
   mkdirSync(path.dirname(bundle), { recursive: true });
   await build({
     entryPoints: [path.join(repoRoot, 'tests', 'playwright', 'node_modules', 'jssip', 'lib', 'JsSIP.js')],
     bundle: true, format: 'iife', globalName: 'JsSIP', platform: 'browser', outfile: bundle, logLevel: 'error',
+    minify,
   });
   return bundle;
 }

@@ -86,14 +86,30 @@ export async function launchBrowser({ audioFile } = {}) {
   });
 }
 
+/**
+ * Launches Debian Chromium with its own on-disk profile in userDataDir and
+ * returns its one browser context. Unlike browser.newContext() (in
+ * memory), a profile keeps an HTTP cache and Chromium's compiled-code
+ * cache between navigations, as a real browser does; close() ends it.
+ */
+export async function launchProfile(userDataDir) {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: chromiumArgs,
+    ignoreDefaultArgs: ['--mute-audio'],
+  });
+}
+
 /** The tone every test browser's fake microphone plays (Hz). */
 export const browserTone = 440;
 
 /**
  * Starts Kamailio, kazoo-dev and Chromium (and, with media, rtpengine wired
  * into Kamailio, and a 440 Hz fake microphone); stop() ends them all.
+ * serverArgs go to kazoo-dev (e.g. more -mount directories).
  */
-export async function startLab({ media = false } = {}) {
+export async function startLab({ media = false, serverArgs = [] } = {}) {
   const stops = [];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => {}); };
   try {
@@ -104,7 +120,7 @@ export async function startLab({ media = false } = {}) {
     }
     const kamailio = await startKamailio(rtpengine ? { rtpengine } : {});
     stops.push(() => kamailio.stop());
-    const server = await startServer({ wsUrl: kamailio.wsUrl });
+    const server = await startServer({ wsUrl: kamailio.wsUrl, extraArgs: serverArgs });
     stops.push(() => server.stop());
     const audioFile = media ? await makeTone({ freq: browserTone, seconds: 120 }) : undefined;
     const browser = await launchBrowser({ audioFile });
