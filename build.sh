@@ -58,26 +58,41 @@ build() {
   mkdir -p dist
   GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$CACHE/kazoo.wasm" ./cmd/kazoojs
   replace_if_changed "$CACHE/kazoo.wasm" dist/kazoo.wasm
-  # One script: the toolchain's own wasm_exec.js (it must match the
-  # compiler), then the loader, which hides the Go class it defines.
-  {
-    echo '/* kazoo.js: Go wasm_exec.js followed by the kazoo loader */'
-    echo 'globalThis.__kazooPrevGo = globalThis.Go;'
-    cat "$(go env GOROOT)/lib/wasm/wasm_exec.js"
-    cat wasm/kazoo.js
-  } >"$CACHE/kazoo.js"
+  # The loader, written once (wasm/kazoo-core.js), in two builds: the
+  # classic script that defines the global kazoo and the ES module.
+  loader wasm/kazoo-script.js >"$CACHE/kazoo.js"
   replace_if_changed "$CACHE/kazoo.js" dist/kazoo.js
+  loader wasm/kazoo-esm.js >"$CACHE/kazoo.mjs"
+  replace_if_changed "$CACHE/kazoo.mjs" dist/kazoo.mjs
   cp wasm/kazoo.d.ts dist/kazoo.d.ts
   # The AudioWorklet of the media path without WebRTC (a module of its own).
   cp wasm/kazoo-audio-worklet.js "$CACHE/kazoo-audio-worklet.js"
   replace_if_changed "$CACHE/kazoo-audio-worklet.js" dist/kazoo-audio-worklet.js
   # .br and .gz copies, made in Go (no brotli command needed); unchanged
   # files keep theirs.
-  go run ./internal/precompress dist/kazoo.wasm dist/kazoo.js dist/kazoo-audio-worklet.js
+  go run ./internal/precompress dist/kazoo.wasm dist/kazoo.js dist/kazoo.mjs dist/kazoo-audio-worklet.js
   go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
   go build -o "$CACHE/bin/kazoo-relay" ./cmd/kazoo-relay
   go build -o "$CACHE/bin/kazoo-rtmpgw" ./cmd/kazoo-rtmpgw
   log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"
+}
+
+# loader prints a loader build: the wrapper file $1 with wasm/kazoo-core.js
+# where it says /* @kazoo-core */, the toolchain's own wasm_exec.js (it
+# must match the compiler) where the core says /* @wasm_exec.js */, and
+# the byte size of dist/kazoo.wasm for @KAZOO_WASM_SIZE.
+loader() {
+  awk -v core=wasm/kazoo-core.js -v exec="$(go env GOROOT)/lib/wasm/wasm_exec.js" \
+    -v size="$(stat -c %s dist/kazoo.wasm)" '
+    function emit(file,   line) {
+      while ((getline line <file) > 0) {
+        if (line ~ /^[ \t]*\/\* @kazoo-core \*\/$/) emit(core)
+        else if (line ~ /^[ \t]*\/\* @wasm_exec\.js \*\/$/) emit(exec)
+        else { gsub(/@KAZOO_WASM_SIZE/, size, line); print line }
+      }
+      close(file)
+    }
+    BEGIN { emit(ARGV[1]); exit }' "$1"
 }
 
 # replace_if_changed moves a fresh build output over dist's copy only when

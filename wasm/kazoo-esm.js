@@ -1,0 +1,40 @@
+/*
+ * kazoo.mjs — the kazoo softphone library as an ES module:
+ *
+ *   import * as kazoo from 'kazoo';
+ *   import { init, register, connect } from 'kazoo';
+ *
+ * It defines no global (the script build, kazoo.js, defines `kazoo`); if
+ * a page loads both, they share one runtime (see kazoo-core.js). The
+ * literal new URL('./…', import.meta.url) below is what Vite, webpack 5
+ * and Parcel recognise to copy kazoo.wasm and the AudioWorklet next to
+ * the bundle; init({wasmUrl}) still overrides, resolved against the page.
+ * build.sh makes dist/kazoo.mjs from this file and kazoo-core.js.
+ */
+
+/* @kazoo-core */
+
+const kazoo = kazooCore().api(function () {
+  return {
+    wasm: new URL('./kazoo.wasm', import.meta.url).href,
+    worklet: new URL('./kazoo-audio-worklet.js', import.meta.url).href,
+    base: typeof document !== 'undefined' ? document.baseURI : location.href,
+  };
+});
+
+export default kazoo;
+export const version = kazoo.version;
+export const init = kazoo.init;
+export const register = kazoo.register;
+export const logout = kazoo.logout;
+export const connect = kazoo.connect;
+export const hangup = kazoo.hangup;
+export const sendDTMF = kazoo.sendDTMF;
+export const transfer = kazoo.transfer;
+export const muteMicrophone = kazoo.muteMicrophone;
+export const hold = kazoo.hold;
+export const getStats = kazoo.getStats;
+export const reconnect = kazoo.reconnect;
+export const startAutoReconnect = kazoo.startAutoReconnect;
+export const stopAutoReconnect = kazoo.stopAutoReconnect;
+export const monitorConnectivity = kazoo.monitorConnectivity;
