@@ -14,10 +14,17 @@
 
 /* @kazoo-core */
 
+// Vite's dev server serves a dependency pre-bundled into
+// node_modules/.vite/deps/ and, before Vite 8, pointed this module's files
+// there too, where they are not: take the package's own copies instead.
+function packageFile(url) {
+  return url.replace(/\/node_modules\/\.vite\/deps\/([^/?#]+)(?:[?#].*)?$/, '/node_modules/kazoo/$1');
+}
+
 const kazoo = kazooCore().api(function () {
   return {
-    wasm: new URL('./kazoo.wasm', import.meta.url).href,
-    worklet: new URL('./kazoo-audio-worklet.js', import.meta.url).href,
+    wasm: packageFile(new URL('./kazoo.wasm', import.meta.url).href),
+    worklet: packageFile(new URL('./kazoo-audio-worklet.js', import.meta.url).href),
     base: typeof document !== 'undefined' ? document.baseURI : location.href,
   };
 });
