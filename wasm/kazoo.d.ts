@@ -4,9 +4,9 @@
 //                                 `export as namespace`; in TypeScript,
 //                                 /// <reference types="kazoo" />)
 //   import { init } from 'kazoo'  the ES module's named exports (kazoo.mjs;
-//                                 build.sh makes kazoo.d.mts from this
-//                                 file: the default export, the Kazoo
-//                                 object, instead of the global)
+//                                 build.sh makes kazoo.d.mts: this file
+//                                 plus the default export, the Kazoo
+//                                 object)
 //
 // The error and notification keys are checked against the Go sources by
 // cmd/kazoojs's tests: a key added there without its type fails them.
