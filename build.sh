@@ -87,19 +87,26 @@ build() {
 # loader prints a loader build: the wrapper file $1 with wasm/kazoo-core.js
 # where it says /* @kazoo-core */, the toolchain's own wasm_exec.js (it
 # must match the compiler) where the core says /* @wasm_exec.js */, and
-# the byte size of dist/kazoo.wasm for @KAZOO_WASM_SIZE.
+# the byte size of dist/kazoo.wasm for @KAZOO_WASM_SIZE. Plain bash: the
+# demo builds on a machine with Go and a few coreutils only.
 loader() {
-  awk -v core=wasm/kazoo-core.js -v exec="$(go env GOROOT)/lib/wasm/wasm_exec.js" \
-    -v size="$(stat -c %s dist/kazoo.wasm)" '
-    function emit(file,   line) {
-      while ((getline line <file) > 0) {
-        if (line ~ /^[ \t]*\/\* @kazoo-core \*\/$/) emit(core)
-        else if (line ~ /^[ \t]*\/\* @wasm_exec\.js \*\/$/) emit(exec)
-        else { gsub(/@KAZOO_WASM_SIZE/, size, line); print line }
-      }
-      close(file)
-    }
-    BEGIN { emit(ARGV[1]); exit }' "$1"
+  local size wasm_exec
+  size=$(stat -c %s dist/kazoo.wasm)
+  wasm_exec="$(go env GOROOT)/lib/wasm/wasm_exec.js"
+  loader_emit "$1"
+}
+
+loader_emit() {
+  local line
+  while IFS= read -r line || [[ -n $line ]]; do
+    if [[ $line =~ ^[[:space:]]*/\*\ @kazoo-core\ \*/$ ]]; then
+      loader_emit wasm/kazoo-core.js
+    elif [[ $line =~ ^[[:space:]]*/\*\ @wasm_exec\.js\ \*/$ ]]; then
+      loader_emit "$wasm_exec"
+    else
+      printf '%s\n' "${line//@KAZOO_WASM_SIZE/$size}"
+    fi
+  done <"$1"
 }
 
 # replace_if_changed moves a fresh build output over dist's copy only when

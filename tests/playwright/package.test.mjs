@@ -6,7 +6,7 @@
 // ES module, as a script tag, and both on one page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -14,7 +14,7 @@ import { mkdtemp, mkdir, writeFile, readFile, readdir, rm, stat } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startKamailio, repoRoot, accounts, realm } from './lib/kamailio.mjs';
+import { startKamailio, freePort, repoRoot, accounts, realm } from './lib/kamailio.mjs';
 import { launchBrowser, waitEvent, loadKazoo, register, registerParams } from './lib/lab.mjs';
 
 const run = promisify(execFile);
@@ -85,6 +85,39 @@ test('vite build: kazoo.wasm and the worklet bundled as assets, import { init, r
   await page.evaluate(() => window.kazooModule.logout());
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
+});
+
+test('vite dev server: the pre-bundled module still finds kazoo.wasm, with no config, and registers', async () => {
+  const port = await freePort('tcp');
+  const vite = spawn(path.join(bin, 'vite'), ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: app, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${out}`)), 20_000);
+      const seen = (d) => { out += d; if (out.includes(`:${port}/`)) { clearTimeout(timer); resolve(); } };
+      vite.stdout.on('data', seen);
+      vite.stderr.on('data', seen);
+      vite.once('exit', (code) => { clearTimeout(timer); reject(new Error(`vite dev exited ${code}:\n${out}`)); });
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const responses = [];
+    page.on('response', (r) => responses.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    await page.goto(`http://127.0.0.1:${port}/?${appQuery('1007')}`);
+    await waitEvent(page, 'onConnected', 30_000);
+    assert.equal((await kamailio.lookup('1007')).length, 1);
+    // The module ran pre-bundled (from node_modules/.vite/deps/), its wasm from the package.
+    assert.ok(responses.includes('200 /node_modules/.vite/deps/kazoo.js'), responses.join('\n'));
+    assert.deepEqual(responses.filter((r) => r.endsWith('.wasm')), ['200 /node_modules/kazoo/kazoo.wasm']);
+    await page.evaluate(() => window.kazooModule.logout());
+    await context.close();
+  } finally {
+    const exited = new Promise((r) => vite.once('exit', r));
+    vite.kill('SIGTERM');
+    await exited;
+  }
 });
 
 test('script tag from node_modules/kazoo/kazoo.js registers', async () => {
