@@ -173,6 +173,16 @@ test('script and module on one page share one runtime: one kazoo.wasm fetch, ini
   await page.context().close();
 });
 
+test('<link rel="preload" as="fetch" crossorigin> of kazoo.wasm is the response init() uses: one fetch', async () => {
+  const before = server.served.length;
+  const page = await openPage('/preload.html');
+  await loadKazoo(page);
+  const wasmFetches = server.served.slice(before).filter((s) => s.path.endsWith('.wasm'));
+  assert.equal(wasmFetches.length, 1, JSON.stringify(wasmFetches));
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});
+
 /** First call loaded 0, then strictly increasing, last loaded === total === size. */
 function assertProgress(progress, size) {
   assert.ok(progress.length >= 3, `only ${progress.length} onProgress calls`);
@@ -348,6 +358,16 @@ void register({ wsUrl: 42, publicIdentity: 'sip:a@example.com' });
     'tsconfig.wrong.json': JSON.stringify({ extends: './tsconfig.json', include: ['wrong'] }),
     'script.html': `<!doctype html>
 <html><head><meta charset="utf-8"><title>kazoo script</title>
+<script>
+  window.events = [];
+  window.cb = (name) => (arg) => window.events.push({ name, arg });
+</script>
+<script src="/node_modules/kazoo/kazoo.js"></script>
+</head><body></body></html>
+`,
+    'preload.html': `<!doctype html>
+<html><head><meta charset="utf-8"><title>kazoo preloaded</title>
+<link rel="preload" href="/node_modules/kazoo/kazoo.wasm" as="fetch" type="application/wasm" crossorigin>
 <script>
   window.events = [];
   window.cb = (name) => (arg) => window.events.push({ name, arg });
