@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKamailio, freePort, repoRoot, accounts, realm } from './lib/kamailio.mjs';
-import { launchBrowser, waitEvent, loadKazoo, register, registerParams } from './lib/lab.mjs';
+import { chromium } from 'playwright-core';
+import { launchBrowser, chromiumArgs, waitEvent, loadKazoo, register, registerParams, until } from './lib/lab.mjs';
 
 const run = promisify(execFile);
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', '.bin');
@@ -156,6 +157,46 @@ test('onProgress: loaded increases to the bytes of kazoo.wasm, total known despi
   await page.context().close();
 });
 
+test('onProgress keeps Chromium\'s wasm code cache: the second visit compiles from it', async () => {
+  // A real profile (the code cache is on disk), and V8 told to cache soon:
+  // by default it caches only after 1 MB of optimized code, which an idle
+  // page never reaches.
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'kazoo-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: [...chromiumArgs, '--js-flags=--wasm-caching-threshold=1000 --wasm-caching-hard-threshold=2000 --wasm-caching-timeout-ms=100'],
+  });
+  const cacheDir = path.join(profile, 'Default', 'Code Cache', 'wasm');
+  const cached = async () => (await readdir(cacheDir).catch(() => [])).filter((f) => /_0$/.test(f)).length;
+  try {
+    const visit = async () => {
+      const page = await context.newPage();
+      await page.goto(server.url + '/cached.html');
+      await waitEvent(page, 'onLoaded');
+      return page;
+    };
+    const first = await visit();
+    await until(cached, { timeout: 15_000, what: 'a compiled kazoo.wasm in the code cache' });
+    await first.close();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    const events = [];
+    cdp.on('Tracing.dataCollected', (e) => { for (const x of e.value) if (x.name.startsWith('v8.wasm.')) events.push(x.name); });
+    const complete = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] } });
+    await page.goto(server.url + '/cached.html');
+    await waitEvent(page, 'onLoaded');
+    await cdp.send('Tracing.end');
+    await complete;
+    assert.ok(events.includes('v8.wasm.moduleCacheHit'), `no code cache hit: ${events}`);
+    const progress = await page.evaluate(() => window.progress);
+    assert.equal(progress.at(-1).loaded, wasmSize, 'onProgress did not run on the second visit');
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+});
+
 test('script and module on one page share one runtime: one kazoo.wasm fetch, init by one, register by the other', async () => {
   const before = server.served.length;
   const page = await openPage('/both.html');
@@ -232,7 +273,8 @@ async function serve(dir) {
       res.writeHead(404).end();
       return;
     }
-    const headers = { 'Content-Type': types[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache' };
+    // Cacheable, as Chromium's code cache needs (each test's fresh context starts empty).
+    const headers = { 'Content-Type': types[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'max-age=3600' };
     let wire = body;
     if (p.startsWith('/node_modules/') && p.endsWith('.wasm') && /\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
       wire = gzipSync(body, { level: 1 });
@@ -373,6 +415,17 @@ void register({ wsUrl: 42, publicIdentity: 'sip:a@example.com' });
   window.cb = (name) => (arg) => window.events.push({ name, arg });
 </script>
 <script src="/node_modules/kazoo/kazoo.js"></script>
+</head><body></body></html>
+`,
+    'cached.html': `<!doctype html>
+<html><head><meta charset="utf-8"><title>kazoo cached</title>
+<script>
+  window.events = [];
+  window.progress = [];
+  window.cb = (name) => (arg) => window.events.push({ name, arg });
+</script>
+<script src="/node_modules/kazoo/kazoo.js"></script>
+<script>kazoo.init({ onLoaded: cb('onLoaded'), onProgress: (p) => window.progress.push(p) });</script>
 </head><body></body></html>
 `,
     'both.html': `<!doctype html>
