@@ -6,17 +6,18 @@
  *
  * It defines no global (the script build, kazoo.js, defines `kazoo`); if
  * a page loads both, they share one runtime (see kazoo-core.js). The
- * literal new URL('./…', import.meta.url) below is what Vite, webpack 5
- * and Parcel recognise to copy kazoo.wasm and the AudioWorklet next to
- * the bundle; init({wasmUrl}) still overrides, resolved against the page.
+ * literal new URL('./…', import.meta.url) below is what Vite and webpack 5
+ * recognise (Rollup with a plugin) to copy kazoo.wasm and the AudioWorklet
+ * next to the bundle; init({wasmUrl}) still overrides, resolved against the page.
  * build.sh makes dist/kazoo.mjs from this file and kazoo-core.js.
  */
 
 /* @kazoo-core */
 
 // Vite's dev server serves a dependency pre-bundled into
-// node_modules/.vite/deps/ and, before Vite 8, pointed this module's files
-// there too, where they are not: take the package's own copies instead.
+// node_modules/.vite/deps/. Vite 8 points this module's files back at the
+// package; Vite 7 pointed them into .vite/deps/, where they are not (its
+// dev server answers with the page's HTML): take the package's own copies.
 function packageFile(url) {
   return url.replace(/\/node_modules\/\.vite\/deps\/([^/?#]+)(?:[?#].*)?$/, '/node_modules/kazoo/$1');
 }
