@@ -8,6 +8,8 @@
 #   ./build.sh test      install what is missing, gofmt/vet (native and wasm), go test -race,
 #                        build, browser tests in Debian Chromium against a real Kamailio;
 #                        ends with "N passed, M failed"
+#   ./build.sh pack      build dist/, then the npm package `kazoo` (npm/ and dist/) in
+#                        .cache/npm; prints the tarball's absolute path as its last line
 #   ./build.sh bench     bundle sizes, cold load to onLoaded, register and call times
 #                        (medians), relay capacity (sessions, loss, round trip p50/p99),
 #                        kazoo-dev's registrar (REGISTER/s, concurrent clients)
@@ -58,32 +60,79 @@ build() {
   mkdir -p dist
   GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$CACHE/kazoo.wasm" ./cmd/kazoojs
   replace_if_changed "$CACHE/kazoo.wasm" dist/kazoo.wasm
-  # One script: the toolchain's own wasm_exec.js (it must match the
-  # compiler), then the loader, which hides the Go class it defines.
-  {
-    echo '/* kazoo.js: Go wasm_exec.js followed by the kazoo loader */'
-    echo 'globalThis.__kazooPrevGo = globalThis.Go;'
-    cat "$(go env GOROOT)/lib/wasm/wasm_exec.js"
-    cat wasm/kazoo.js
-  } >"$CACHE/kazoo.js"
+  # The loader, written once (wasm/kazoo-core.js), in two builds: the
+  # classic script that defines the global kazoo and the ES module.
+  loader wasm/kazoo-script.js >"$CACHE/kazoo.js"
   replace_if_changed "$CACHE/kazoo.js" dist/kazoo.js
+  loader wasm/kazoo-esm.js >"$CACHE/kazoo.mjs"
+  replace_if_changed "$CACHE/kazoo.mjs" dist/kazoo.mjs
   cp wasm/kazoo.d.ts dist/kazoo.d.ts
+  # The module's declarations: the same plus its default export.
+  {
+    cat wasm/kazoo.d.ts
+    printf '\n/** The default export: the whole API as one object. */\ndeclare const kazoo: Kazoo;\nexport default kazoo;\n'
+  } >dist/kazoo.d.mts
   # The AudioWorklet of the media path without WebRTC (a module of its own).
   cp wasm/kazoo-audio-worklet.js "$CACHE/kazoo-audio-worklet.js"
   replace_if_changed "$CACHE/kazoo-audio-worklet.js" dist/kazoo-audio-worklet.js
   # .br and .gz copies, made in Go (no brotli command needed); unchanged
   # files keep theirs.
-  go run ./internal/precompress dist/kazoo.wasm dist/kazoo.js dist/kazoo-audio-worklet.js
+  go run ./internal/precompress dist/kazoo.wasm dist/kazoo.js dist/kazoo.mjs dist/kazoo-audio-worklet.js
   go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
   go build -o "$CACHE/bin/kazoo-relay" ./cmd/kazoo-relay
   go build -o "$CACHE/bin/kazoo-rtmpgw" ./cmd/kazoo-rtmpgw
   log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"
 }
 
+# loader prints a loader build: the wrapper file $1 with wasm/kazoo-core.js
+# where it says /* @kazoo-core */, the toolchain's own wasm_exec.js (it
+# must match the compiler) where the core says /* @wasm_exec.js */, and
+# the byte size of dist/kazoo.wasm for @KAZOO_WASM_SIZE. Plain bash: the
+# demo builds on a machine with Go and a few coreutils only.
+loader() {
+  local size wasm_exec
+  size=$(stat -c %s dist/kazoo.wasm)
+  wasm_exec="$(go env GOROOT)/lib/wasm/wasm_exec.js"
+  loader_emit "$1"
+}
+
+loader_emit() {
+  local line
+  while IFS= read -r line || [[ -n $line ]]; do
+    if [[ $line =~ ^[[:space:]]*/\*\ @kazoo-core\ \*/$ ]]; then
+      loader_emit wasm/kazoo-core.js
+    elif [[ $line =~ ^[[:space:]]*/\*\ @wasm_exec\.js\ \*/$ ]]; then
+      loader_emit "$wasm_exec"
+    else
+      printf '%s\n' "${line//@KAZOO_WASM_SIZE/$size}"
+    fi
+  done <"$1"
+}
+
 # replace_if_changed moves a fresh build output over dist's copy only when
 # its content differs, so an unchanged file keeps its compressed copies.
 replace_if_changed() {
   if cmp -s "$1" "$2"; then rm -f "$1"; else mv -f "$1" "$2"; fi
+}
+
+# pack makes the npm package from npm/ (package.json without a version,
+# README.md) and the dist/ files, versioned as the loader says, and prints
+# the tarball's absolute path last (the only line on stdout).
+pack() {
+  build >&2
+  command -v npm >/dev/null || apt_install nodejs npm
+  local out=$CACHE/npm version tarball
+  version=$(sed -n "s/^const VERSION = '\([^']*\)';$/\1/p" wasm/kazoo-core.js)
+  [[ -n $version ]] || die "no VERSION in wasm/kazoo-core.js"
+  rm -rf "$out/package"
+  mkdir -p "$out/package"
+  cp npm/package.json npm/README.md "$out/package/"
+  cp dist/kazoo.js dist/kazoo.mjs dist/kazoo.wasm dist/kazoo.d.ts dist/kazoo.d.mts dist/kazoo-audio-worklet.js "$out/package/"
+  (cd "$out/package" && npm pkg set version="$version")
+  tarball=$(cd "$out/package" && npm pack --pack-destination "$out" --loglevel=error | tail -1)
+  [[ -f $out/$tarball ]] || die "npm pack made no $out/$tarball"
+  log "npm package kazoo@$version: $(stat -c %s "$out/$tarball") B"
+  echo "$out/$tarball"
 }
 
 demo() {
@@ -220,6 +269,7 @@ case "${1:-build}" in
   build) build ;;
   demo) demo "${2:-}" ;;
   test) test_all ;;
+  pack) pack ;;
   bench)
     need_go
     lab_install
@@ -231,5 +281,5 @@ case "${1:-build}" in
     log "kazoo-dev's registrar: REGISTERs per second, concurrent registered clients"
     in_netns go run ./tests/bench/regbench -dev "$CACHE/bin/kazoo-dev"
     ;;
-  *) die "usage: ./build.sh [build|demo|test|bench]" ;;
+  *) die "usage: ./build.sh [build|demo|test|pack|bench]" ;;
 esac

@@ -1,8 +1,19 @@
-// Type declarations for the kazoo softphone library (global `kazoo`).
+// Type declarations for the kazoo softphone library, for both of its uses:
+//
+//   <script src=".../kazoo.js">   the global `kazoo` (this file's
+//                                 `export as namespace`; in TypeScript,
+//                                 /// <reference types="kazoo" />)
+//   import { init } from 'kazoo'  the ES module's named exports (kazoo.mjs;
+//                                 build.sh makes kazoo.d.mts: this file
+//                                 plus the default export, the Kazoo
+//                                 object)
+//
+// The error and notification keys are checked against the Go sources by
+// cmd/kazoojs's tests: a key added there without its type fails them.
 
 export as namespace kazoo;
 
-/** Error and notification keys a page can switch on. */
+/** Error keys a page can switch on: onError's and rejected promises' key. */
 export type KazooErrorKey =
   | 'invalid_parameter'
   | 'server_not_reachable'
@@ -24,7 +35,7 @@ export type KazooErrorKey =
 
 /** What onError receives, and what rejected promises carry. */
 export interface KazooError {
-  key: KazooErrorKey | string;
+  key: KazooErrorKey;
   message: string;
   /** SIP status code, when a SIP response caused the error. */
   code?: number;
@@ -32,9 +43,28 @@ export interface KazooError {
   source?: string;
 }
 
+/** What onProgress receives while kazoo.wasm downloads. */
+export interface LoadProgress {
+  /** Bytes of kazoo.wasm received so far (after any Content-Encoding is undone). */
+  loaded: number;
+  /**
+   * Bytes expected: the size of the kazoo.wasm built with this loader, or
+   * the response's Content-Length when it is not compressed; 0 when
+   * unknown (or when more bytes arrived than expected). The last call
+   * has loaded === total.
+   */
+  total: number;
+}
+
 export interface InitParams {
   /** Called once the library is ready. */
   onLoaded?: () => void;
+  /**
+   * Called as kazoo.wasm downloads, first with loaded 0, then after every
+   * chunk with loaded increasing; the last call has loaded === total and
+   * comes before onLoaded. Compiling still starts with the first bytes.
+   */
+  onProgress?: (progress: LoadProgress) => void;
   /**
    * Called when RTMP mode is needed (forceRTMP, or no RTCPeerConnection)
    * but cannot work: the browser lacks AudioWorklet or getUserMedia, or
@@ -46,7 +76,12 @@ export interface InitParams {
   flashContainer?: string | HTMLElement;
   /** Use the RTMP path (kazoo-relay and a SIP-RTMP gateway) even where WebRTC works. */
   forceRTMP?: boolean;
-  /** Where kazoo.wasm is; by default next to kazoo.js. */
+  /**
+   * Where kazoo.wasm is. By default next to the build in use: kazoo.js's
+   * directory, or for the ES module the asset URL the bundler gave it. A
+   * relative URL is resolved against kazoo.js's directory (script) or the
+   * page (module). Only the first init() on a page loads.
+   */
   wasmUrl?: string;
   /** Log SIP diagnostics to the console. */
   debug?: boolean;
@@ -111,14 +146,29 @@ export interface RegisterParams {
   onTransfer?: () => void;
   /** A DTMF digit received in SIP INFO. */
   onDTMF?: (digit: string) => void;
-  /**
-   * reconnecting_notification {attempt}, connectivity_notification {status, time},
-   * overriding_registration / replaced_registration {contact},
-   * voicemail_notification {waiting, newMessages, oldMessages, account?},
-   * transfer_notification {target}, unknown_notification {event, body}.
-   */
-  onNotified?: (notification: { key: string; message: string; [k: string]: unknown }) => void;
+  /** Registration, connectivity, voicemail and transfer news; switch on its key. */
+  onNotified?: (notification: KazooNotification) => void;
 }
+
+/** Notification keys: onNotified's key. */
+export type KazooNotificationKey = KazooNotification['key'];
+
+/** What onNotified receives; `key` tells which. */
+export type KazooNotification =
+  /** A reconnect attempt starts (attempt counts from 1). */
+  | { key: 'reconnecting_notification'; message: string; attempt: number }
+  /** The browser went offline or came back (monitorConnectivity). */
+  | { key: 'connectivity_notification'; message: string; status: 'online' | 'offline'; time: string }
+  /** Registering replaced another device's binding (Kazoo's NOTIFY "Overwrote:"). */
+  | { key: 'overriding_registration'; message: string; contact: string }
+  /** Another device took this binding over; no reconnect follows ("Replaced-By:"). */
+  | { key: 'replaced_registration'; message: string; contact: string }
+  /** A message-summary (RFC 3842). */
+  | { key: 'voicemail_notification'; message: string; waiting: boolean; newMessages: number; oldMessages: number; account?: string }
+  /** The far end transferred the current call (REFER) to target. */
+  | { key: 'transfer_notification'; message: string; target: string; source: 'REFER' }
+  /** Any other NOTIFY outside a dialog. */
+  | { key: 'unknown_notification'; message: string; event: string; body: string; contentType?: string };
 
 /** Audio statistics of a WebRTC call, from RTCPeerConnection.getStats(). */
 export interface WebRTCCallStats {
@@ -192,3 +242,22 @@ export function startAutoReconnect(): Promise<void>;
 export function stopAutoReconnect(): Promise<void>;
 /** Report online/offline as connectivity_notification and reconnect when back online (default on). */
 export function monitorConnectivity(on: boolean): Promise<void>;
+
+/** The whole API as one object: the global `kazoo`, and the ES module's default export. */
+export interface Kazoo {
+  readonly version: typeof version;
+  init: typeof init;
+  register: typeof register;
+  logout: typeof logout;
+  connect: typeof connect;
+  hangup: typeof hangup;
+  sendDTMF: typeof sendDTMF;
+  transfer: typeof transfer;
+  muteMicrophone: typeof muteMicrophone;
+  hold: typeof hold;
+  getStats: typeof getStats;
+  reconnect: typeof reconnect;
+  startAutoReconnect: typeof startAutoReconnect;
+  stopAutoReconnect: typeof stopAutoReconnect;
+  monitorConnectivity: typeof monitorConnectivity;
+}

@@ -136,6 +136,9 @@ func (f *facade) init(args []safejs.Value) (any, error) {
 	if _, err := p.String("wasmUrl"); err != nil {
 		return nil, err
 	}
+	if _, err := p.Func("onProgress"); err != nil { // the loader's, during the download
+		return nil, err
+	}
 	debug, err := p.Bool("debug")
 	if err != nil {
 		return nil, err

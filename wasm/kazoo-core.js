@@ -1,0 +1,250 @@
+/*
+ * kazoo-core.js — the loader of the kazoo softphone library (Go compiled
+ * to WebAssembly), written once for both builds build.sh makes from it:
+ *
+ *   dist/kazoo.js   classic script: kazoo-script.js around this file,
+ *                   defines the global `kazoo`;
+ *   dist/kazoo.mjs  ES module: kazoo-esm.js around this file, named exports.
+ *
+ * build.sh puts the Go toolchain's wasm_exec.js (it must match the
+ * compiler) in kazooGoClass, and the byte size of the kazoo.wasm it built
+ * in KAZOO_WASM_SIZE.
+ *
+ * Nothing here runs before init(): no fetch, no compile, wasm_exec.js not
+ * even evaluated. init() fetches kazoo.wasm, compiles it while it
+ * downloads, and starts the Go runtime. Calls made before the runtime is
+ * ready are queued and replayed in order. Every method returns a Promise
+ * and also calls the kazoo.js callbacks.
+ *
+ * One runtime a page: the first build evaluated keeps its state under
+ * globalThis[Symbol.for('kazoo.core <version>')], and a second build of
+ * the same version on the page (the script and the module, or one of them
+ * twice) drives that same runtime. The first init() decides where
+ * kazoo.wasm and the AudioWorklet come from.
+ */
+
+const VERSION = '0.1.0';
+// Bytes of the kazoo.wasm built with this loader: onProgress's total when
+// the response does not say (compressed transfer).
+const KAZOO_WASM_SIZE = Number('@KAZOO_WASM_SIZE') || 0;
+
+// kazooGoClass evaluates wasm_exec.js and returns the Go class it defines,
+// leaving globalThis.Go as it was: the page may have a Go of its own.
+function kazooGoClass() {
+  const hadGo = Object.prototype.hasOwnProperty.call(globalThis, 'Go');
+  const pageGo = globalThis.Go;
+  /* @wasm_exec.js */
+  const KazooGo = globalThis.Go;
+  if (hadGo) globalThis.Go = pageGo;
+  else delete globalThis.Go;
+  return KazooGo;
+}
+
+// kazooCore returns the page's loader state, making it on first use.
+function kazooCore() {
+  const slot = Symbol.for('kazoo.core ' + VERSION);
+  if (globalThis[slot]) return globalThis[slot];
+
+  let impl = null; // the Go object once the runtime runs
+  let loading = null; // the load promise, once init() started it
+  let failure = null; // the load or runtime failure, if any
+  const queue = []; // [method, args, resolve, reject] waiting for impl
+
+  function kazooError(key, message) {
+    return { key: key, message: message };
+  }
+
+  // invoke calls the Go method now, or queues the call until it can.
+  function invoke(method, args) {
+    const p = new Promise(function (resolve, reject) {
+      if (failure) reject(failure);
+      else if (impl) impl[method].apply(null, [resolve, reject].concat(args));
+      else queue.push([method, args, resolve, reject]);
+    });
+    p.catch(function () {}); // callers using callbacks only see no unhandled rejection
+    return p;
+  }
+
+  function flush() {
+    while (queue.length) {
+      const [method, args, resolve, reject] = queue.shift();
+      if (failure) reject(failure);
+      else impl[method].apply(null, [resolve, reject].concat(args));
+    }
+  }
+
+  function fail(key, message) {
+    failure = kazooError(key, message);
+    impl = null;
+    console.error('kazoo: ' + message);
+    flush();
+  }
+
+  // progress calls onProgress({loaded, total}) and keeps its errors away
+  // from the load.
+  function progress(onProgress, loaded, total) {
+    try {
+      onProgress({ loaded: loaded, total: total });
+    } catch (e) {
+      console.error('kazoo: onProgress threw', e);
+    }
+  }
+
+  // countBytes reads a copy of the response body and reports the bytes
+  // that arrived. total is the size of the kazoo.wasm built with this
+  // loader, else Content-Length when the body is not compressed (with
+  // Content-Encoding the length is the compressed size), else 0: unknown.
+  // It becomes 0 if more bytes arrive than it said, and the last call has
+  // loaded === total.
+  async function countBytes(res, onProgress) {
+    const length = Number(res.headers.get('Content-Length')) || 0;
+    const encoded = (res.headers.get('Content-Encoding') || 'identity').toLowerCase() !== 'identity';
+    let total = KAZOO_WASM_SIZE || (encoded ? 0 : length);
+    let loaded = 0;
+    progress(onProgress, 0, total);
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!value.byteLength) continue;
+      loaded += value.byteLength;
+      if (loaded > total) total = 0;
+      progress(onProgress, loaded, total);
+    }
+    if (total !== loaded) progress(onProgress, loaded, loaded);
+  }
+
+  // instantiate fetches and compiles kazoo.wasm. The Response from fetch()
+  // goes to instantiateStreaming itself: compiling starts with the first
+  // bytes, and Chromium keeps the compiled code in its cache for the next
+  // visit (a Response built from a stream has no URL and is never cached).
+  // onProgress counts the bytes of a clone of that Response.
+  async function instantiate(url, go, onProgress) {
+    const res = await fetch(url, { credentials: 'same-origin' });
+    if (!res.ok) throw new Error('HTTP ' + res.status + ' for ' + url);
+    const counting = onProgress && res.body ? countBytes(res.clone(), onProgress) : null;
+    const type = res.headers.get('Content-Type') || '';
+    const result = WebAssembly.instantiateStreaming && /^application\/wasm\s*(;|$)/i.test(type)
+      ? WebAssembly.instantiateStreaming(res, go.importObject)
+      // A server without the application/wasm type: compile from bytes.
+      : res.arrayBuffer().then(function (bytes) { return WebAssembly.instantiate(bytes, go.importObject); });
+    return (await Promise.all([result, counting]))[0];
+  }
+
+  // Call objects (onIncoming's argument, connect()'s result) share these
+  // methods; the Go side makes them with hooks.newCall(data).
+  const callPrototype = {
+    accept: function () { return invoke('callAccept', [this.id]); },
+    reject: function (code) { return invoke('callReject', [this.id, code]); },
+    hangup: function () { return invoke('callHangup', [this.id]); },
+    hold: function (on) { return invoke('callHold', [this.id, on]); },
+    sendDTMF: function (tones) { return invoke('callSendDTMF', [this.id, tones]); },
+    transfer: function (uri) { return invoke('callTransfer', [this.id, uri]); },
+    mute: function (on) { return invoke('callMute', [this.id, on]); },
+    getStats: function () { return invoke('callGetStats', [this.id]); },
+  };
+  const hooks = {
+    newCall: function (data) { return Object.assign(Object.create(callPrototype), data); },
+    // The RTMP path's AudioWorklet module; set by load().
+    workletUrl: '',
+  };
+
+  // load starts the runtime once; urls = {wasm, worklet} are absolute.
+  function load(urls, onProgress) {
+    if (loading) return loading;
+    hooks.workletUrl = urls.worklet;
+    const url = urls.wasm;
+    loading = (async function () {
+      if (typeof WebAssembly !== 'object') {
+        fail('load_failed', 'this browser has no WebAssembly');
+        return;
+      }
+      let go;
+      let result;
+      try {
+        go = new (kazooGoClass())();
+        result = await instantiate(url, go, onProgress);
+      } catch (e) {
+        fail('load_failed', 'cannot load ' + url + ': ' + (e && e.message ? e.message : e));
+        return;
+      }
+      // The Go side calls this once, synchronously inside go.run().
+      globalThis.__kazooAttach = function (obj) {
+        impl = obj;
+        delete globalThis.__kazooAttach;
+        return hooks;
+      };
+      go.run(result.instance).then(function () {
+        fail('runtime_stopped', 'the kazoo runtime stopped; reload the page');
+      });
+      if (!impl) {
+        fail('load_failed', 'kazoo.wasm started but did not attach');
+        return;
+      }
+      flush();
+    })();
+    return loading;
+  }
+
+  // api makes a kazoo object; defaults() returns {wasm, worklet, base}:
+  // the URLs of kazoo.wasm and the AudioWorklet next to this build, and
+  // the base that a relative init({wasmUrl}) is resolved against.
+  function api(defaults) {
+    return {
+      __loader: true,
+      version: VERSION,
+
+      /** init({onLoaded, onProgress, onFlashMissing, flashContainer, forceRTMP, wasmUrl, debug}) */
+      init: function (params) {
+        const d = defaults();
+        const wasmUrl = params && typeof params.wasmUrl === 'string' ? params.wasmUrl : '';
+        const onProgress = params && typeof params.onProgress === 'function' ? params.onProgress : null;
+        load({ wasm: wasmUrl ? new URL(wasmUrl, d.base).href : d.wasm, worklet: d.worklet }, onProgress);
+        return invoke('init', [params]);
+      },
+      /** register({wsUrl, realm, privateIdentity, publicIdentity, password, onConnected, onError, …}) */
+      register: function (params) { return invoke('register', [params]); },
+      /** logout(): hang up, unregister (Expires: 0) and close the socket. */
+      logout: function () { return invoke('logout', []); },
+      /** connect(uri): call; resolves with the call object once the INVITE is sent. */
+      connect: function (uri) { return invoke('connect', [uri]); },
+      /** hangup(): BYE, CANCEL or reject, as the current call stands. */
+      hangup: function () { return invoke('hangup', []); },
+      /** sendDTMF(tones): 0-9, * and # only. */
+      sendDTMF: function (tones) { return invoke('sendDTMF', [tones]); },
+      /** transfer(uri): blind transfer (REFER); onTransfer when it succeeded. */
+      transfer: function (uri) { return invoke('transfer', [uri]); },
+      /** muteMicrophone(mute, onSuccess, onError) */
+      muteMicrophone: function (mute, onSuccess, onError) {
+        return invoke('muteMicrophone', [mute, onSuccess, onError]);
+      },
+      /** hold(on): re-INVITE sendonly (true) or sendrecv (false). */
+      hold: function (on) { return invoke('hold', [on]); },
+      /** getStats(): the current call's audio statistics. */
+      getStats: function () { return invoke('getStats', []); },
+      /** reconnect(): re-register now with the original parameters. */
+      reconnect: function () { return invoke('reconnect', []); },
+      /** startAutoReconnect() / stopAutoReconnect(): control the reconnect loop. */
+      startAutoReconnect: function () { return invoke('startAutoReconnect', []); },
+      stopAutoReconnect: function () { return invoke('stopAutoReconnect', []); },
+      /** monitorConnectivity(on): report and act on online/offline (default on). */
+      monitorConnectivity: function (on) { return invoke('monitorConnectivity', [on]); },
+    };
+  }
+
+  function tell(method, arg) {
+    if (impl) impl[method](function () {}, function () {}, arg);
+  }
+  // A page going away unregisters at once (the Go side writes the
+  // un-REGISTER before this handler returns); one restored from the
+  // back/forward cache registers again.
+  addEventListener('pagehide', function () { tell('unload'); });
+  addEventListener('pageshow', function (e) { if (e.persisted) tell('restore'); });
+  // Connectivity: no polling, the browser's own events.
+  addEventListener('online', function () { tell('network', 'online'); });
+  addEventListener('offline', function () { tell('network', 'offline'); });
+
+  const core = { api: api };
+  Object.defineProperty(globalThis, slot, { value: core });
+  return core;
+}
