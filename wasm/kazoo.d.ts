@@ -126,8 +126,19 @@ export interface RegisterParams {
   onError?: (error: KazooError) => void;
   /** STUN/TURN servers, as in RTCConfiguration. */
   iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
-  /** How long an offer or answer waits for ICE gathering, ms (default 400). */
+  /**
+   * The longest an offer or answer waits for ICE candidates, ms (default
+   * 400); it leaves as soon as the candidates that matter are in.
+   */
   iceGatheringTimeout?: number;
+  /**
+   * What is kept ready for the next call while registered: 'full'
+   * (default: a peer connection with candidates gathered and the
+   * microphone open — the browser shows its recording indicator),
+   * 'connection' (the microphone opens only for calls) or 'none'. Let go
+   * on logout and while the page is hidden.
+   */
+  warmup?: 'full' | 'connection' | 'none';
   /** How sendDTMF sends: RTP events (default) or SIP INFO. */
   dtmfType?: 'rfc4733' | 'info';
   /** Hand a second incoming call to onIncoming instead of answering 486. */

@@ -378,6 +378,9 @@ export function wrong(e: KazooError, n: KazooNotification): void {
   void import('kazoo').then((k) => k.init({ onProgress: (p: number) => p }));
   // @ts-expect-error: connect needs a URI
   void connect();
+  // @ts-expect-error: warmup is 'full', 'connection' or 'none'
+  void import('kazoo').then((k) => k.register({ wsUrl: 'wss://sip.example.com', publicIdentity: 'sip:a@example.com', warmup: 'always' }));
+  void import('kazoo').then((k) => k.register({ wsUrl: 'wss://sip.example.com', publicIdentity: 'sip:a@example.com', warmup: 'connection' }));
 }
 `,
     'types/global.ts': `/// <reference types="kazoo" />
