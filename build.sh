@@ -118,6 +118,26 @@ replace_if_changed() {
 # pack makes the npm package from npm/ (package.json without a version,
 # README.md) and the dist/ files, versioned as the loader says, and prints
 # the tarball's absolute path last (the only line on stdout).
+# third_party_licenses prints the licence of everything kazoo.wasm and
+# kazoo.js carry besides our own code: Go (its runtime and standard
+# library, and wasm_exec.js in kazoo.js) and every module linked into the
+# wasm, from the module cache.
+third_party_licenses() {
+  local mod dir f
+  printf 'kazoo.wasm and kazoo.js include the following software.\n'
+  printf '\n==== Go (runtime, standard library, wasm_exec.js)\n\n'
+  cat "$(go env GOROOT)/LICENSE"
+  while read -r mod dir; do
+    [[ -n $dir ]] || continue
+    for f in "$dir"/LICENSE* "$dir"/COPYING* "$dir"/LICENCE*; do
+      [[ -f $f ]] || continue
+      printf '\n==== %s\n\n' "$mod"
+      cat "$f"
+      break
+    done
+  done < <(GOOS=js GOARCH=wasm go list -deps -f '{{with .Module}}{{if not .Main}}{{.Path}}@{{.Version}} {{.Dir}}{{end}}{{end}}' ./cmd/kazoojs | sort -u)
+}
+
 pack() {
   build >&2
   command -v npm >/dev/null || apt_install nodejs npm
@@ -128,6 +148,8 @@ pack() {
   mkdir -p "$out/package"
   cp npm/package.json npm/README.md "$out/package/"
   cp dist/kazoo.js dist/kazoo.mjs dist/kazoo.wasm dist/kazoo.d.ts dist/kazoo.d.mts dist/kazoo-audio-worklet.js "$out/package/"
+  cp LICENSE "$out/package/"
+  third_party_licenses >"$out/package/THIRD_PARTY_LICENSES"
   (cd "$out/package" && npm pkg set version="$version")
   tarball=$(cd "$out/package" && npm pack --pack-destination "$out" --loglevel=error | tail -1)
   [[ -f $out/$tarball ]] || die "npm pack made no $out/$tarball"

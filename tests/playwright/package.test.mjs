@@ -27,6 +27,7 @@ let browser;
 let server;
 let wasmSize; // bytes of the packed kazoo.wasm
 let version; // the package's version
+let license; // the package's licence field
 
 before(async () => {
   const packed = await run('bash', [path.join(repoRoot, 'build.sh'), 'pack'], { cwd: repoRoot, maxBuffer: 1 << 24 });
@@ -36,12 +37,21 @@ before(async () => {
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: app });
   wasmSize = (await stat(path.join(app, 'node_modules', 'kazoo', 'kazoo.wasm'))).size;
-  ({ version } = JSON.parse(await readFile(path.join(app, 'node_modules', 'kazoo', 'package.json'), 'utf8')));
+  ({ version, license } = JSON.parse(await readFile(path.join(app, 'node_modules', 'kazoo', 'package.json'), 'utf8')));
   await writeApp(app);
   kamailio = await startKamailio();
   server = await serve(app);
   browser = await launchBrowser();
 }, { timeout: 180_000 });
+
+test('the package carries its licence and the licences of what kazoo.wasm and kazoo.js include', async () => {
+  assert.equal(license, 'MIT');
+  assert.match(await readFile(path.join(app, 'node_modules', 'kazoo', 'LICENSE'), 'utf8'), /MIT License/);
+  const third = await readFile(path.join(app, 'node_modules', 'kazoo', 'THIRD_PARTY_LICENSES'), 'utf8');
+  for (const m of ['Go (runtime', 'github.com/emiago/sipgo@', 'github.com/pion/webrtc/v4@', 'github.com/coder/websocket@', 'github.com/hack-pad/safejs@']) {
+    assert.ok(third.includes(`==== ${m}`), `THIRD_PARTY_LICENSES lacks ${m}`);
+  }
+});
 
 after(async () => {
   await browser?.close();
