@@ -41,7 +41,7 @@ type Warmer struct {
 	gen     int      // counts Releases: a warm-up from before one is dropped
 	spare   *Session // ready for the next call, or nil
 	born    time.Time
-	warming bool
+	warming chan struct{} // closed when the warm-up in progress ends; nil when none
 	active  bool                 // Warm was called since the last Release
 	mic     *jsbridge.Microphone // WarmupFull while active: kept open, calls get clones
 
@@ -64,6 +64,19 @@ func (w *Warmer) Mode() Warmup { return w.cfg.Warmup }
 // does otherwise.
 func (w *Warmer) Factory() ua.MediaFactory {
 	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
+		// A call right after register (or after the last call) finds the
+		// warm-up under way: it already does what the call would, and
+		// started earlier, so wait for it rather than start again.
+		w.mu.Lock()
+		warming := w.warming
+		w.mu.Unlock()
+		if warming != nil {
+			select {
+			case <-warming:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		if s := w.take(); s != nil {
 			if err := s.playRemote(); err != nil {
 				s.Close()
@@ -155,17 +168,19 @@ func (w *Warmer) Warm() {
 	}
 	w.mu.Lock()
 	w.active = true
-	if w.warming || (w.spare != nil && time.Since(w.born) < spareMaxAge) {
+	if w.warming != nil || (w.spare != nil && time.Since(w.born) < spareMaxAge) {
 		w.mu.Unlock()
 		return
 	}
-	w.warming = true
+	done := make(chan struct{})
+	w.warming = done
 	gen := w.gen
 	w.mu.Unlock()
 	go func() {
+		defer close(done)
 		s := w.prepare()
 		w.mu.Lock()
-		w.warming = false
+		w.warming = nil
 		var drop *Session
 		if s != nil && gen == w.gen {
 			drop, w.spare, w.born = w.spare, s, time.Now()
