@@ -57,6 +57,12 @@ build() {
   log "go build kazoo.wasm"
   mkdir -p dist
   GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$CACHE/kazoo.wasm" ./cmd/kazoojs
+  # Go's linker writes ~90,000 tiny data segments (a new one after every 8
+  # zero bytes); wasmmerge rewrites the data section as 3 segments, filling
+  # gaps up to 4 KB with zeros. Linear memory starts zeroed, so the memory
+  # image is byte-identical. kazoo.wasm: raw 8,361,305 → 9,263,149 B,
+  # brotli 1,636,965 → 1,537,871 B, gzip 2,246,397 → 2,086,719 B.
+  go run ./internal/wasmmerge "$CACHE/kazoo.wasm"
   replace_if_changed "$CACHE/kazoo.wasm" dist/kazoo.wasm
   # One script: the toolchain's own wasm_exec.js (it must match the
   # compiler), then the loader, which hides the Go class it defines.
