@@ -39,11 +39,12 @@ func main() {
 	gcflags := flag.String("gcflags", "", "-gcflags of the shipped build (build.sh's)")
 	budget := flag.Int("budget", 1_200_000, "budget in bytes for kazoo.wasm + kazoo.js, brotli")
 	top := flag.Int("top", 25, "packages listed one by one")
+	funcsOf := flag.String("funcs", "", "also list the biggest functions of this package (import path)")
 	flag.Parse()
 	if err := bundle(*dist, *budget); err != nil {
 		fail(err)
 	}
-	if err := attribute(*dist, *pkg, *gcflags, *top); err != nil {
+	if err := attribute(*dist, *pkg, *gcflags, *top, *funcsOf); err != nil {
 		fail(err)
 	}
 }
@@ -91,7 +92,7 @@ type goPackage struct {
 	imports      []string
 }
 
-func attribute(dist, pkg, gcflags string, top int) error {
+func attribute(dist, pkg, gcflags string, top int, funcsOf string) error {
 	tmp, err := os.MkdirTemp("", "sizebench-")
 	if err != nil {
 		return err
@@ -135,7 +136,8 @@ func attribute(dist, pkg, gcflags string, top int) error {
 	if err != nil {
 		return err
 	}
-	sizes := NewAttributor(paths, mains).BySize(funcs)
+	attr := NewAttributor(paths, mains)
+	sizes := attr.BySize(funcs)
 	code := 0
 	for _, s := range sizes {
 		code += s.Bytes
@@ -173,7 +175,31 @@ func attribute(dist, pkg, gcflags string, top int) error {
 		fmt.Printf("  %10s %5.1f  %s\n", comma(perModule[m]), pct(perModule[m], code), m)
 	}
 	fmt.Println()
+	if funcsOf != "" {
+		listFunctions(attr, funcs, funcsOf, top)
+	}
 	return sections(filepath.Join(dist, "kazoo.wasm"), unstripped)
+}
+
+// listFunctions prints the biggest functions of one package.
+func listFunctions(attr *Attributor, funcs []Function, pkg string, top int) {
+	var own []Function
+	total := 0
+	for _, f := range funcs {
+		if attr.Package(f.Name) == pkg {
+			own = append(own, f)
+			total += f.Size
+		}
+	}
+	sort.Slice(own, func(i, j int) bool { return own[i].Size > own[j].Size })
+	fmt.Printf("biggest functions of %s (%s B in %d functions; names as in the name section)\n", pkg, comma(total), len(own))
+	for i, f := range own {
+		if i >= top {
+			break
+		}
+		fmt.Printf("  %10s  %s\n", comma(f.Size), f.Name)
+	}
+	fmt.Println()
 }
 
 // importChains gives, for each package, the shortest import chain from
