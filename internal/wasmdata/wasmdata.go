@@ -9,8 +9,11 @@ import (
 )
 
 // DefaultGap is the longest run of zero bytes Merge fills in between two
-// segments. Measured on kazoo.wasm (see build.sh), brotli output shrinks
-// as the gap grows up to about this size and no further.
+// segments. Measured on kazoo.wasm (built with inlining; brotli -q 11):
+// most gaps Go leaves are 8 to 31 bytes, so a gap of 32 already gives
+// 387 segments and brotli 1,540,724 B (from 1,634,730 B); from 256 B to
+// 64 KB the result stays within 2.5 KB (4096: 3 segments, 1,537,431 B),
+// while raw size grows with every zero filled in.
 const DefaultGap = 4096
 
 // Segment is an active data segment of memory 0 at a constant offset.
