@@ -54,11 +54,12 @@ need_node() {
 
 # wasm_gcflags: no inlining. Measured (after the data-segment merge):
 # brotli 1,537,871 → 1,427,964 B, gzip 2,086,719 → 1,970,496 B, raw
-# 9.26 → 10.22 MB. Cost, Go's wasm under Node (min of 10 runs): sipgo's
-# message parser 10.9 → 18.9 µs per INVITE, package init 34 → 43 ms; cold
-# load to onLoaded in Chromium showed no difference within run-to-run
-# noise. 110 KB less to download outweighs ~10 ms more init on any real
-# network. Remove the flag to trade size for speed.
+# 9.26 → 10.22 MB. Cost: in Chromium (loopback, 2 × 12–15 cold loads,
+# medians) Go's init, instantiated → onLoaded, 64–70 → 87–88 ms, and
+# navigation → onLoaded 307–324 → 337–348 ms; under Node (min of 10 runs)
+# sipgo's parser 10.9 → 18.9 µs per INVITE. 110 KB less to download pays
+# for ~20 ms more init below ~40 Mbit/s; a cached reload only pays the
+# init. Remove the flag to trade size for speed.
 wasm_gcflags='all=-l'
 
 build() {
