@@ -58,7 +58,7 @@ need_node() {
 # medians) Go's init, instantiated → onLoaded, 64–70 → 87–88 ms, and
 # navigation → onLoaded 307–324 → 337–348 ms; under Node (min of 10 runs)
 # sipgo's parser 10.9 → 18.9 µs per INVITE. 110 KB less to download pays
-# for ~20 ms more init below ~40 Mbit/s; a cached reload only pays the
+# for ~20–30 ms more startup below ~30 Mbit/s; a cached reload only pays the
 # init. Remove the flag to trade size for speed.
 wasm_gcflags='all=-l'
 
