@@ -56,8 +56,10 @@ need_node() {
 # brotli 1,537,871 → 1,427,964 B, gzip 2,086,719 → 1,970,496 B, raw
 # 9.26 → 10.22 MB. Cost: in Chromium (loopback, 2 × 12–15 cold loads,
 # medians) Go's init, instantiated → onLoaded, 64–70 → 87–88 ms, and
-# navigation → onLoaded 307–324 → 337–348 ms; under Node (min of 10 runs)
-# sipgo's parser 10.9 → 18.9 µs per INVITE. 110 KB less to download pays
+# navigation → onLoaded 307–324 → 337–348 ms. Under Node (medians of 8,
+# the benchmarks in sip/bench_test.go and sipgo's): parsing an INVITE
+# 10.4 → 18.3 µs, INVITE → 200 OK with SDP 73 → 139 µs, a digest REGISTER
+# exchange 140 → 205 µs: ~1.5–1.9× slower. 110 KB less to download pays
 # for ~20–30 ms more startup below ~30 Mbit/s; a cached reload only pays the
 # init. Remove the flag to trade size for speed.
 wasm_gcflags='all=-l'
