@@ -54,11 +54,32 @@ need_node() {
   (cd tests/playwright && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
+# wasm_gcflags: extra compiler flags of kazoo.wasm; none. No inlining
+# (all=-l) was measured and left out. It saves 110 KB brotli (after the
+# data-segment merge: 1,537,871 → 1,427,964 B, gzip 2,086,719 → 1,970,496
+# B) but costs on three other counts: the linear memory every page holds
+# from the start grows 5.06 → 5.69 MB (81 → 91 wasm pages: the function
+# tables are bigger); Go's init in Chromium, instantiated → onLoaded, goes
+# 64–70 → 87–88 ms (navigation → onLoaded 307–324 → 337–348 ms, loopback,
+# 2 × 12–15 cold loads, medians); and SIP work runs ~1.5–1.9× slower under
+# Node (parsing an INVITE 10.4 → 18.3 µs, INVITE → 200 OK with SDP 73 →
+# 139 µs, a digest REGISTER exchange 140 → 205 µs; sip/bench_test.go and
+# sipgo's benchmarks). Set it to 'all=-l' to trade those for size.
+wasm_gcflags=''
+
 build() {
   need_go
   log "go build kazoo.wasm"
   mkdir -p dist
-  GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$CACHE/kazoo.wasm" ./cmd/kazoojs
+  GOOS=js GOARCH=wasm go build -trimpath -gcflags="$wasm_gcflags" -ldflags='-s -w' -o "$CACHE/kazoo.wasm" ./cmd/kazoojs
+  # Go's linker writes 90,000–100,000 tiny data segments (a new one after
+  # every 8 zero bytes, up to its cap of 100,000), each with its own
+  # header; wasmmerge rewrites the data section as a few segments, filling
+  # gaps up to 4 KB with zeros. Linear memory starts zeroed, so the memory
+  # image is byte-identical. With inlining (as built): brotli 1,636,965 →
+  # 1,537,871 B, gzip 2,246,397 → 2,086,719 B; without: brotli 1,526,438 →
+  # 1,427,964 B, gzip 2,142,257 → 1,970,496 B. Raw grows by ~1 MB of zeros.
+  go run ./internal/wasmmerge "$CACHE/kazoo.wasm"
   replace_if_changed "$CACHE/kazoo.wasm" dist/kazoo.wasm
   # The loader, written once (wasm/kazoo-core.js), in two builds: the
   # classic script that defines the global kazoo and the ES module.
@@ -297,6 +318,7 @@ case "${1:-build}" in
     lab_install
     need_node
     build
+    go run ./tests/bench/sizebench -gcflags="$wasm_gcflags"
     in_netns node tests/bench/bench.mjs
     log "relay: simulated browsers in calls through kazoo-relay to an echoing gateway"
     in_netns go run ./tests/bench/relaybench -relay "$CACHE/bin/kazoo-relay"
