@@ -4,7 +4,6 @@ package jsbridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 
@@ -249,21 +248,16 @@ func GetStats(ctx context.Context, pc JSValuer) ([]map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	js, err := global("JSON")
+	all, err := GoValue(list)
 	if err != nil {
-		return nil, err
-	}
-	text, err := js.Call("stringify", list)
-	if err != nil {
-		return nil, err
-	}
-	s, err := text.String()
-	if err != nil {
-		return nil, err
-	}
-	var out []map[string]any
-	if err := json.Unmarshal([]byte(s), &out); err != nil {
 		return nil, errors.New("jsbridge: stats report: " + err.Error())
+	}
+	entries, _ := all.([]any)
+	out := make([]map[string]any, 0, len(entries))
+	for _, e := range entries {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }

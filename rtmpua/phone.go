@@ -45,6 +45,12 @@ type Config struct {
 	// closes a socket silent for 60 s), and PongTimeout how long an answer
 	// may take before the socket counts as lost (10 s).
 	KeepaliveInterval, PongTimeout time.Duration
+	// ParseJSON parses the relay's text frames into Go values
+	// (map[string]any, []any, float64, string, bool, nil), as
+	// encoding/json does into an any. In a browser cmd/kazoojs gives the
+	// browser's JSON.parse, so that kazoo.wasm carries no JSON decoder
+	// (about 60 KB brotli); elsewhere it defaults to encoding/json.
+	ParseJSON func([]byte) (any, error)
 }
 
 // Phone is the RTMP-mode user agent: one registration (one relay
@@ -72,6 +78,9 @@ func New(cfg Config) *Phone {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ParseJSON == nil {
+		cfg.ParseJSON = defaultParseJSON
 	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 15 * time.Second

@@ -48,15 +48,36 @@ type result struct {
 
 // frame is any JSON frame from the relay.
 type frame struct {
-	T      string `json:"t"`
-	ID     int64  `json:"id"`
-	OK     bool   `json:"ok"`
-	Args   []any  `json:"args"`
-	Error  string `json:"error"`
-	Method string `json:"method"`
-	Reason string `json:"reason"`
-	Codec  string `json:"codec"`
-	Code   string `json:"code"`
+	T      string // "t"
+	ID     int64  // "id"
+	OK     bool   // "ok"
+	Args   []any  // "args"
+	Error  string // "error"
+	Method string // "method"
+	Reason string // "reason"
+	Codec  string // "codec"
+	Code   string // "code"
+}
+
+// readFrame parses a text frame; a frame that is not a JSON object is
+// false. Fields of the wrong type read as their zero value.
+func (s *session) readFrame(data []byte) (frame, bool) {
+	v, err := s.p.cfg.ParseJSON(data)
+	if err != nil {
+		return frame{}, false
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return frame{}, false
+	}
+	str := func(k string) string { x, _ := m[k].(string); return x }
+	id, _ := m["id"].(float64)
+	okv, _ := m["ok"].(bool)
+	args, _ := m["args"].([]any)
+	return frame{
+		T: str("t"), ID: int64(id), OK: okv, Args: args, Error: str("error"),
+		Method: str("method"), Reason: str("reason"), Codec: str("codec"), Code: str("code"),
+	}, true
 }
 
 // connect opens a socket, says hello and waits for the gateway's answer.
@@ -85,8 +106,11 @@ func (s *session) connect(ctx context.Context) *ua.Error {
 			}
 			return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay did not answer", Err: err}
 		}
-		var f frame
-		if typ != websocket.MessageText || json.Unmarshal(data, &f) != nil {
+		if typ != websocket.MessageText {
+			continue
+		}
+		f, ok := s.readFrame(data)
+		if !ok {
 			continue
 		}
 		switch f.T {
@@ -196,8 +220,8 @@ func (s *session) readLoop(ws *websocket.Conn) {
 			}
 			continue
 		}
-		var f frame
-		if json.Unmarshal(data, &f) != nil {
+		f, ok := s.readFrame(data)
+		if !ok {
 			continue
 		}
 		switch f.T {

@@ -57,7 +57,7 @@ func newFacade() *facade {
 		UserAgent: "kazoo/" + ua.Version + " (wasm)",
 		OnPanic:   func(err error) { logger.Error(err.Error()) },
 	})
-	f.rtmp = rtmpua.New(rtmpua.Config{Logger: logger})
+	f.rtmp = rtmpua.New(rtmpua.Config{Logger: logger, ParseJSON: jsbridge.ParseJSON})
 	f.phone = webrtcPhone{f.webrtc}
 	f.warm.start()
 	return f
