@@ -75,6 +75,7 @@ type Call struct {
 
 	settled    chan struct{} // closed once the call is answered or over
 	settleOnce sync.Once
+	over       chan struct{} // closed when the call ends
 }
 
 func newCall(r *registration, outgoing bool, peer sipgo.Uri, peerName string) *Call {
@@ -86,6 +87,7 @@ func newCall(r *registration, outgoing bool, peer sipgo.Uri, peerName string) *C
 		peerName: peerName,
 		acks:     make(chan *sipgo.Request, 4),
 		settled:  make(chan struct{}),
+		over:     make(chan struct{}),
 	}
 }
 
@@ -145,6 +147,7 @@ func (c *Call) end(e End) {
 	dlg := c.dlg
 	cuts := c.cuts
 	c.cuts = nil
+	close(c.over)
 	c.mu.Unlock()
 	for _, cut := range cuts {
 		cut()

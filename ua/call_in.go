@@ -209,6 +209,8 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 			return
 		case <-l.tr.Done():
 			return
+		case <-c.over: // a BYE can overtake the ACK; nothing to wait for then
+			return
 		}
 	}
 }

@@ -78,3 +78,52 @@ func TestLogoutFreesTheRegistration(t *testing.T) {
 func forgetfulMedia(ctx context.Context, ev MediaEvents) (Media, error) {
 	return &fakeMedia{name: "forgetful", dir: SendRecv, events: ev}, nil
 }
+
+// TestEndedCallsAreFreed: an answered incoming call is freed once it
+// ended, even when the caller's BYE overtook its ACK (the wait for the
+// ACK then ends with the call, not 32 s later).
+func TestEndedCallsAreFreed(t *testing.T) {
+	reg := newProxy(t)
+	b := newPhone(t, reg, "1002", func(o *Options) { o.Media = forgetfulMedia })
+	a := newPhone(t, reg, "1001", func(o *Options) { o.Media = forgetfulMedia })
+	var calls []weak.Pointer[Call]
+	for i := 0; i < 20; i++ {
+		out, err := a.ua.Dial(context.Background(), "1002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := recv(t, b.incoming, "incoming call")
+		calls = append(calls, weak.Make(in))
+		if err := in.Accept(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, a.accepted, "accepted")
+		// Hang up at once: the BYE may reach b before the ACK is handled.
+		if err := out.Hangup(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, a.ended, "end at the caller")
+		recv(t, b.ended, "end at the callee")
+		for len(a.progress) > 0 {
+			<-a.progress
+		}
+		in = nil
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		live := 0
+		for _, c := range calls {
+			if c.Value() != nil {
+				live++
+			}
+		}
+		if live == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d ended incoming calls still in memory", live, len(calls))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
