@@ -11,10 +11,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/kazoo-softphone/kazoo/internal/atomicfile"
 )
 
 func main() {
@@ -61,30 +62,16 @@ func compress(name, ext string) error {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".precompress-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	var w io.WriteCloser
-	if ext == ".br" {
-		w = brotli.NewWriterLevel(tmp, brotli.BestCompression)
-	} else {
-		w, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
-	}
-	if _, err := io.Copy(w, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name+ext)
+	return atomicfile.Write(name+ext, func(tmp io.Writer) error {
+		var w io.WriteCloser
+		if ext == ".br" {
+			w = brotli.NewWriterLevel(tmp, brotli.BestCompression)
+		} else {
+			w, _ = gzip.NewWriterLevel(tmp, gzip.BestCompression)
+		}
+		if _, err := io.Copy(w, in); err != nil {
+			return err
+		}
+		return w.Close()
+	})
 }

@@ -7,9 +7,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 
+	"github.com/kazoo-softphone/kazoo/internal/atomicfile"
 	"github.com/kazoo-softphone/kazoo/internal/wasmdata"
 )
 
@@ -35,22 +36,7 @@ func run(name string, gap int) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".wasmmerge-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := atomicfile.Write(name, func(w io.Writer) error { _, err := w.Write(out); return err }); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wasmmerge: %s: %d → %d data segments, %d → %d B\n",
