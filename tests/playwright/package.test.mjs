@@ -304,6 +304,20 @@ async function serve(dir) {
 
 // The scratch app: a Vite + TypeScript entry using the package, type
 // tests, and two plain pages for the script build.
+// scriptPage is a page that records kazoo events (window.events, cb) and
+// loads the package's script build; before/after go around that script.
+function scriptPage(title, { before = '', globals = '', after = '' } = {}) {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${title}</title>
+${before ? before + '\n' : ''}<script>
+  window.events = [];
+${globals ? globals + '\n' : ''}  window.cb = (name) => (arg) => window.events.push({ name, arg });
+</script>
+<script src="/node_modules/kazoo/kazoo.js"></script>
+${after ? after + '\n' : ''}</head><body></body></html>
+`;
+}
+
 async function writeApp(dir) {
   const files = {
     'index.html': `<!doctype html>
@@ -411,49 +425,20 @@ void register({ wsUrl: 42, publicIdentity: 'sip:a@example.com' });
       include: ['src', 'types'],
     }, null, 2),
     'tsconfig.wrong.json': JSON.stringify({ extends: './tsconfig.json', include: ['wrong'] }),
-    'script.html': `<!doctype html>
-<html><head><meta charset="utf-8"><title>kazoo script</title>
-<script>
-  window.events = [];
-  window.cb = (name) => (arg) => window.events.push({ name, arg });
-</script>
-<script src="/node_modules/kazoo/kazoo.js"></script>
-</head><body></body></html>
-`,
-    'preload.html': `<!doctype html>
-<html><head><meta charset="utf-8"><title>kazoo preloaded</title>
-<link rel="preload" href="/node_modules/kazoo/kazoo.wasm" as="fetch" type="application/wasm" crossorigin>
-<script>
-  window.events = [];
-  window.cb = (name) => (arg) => window.events.push({ name, arg });
-</script>
-<script src="/node_modules/kazoo/kazoo.js"></script>
-</head><body></body></html>
-`,
-    'cached.html': `<!doctype html>
-<html><head><meta charset="utf-8"><title>kazoo cached</title>
-<script>
-  window.events = [];
-  window.progress = [];
-  window.cb = (name) => (arg) => window.events.push({ name, arg });
-</script>
-<script src="/node_modules/kazoo/kazoo.js"></script>
-<script>kazoo.init({ onLoaded: cb('onLoaded'), onProgress: (p) => window.progress.push(p) });</script>
-</head><body></body></html>
-`,
-    'both.html': `<!doctype html>
-<html><head><meta charset="utf-8"><title>kazoo script and module</title>
-<script>
-  window.events = [];
-  window.cb = (name) => (arg) => window.events.push({ name, arg });
-</script>
-<script src="/node_modules/kazoo/kazoo.js"></script>
-<script type="module">
+    'script.html': scriptPage('kazoo script'),
+    'preload.html': scriptPage('kazoo preloaded', {
+      before: '<link rel="preload" href="/node_modules/kazoo/kazoo.wasm" as="fetch" type="application/wasm" crossorigin>',
+    }),
+    'cached.html': scriptPage('kazoo cached', {
+      globals: '  window.progress = [];',
+      after: "<script>kazoo.init({ onLoaded: cb('onLoaded'), onProgress: (p) => window.progress.push(p) });</script>",
+    }),
+    'both.html': scriptPage('kazoo script and module', {
+      after: `<script type="module">
   import * as kazooModule from '/node_modules/kazoo/kazoo.mjs';
   window.kazooModule = kazooModule;
-</script>
-</head><body></body></html>
-`,
+</script>`,
+    }),
   };
   for (const [name, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
