@@ -28,8 +28,7 @@ type Credentials struct {
 type Challenge struct {
 	header string // Authorization or Proxy-Authorization
 	chal   *digest.Challenge
-	mu     sync.Mutex
-	count  int
+	nc     *nonceCount
 	cnonce string // fixed client nonce, for test vectors only
 }
 
@@ -63,7 +62,7 @@ func ParseChallenge(res *sipgo.Response, realm string) (*Challenge, error) {
 			continue // auth-int only: we never send a body to protect here
 		}
 		if realm != "" && c.Realm == realm {
-			return &Challenge{header: answer, chal: c}, nil
+			return &Challenge{header: answer, chal: c, nc: &nonceCount{}}, nil
 		}
 		if first == nil {
 			first = c
@@ -72,7 +71,28 @@ func ParseChallenge(res *sipgo.Response, realm string) (*Challenge, error) {
 	if first == nil {
 		return nil, ErrNoChallenge
 	}
-	return &Challenge{header: answer, chal: first}, nil
+	return &Challenge{header: answer, chal: first, nc: &nonceCount{}}, nil
+}
+
+// nonceCount counts the uses of one nonce (nc), shared by the views
+// of a challenge (see ForProxy).
+type nonceCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (n *nonceCount) next() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.n++
+	return n.n
+}
+
+// ForProxy is the same challenge answered in Proxy-Authorization, for
+// preemptive credentials (RFC 3261 §22.3) in requests a proxy will
+// challenge with 407: the nonce and its count are shared.
+func (c *Challenge) ForProxy() *Challenge {
+	return &Challenge{header: "Proxy-Authorization", chal: c.chal, nc: c.nc, cnonce: c.cnonce}
 }
 
 // Stale reports the server's stale=true: the password was right but the
@@ -99,10 +119,7 @@ func (c *Challenge) Authorize(req *sipgo.Request, cred Credentials) error {
 
 // answer computes the credentials for one request (RFC 7616 §3.4).
 func (c *Challenge) answer(method, uri string, cred Credentials) (*digest.Credentials, error) {
-	c.mu.Lock()
-	c.count++
-	count := c.count
-	c.mu.Unlock()
+	count := c.nc.next()
 	return digest.Digest(c.chal, digest.Options{
 		Method:   method,
 		URI:      uri,

@@ -93,20 +93,30 @@ func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipg
 	// the next nc: answering it ahead saves the INVITE → 407 → ACK round
 	// trip. A proxy that wants a new nonce challenges again, and that
 	// challenge is answered as usual.
+	// Before any INVITE was challenged, the registrar's challenge is
+	// offered to the proxy (RFC 3261 §22.3 preemptive credentials): a
+	// Kamailio or Kazoo proxy checks INVITEs against the same realm and
+	// nonces, so even the first call skips the 407.
 	r.mu.Lock()
-	pre := r.inviteChal
+	pre, seeded := r.inviteChal, false
+	if pre == nil && r.chal != nil && !r.noSeed {
+		pre, seeded = r.chal.ForProxy(), true
+	}
 	r.mu.Unlock()
 	if pre != nil {
 		_ = pre.Authorize(req, sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm})
 	}
 	r.addCall(c)
-	go c.runInvite(req)
+	go c.runInvite(req, seeded)
 	return c, nil
 }
 
 // runInvite sends the INVITE and follows it to its final response,
-// answering 401/407 challenges.
-func (c *Call) runInvite(req *sipgo.Request) {
+// answering 401/407 challenges. seeded says the INVITE carries the
+// registrar's credentials, which a proxy might refuse with 403 instead
+// of challenging: then it is sent once more without them, and never
+// seeded again for this registration.
+func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 	defer c.r.ua.recoverPanic(c.r.ev, "outgoing call")
 	r := c.r
 	cred := sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm}
@@ -130,6 +140,16 @@ func (c *Call) runInvite(req *sipgo.Request) {
 		case code >= 200 && code < 300:
 			c.answered(l, tx, res)
 			return
+		case code == 403 && seeded && !c.cancelled():
+			seeded = false
+			r.mu.Lock()
+			r.noSeed = true
+			r.mu.Unlock()
+			next := req.Clone()
+			next.RemoveHeader("Proxy-Authorization")
+			next.ReplaceHeader(r.newVia())
+			next.CSeq().SeqNo++
+			req = next
 		case (code == 401 || code == 407) && round < 2 && !c.cancelled():
 			chal, err := sip.ParseChallenge(res, r.t.realm)
 			if err != nil {

@@ -396,29 +396,44 @@ func TestInviteDigestAnsweredAhead(t *testing.T) {
 		recv(t, a.ended, "end at the caller")
 		recv(t, b.ended, "end at the callee")
 	}
-
-	out, _ := establish(t, a, b, "1002")
-	hangup(out)
-	if n := reg.InviteChallenges(); n != 1 {
-		t.Fatalf("first call: %d challenges, want 1", n)
-	}
-	// The next INVITEs carry the answer to that challenge (nc 2, 3):
-	// no 407 round trip.
-	for i := 0; i < 2; i++ {
-		out, _ = establish(t, a, b, "1002")
+	// The first INVITE carries the registrar's credentials as
+	// Proxy-Authorization (same realm and nonce): no 407 at all.
+	for i := 0; i < 3; i++ {
+		out, _ := establish(t, a, b, "1002")
 		hangup(out)
 	}
-	if n := reg.InviteChallenges(); n != 1 {
-		t.Fatalf("later calls: %d challenges in all, want 1 (the answer ahead was not used)", n)
+	if n := reg.InviteChallenges(); n != 0 {
+		t.Fatalf("%d challenges, want 0 (the credentials ahead were not used)", n)
 	}
 	// A proxy that wants a fresh nonce challenges again (stale=true),
 	// and the call goes through with the new one, which is kept.
 	reg.ExpireNonces()
-	out, _ = establish(t, a, b, "1002")
+	out, _ := establish(t, a, b, "1002")
 	hangup(out)
 	out, _ = establish(t, a, b, "1002")
 	hangup(out)
-	if n := reg.InviteChallenges(); n != 2 {
-		t.Fatalf("after the nonce expired: %d challenges in all, want 2", n)
+	if n := reg.InviteChallenges(); n != 1 {
+		t.Fatalf("after the nonce expired: %d challenges in all, want 1", n)
+	}
+}
+
+func TestInviteDigestRefusedRegistrarNonce(t *testing.T) {
+	reg := newProxy(t)
+	reg.ChallengeInvites(true)
+	reg.RefuseRegistrarNonces(true) // 403 for the registrar's nonce
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", nil)
+	for i := 0; i < 3; i++ {
+		out, _ := establish(t, a, b, "1002")
+		if err := out.Hangup(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, a.ended, "end at the caller")
+		recv(t, b.ended, "end at the callee")
+	}
+	// The 403 made the call retry without them, and later calls answer
+	// the proxy's own challenge ahead.
+	if f, c := reg.InviteForbids(), reg.InviteChallenges(); f != 1 || c != 1 {
+		t.Fatalf("%d 403s and %d 407s, want 1 and 1", f, c)
 	}
 }

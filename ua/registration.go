@@ -36,6 +36,7 @@ type registration struct {
 	cseq       uint32
 	chal       *sip.Challenge // last challenge, reused for refreshes
 	inviteChal *sip.Challenge // last challenge to an INVITE, answered ahead in the next one
+	noSeed     bool           // a proxy refused the registrar's credentials in an INVITE (403)
 	expires    int            // lifetime granted by the registrar
 	registered bool
 	closing    bool // logout or unload: stopping for good

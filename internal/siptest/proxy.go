@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/icholy/digest"
+
 	"github.com/coder/websocket"
 	sipgo "github.com/emiago/sipgo/sip"
 )
@@ -15,8 +17,16 @@ const proxyHost = "proxy.invalid"
 // Proxy-Authorization with 407, as Kamailio does.
 func (r *Registrar) ChallengeInvites(v bool) { r.mu.Lock(); r.inviteAuth = v; r.mu.Unlock() }
 
+// RefuseRegistrarNonces makes the proxy answer 403 to an INVITE whose
+// Proxy-Authorization uses a nonce of the registrar's 401, as a proxy
+// with its own nonces might.
+func (r *Registrar) RefuseRegistrarNonces(v bool) { r.mu.Lock(); r.strict407 = v; r.mu.Unlock() }
+
 // InviteChallenges counts the 407s the proxy sent to INVITEs.
 func (r *Registrar) InviteChallenges() int { r.mu.Lock(); defer r.mu.Unlock(); return r.inviteChals }
+
+// InviteForbids counts the 403s RefuseRegistrarNonces gave.
+func (r *Registrar) InviteForbids() int { r.mu.Lock(); defer r.mu.Unlock(); return r.inviteForbids }
 
 // forward relays a request statelessly (RFC 3261 §16.11): an R-URI that
 // is a registered contact goes to that contact's connection, an AOR to its
@@ -48,7 +58,15 @@ func (r *Registrar) forward(from *websocket.Conn, req *sipgo.Request) {
 		}
 	}
 	var challenge *sipgo.Response
-	if initial && req.Method == sipgo.INVITE && r.inviteAuth {
+	if initial && req.Method == sipgo.INVITE && r.inviteAuth && r.strict407 {
+		if h := req.GetHeader("Proxy-Authorization"); h != nil {
+			if cred, err := digest.ParseCredentials(h.Value()); err == nil && !r.proxyNonces[cred.Nonce] {
+				challenge = sipgo.NewResponseFromRequest(req, 403, "Forbidden", nil)
+				r.inviteForbids++
+			}
+		}
+	}
+	if challenge == nil && initial && req.Method == sipgo.INVITE && r.inviteAuth {
 		challenge = r.authenticate(req, req.From().Address.User, true)
 		if challenge != nil {
 			r.inviteChals++

@@ -27,44 +27,48 @@ type Registrar struct {
 
 	srv *httptest.Server
 
-	mu          sync.Mutex
-	users       map[string]string // user → password
-	forbidden   map[string]bool
-	algs        []string // challenge algorithms, in order of preference
-	grant       int      // granted lifetime; 0 grants what was asked
-	nonces      map[string]bool
-	nonceSeq    int
-	stale       map[string]bool
-	bindings    map[string]map[string]string // aor user → contact URI → contact value
-	contacts    map[string]*websocket.Conn   // contact URI user → its connection
-	branches    map[string]*websocket.Conn   // our Via branch → where the request came from
-	inviteAuth  bool                         // challenge initial INVITEs with 407
-	inviteChals int                          // 407s sent to INVITEs
-	conns       []*websocket.Conn
-	requests    chan *sipgo.Request
-	responses   chan *sipgo.Response
-	silent      bool // do not answer anything
-	noPong      bool // do not answer keepalive pings
-	pings       int
-	proxyAuth   bool // challenge with 407 / Proxy-Authenticate
-	minExp      int  // answer 423 below this lifetime
+	mu            sync.Mutex
+	users         map[string]string // user → password
+	forbidden     map[string]bool
+	algs          []string // challenge algorithms, in order of preference
+	grant         int      // granted lifetime; 0 grants what was asked
+	nonces        map[string]bool
+	proxyNonces   map[string]bool // nonces sent in 407s
+	strict407     bool            // 403 for Proxy-Authorization with a nonce from a 401
+	nonceSeq      int
+	stale         map[string]bool
+	bindings      map[string]map[string]string // aor user → contact URI → contact value
+	contacts      map[string]*websocket.Conn   // contact URI user → its connection
+	branches      map[string]*websocket.Conn   // our Via branch → where the request came from
+	inviteAuth    bool                         // challenge initial INVITEs with 407
+	inviteForbids int
+	inviteChals   int // 407s sent to INVITEs
+	conns         []*websocket.Conn
+	requests      chan *sipgo.Request
+	responses     chan *sipgo.Response
+	silent        bool // do not answer anything
+	noPong        bool // do not answer keepalive pings
+	pings         int
+	proxyAuth     bool // challenge with 407 / Proxy-Authenticate
+	minExp        int  // answer 423 below this lifetime
 }
 
 // NewRegistrar starts a fake registrar for realm with the given users
 // (user → password). It stops with the test.
 func NewRegistrar(t testing.TB, realm string, users map[string]string) *Registrar {
 	r := &Registrar{
-		Realm:     realm,
-		users:     users,
-		forbidden: map[string]bool{},
-		algs:      []string{"MD5"},
-		nonces:    map[string]bool{},
-		stale:     map[string]bool{},
-		bindings:  map[string]map[string]string{},
-		contacts:  map[string]*websocket.Conn{},
-		branches:  map[string]*websocket.Conn{},
-		requests:  make(chan *sipgo.Request, 100),
-		responses: make(chan *sipgo.Response, 100),
+		Realm:       realm,
+		users:       users,
+		forbidden:   map[string]bool{},
+		algs:        []string{"MD5"},
+		nonces:      map[string]bool{},
+		proxyNonces: map[string]bool{},
+		stale:       map[string]bool{},
+		bindings:    map[string]map[string]string{},
+		contacts:    map[string]*websocket.Conn{},
+		branches:    map[string]*websocket.Conn{},
+		requests:    make(chan *sipgo.Request, 100),
+		responses:   make(chan *sipgo.Response, 100),
 	}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serveWS))
 	r.URL = "ws" + strings.TrimPrefix(r.srv.URL, "http") + "/"
@@ -297,6 +301,9 @@ func (r *Registrar) challenge(req *sipgo.Request, stale, proxy bool) *sipgo.Resp
 		r.nonceSeq++
 		nonce := fmt.Sprintf("%x-%d", time.Now().UnixNano(), r.nonceSeq)
 		r.nonces[nonce] = true
+		if proxy {
+			r.proxyNonces[nonce] = true
+		}
 		v := fmt.Sprintf(`Digest realm="%s", nonce="%s", qop="auth", algorithm=%s`, r.Realm, nonce, alg)
 		if stale {
 			v += ", stale=true"
