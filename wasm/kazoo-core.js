@@ -163,6 +163,14 @@ function kazooCore() {
       let result;
       try {
         go = new (kazooGoClass())();
+        // A soft memory limit for the Go runtime: the wasm linear memory
+        // grows to the heap's high-water mark and never shrinks, and by
+        // default the heap may grow to twice what is live before a
+        // collection. Measured over 120 register/call/hang-up/logout
+        // cycles in one page: linear memory 12.0 MB without it, 9.2 MB at
+        // 5 MiB, 8.7 MB at 4 MiB, for 3-6 % more time per cycle (pure
+        // signalling, back to back). A heap that needs more still gets it.
+        go.env = { GOMEMLIMIT: '4MiB' };
         result = await instantiate(url, go, onProgress);
       } catch (e) {
         fail('load_failed', 'cannot load ' + url + ': ' + (e && e.message ? e.message : e));
