@@ -41,7 +41,7 @@ type Warmer struct {
 	gen     int      // counts Releases: a warm-up from before one is dropped
 	spare   *Session // ready for the next call, or nil
 	born    time.Time
-	warming chan struct{} // closed when the warm-up in progress ends; nil when none
+	warming chan struct{}        // closed when the warm-up in progress ends; nil when none
 	active  bool                 // Warm was called since the last Release
 	mic     *jsbridge.Microphone // WarmupFull while active: kept open, calls get clones
 
