@@ -59,8 +59,7 @@ type Call struct {
 	state       CallState
 	media       Media
 	dlg         *dialog
-	invite      *sipgo.Request  // the INVITE that made the call (ours: the last one sent)
-	final       *sipgo.Response // the 2xx that answered it
+	invite      *sipgo.Request // the INVITE that made the call (ours: the last one sent)
 	serverTx    sipgo.ServerTransaction
 	localTag    string // incoming: our To tag
 	offer       string // incoming: the INVITE's SDP offer
@@ -149,19 +148,9 @@ func (c *Call) end(e End) {
 	cuts := c.cuts
 	c.cuts = nil
 	close(c.over)
-	inv, fin := c.invite, c.final
 	c.mu.Unlock()
 	for _, cut := range cuts {
 		cut()
-	}
-	// sipgo's transactions keep the INVITE and its 2xx for 32 s after
-	// the answer (Timers L and M): their SDP bodies, the bulk of them, go
-	// now. Over WebSocket nothing is retransmitted, so nothing reads them.
-	if inv != nil {
-		inv.SetBody(nil)
-	}
-	if fin != nil {
-		fin.SetBody(nil)
 	}
 	if m != nil {
 		m.Close()

@@ -148,7 +148,6 @@ func (c *Call) Accept(ctx context.Context) *Error {
 	}
 	res := c.response(200, "OK", sdp)
 	c.mu.Lock()
-	c.final = res
 	if c.state == CallEnded {
 		c.mu.Unlock()
 		return &Error{Key: KeyCallState, Message: "the caller hung up"}

@@ -233,7 +233,6 @@ func (c *Call) answered(l *link, tx *sipgo.ClientTx, res *sipgo.Response) {
 	ack := d.newRequest(c.r, sipgo.ACK, c.invite.CSeq().SeqNo)
 	c.mu.Lock()
 	c.dlg = d
-	c.final = res
 	m := c.media
 	answer := c.earlySDP
 	c.mu.Unlock()
