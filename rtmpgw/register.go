@@ -102,25 +102,10 @@ func (l *line) register(ctx context.Context, want time.Duration) (time.Duration,
 	return 0, &statusError{500, "Too many registration attempts"}
 }
 
-// granted reads the lifetime the registrar granted our Contact: its
-// expires parameter, else the Expires header, else what we asked.
+// granted reads the lifetime the registrar granted our Contact
+// (ksip.GrantedExpires: bounded to a day).
 func (l *line) granted(res *sip.Response, asked int) time.Duration {
-	secs := asked
-	if n, err := strconv.Atoi(headerValue(res, "Expires")); err == nil && n > 0 {
-		secs = n
-	}
-	for _, h := range res.GetHeaders("Contact") {
-		ch, ok := h.(*sip.ContactHeader)
-		if !ok || ch.Address.User != l.token {
-			continue
-		}
-		if v, ok := ch.Params.Get("expires"); ok {
-			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				secs = n
-			}
-		}
-	}
-	return time.Duration(secs) * time.Second
+	return time.Duration(ksip.GrantedExpires(res, l.token, asked)) * time.Second
 }
 
 // keepRegistered refreshes the registration at half its lifetime until

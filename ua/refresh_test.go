@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
+	"github.com/kazoo-softphone/kazoo/sip"
 )
 
 // registered returns a user agent registered with the fake registrar on a
@@ -186,4 +187,16 @@ func TestIncomingRequests(t *testing.T) {
 			t.Errorf("405 without Allow")
 		}
 	}
+}
+
+func TestHugeGrantIsBoundedToADay(t *testing.T) {
+	reg := newRegistrar(t)
+	reg.SetGrant(9_300_000_000) // overflows a time.Duration in ns
+	u, clock, _ := registered(t, reg)
+	half := time.Duration(sip.MaxGrantedExpires) * time.Second / 2
+	clock.Advance(half - time.Second)
+	reg.NoRequest(t, 50*time.Millisecond)
+	clock.Advance(time.Second)
+	reg.Next(t, wait)
+	u.Logout(context.Background())
 }

@@ -152,7 +152,7 @@ func (r *registration) register(ctx context.Context) *Error {
 	if err != nil {
 		return err
 	}
-	granted := grantedExpires(res, r.contact.User, r.t.expires)
+	granted := sip.GrantedExpires(res, r.contact.User, r.t.expires)
 	gruu := publicGRUU(res, r.contact.User)
 	r.mu.Lock()
 	r.expires = granted
@@ -290,27 +290,6 @@ func statusError(key string, res *sipgo.Response, msg string) *Error {
 	}
 }
 
-// grantedExpires reads the lifetime the registrar granted our binding: the
-// expires parameter of our Contact in the 2xx, else its Expires header,
-// else what we asked for (RFC 3261 §10.2.4).
-func grantedExpires(res *sipgo.Response, contactUser string, asked int) int {
-	for _, h := range res.GetHeaders("Contact") {
-		c, ok := h.(*sipgo.ContactHeader)
-		if !ok || c.Address.User != contactUser {
-			continue
-		}
-		if v, ok := c.Params.Get("expires"); ok {
-			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-				return n
-			}
-		}
-	}
-	if n := headerInt(res, "Expires"); n > 0 {
-		return n
-	}
-	return asked
-}
-
 func headerInt(res *sipgo.Response, name string) int {
 	h := res.GetHeader(name)
 	if h == nil {
@@ -363,7 +342,7 @@ func (r *registration) doRefresh() {
 	switch {
 	case err == nil:
 		r.mu.Lock()
-		r.expires = grantedExpires(res, r.contact.User, r.t.expires)
+		r.expires = sip.GrantedExpires(res, r.contact.User, r.t.expires)
 		r.mu.Unlock()
 		r.scheduleRefresh()
 	case err.Key == KeyDisconnected || err.Key == KeyServerNotReachable:
