@@ -43,8 +43,10 @@
 //
 // # Security
 //
-// A browser never chooses where the relay connects: rtmpUrl must start
-// with one of the configured gateway prefixes. The Origin header must be
+// A browser never chooses where the relay connects: rtmpUrl must have
+// the host, port and path prefix of one of the configured gateways,
+// compared as parsed values (a string prefix let "rtmp://h:1935" match
+// "rtmp://h:19351/…"). The Origin header must be
 // allow-listed; an optional shared secret makes hello carry a token
 // (expiry + HMAC, see Token). Frames are size-limited, each connection is
 // rate-limited, a socket without hello or without traffic is closed, and

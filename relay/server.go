@@ -19,7 +19,9 @@ const Subprotocol = "kazoo-rtmp.v1"
 // defaults shown.
 type Config struct {
 	// Gateways are the RTMP URL prefixes a browser may ask for, e.g.
-	// "rtmp://10.0.0.5:1935/sip/". Nothing else is ever dialled.
+	// "rtmp://10.0.0.5:1935/sip/". Nothing else is ever dialled. Each is
+	// parsed (Check reports a bad one) and matched by host, port and path
+	// prefix; a path without a trailing "/" is a whole segment.
 	Gateways []string
 	// Origins are the page origins allowed to connect ("https://app.example.com");
 	// "*" allows any (development only).
@@ -78,7 +80,8 @@ func (c *Config) defaults() {
 
 // Server serves the relay's WebSocket endpoint.
 type Server struct {
-	cfg Config
+	cfg      Config
+	gateways []gatewayPrefix // cfg.Gateways, parsed
 
 	mu       sync.Mutex
 	sessions map[*session]bool
@@ -89,7 +92,15 @@ type Server struct {
 // New makes a relay server.
 func New(cfg Config) *Server {
 	cfg.defaults()
-	return &Server{cfg: cfg, sessions: map[*session]bool{}}
+	s := &Server{cfg: cfg, sessions: map[*session]bool{}}
+	for _, e := range cfg.Gateways {
+		if p, err := parseGateway(e); err == nil {
+			s.gateways = append(s.gateways, p)
+		} else {
+			cfg.Logger.Error("gateway allow-list entry left out", "error", err.Error())
+		}
+	}
+	return s
 }
 
 // ServeHTTP upgrades to WebSocket and runs one session. Refusals happen
@@ -145,15 +156,16 @@ func (s *Server) originAllowed(origin string) bool {
 }
 
 // gatewayAllowed checks rtmpURL against the allow-list: an rtmp:// URL
-// with no user info, query or fragment, under one of the prefixes.
+// with a plain host, no user info, query or fragment, and no ".." in its
+// path, whose host, port and path are under one of the parsed prefixes.
 func (s *Server) gatewayAllowed(rtmpURL string) bool {
 	u, err := url.Parse(rtmpURL)
 	if err != nil || u.Scheme != "rtmp" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		strings.Contains(u.Path, "..") {
+		u.Opaque != "" || strings.Contains(u.Path, "..") || !validHost(u.Hostname()) {
 		return false
 	}
-	for _, p := range s.cfg.Gateways {
-		if p != "" && strings.HasPrefix(rtmpURL, p) {
+	for _, p := range s.gateways {
+		if p.allows(u) {
 			return true
 		}
 	}

@@ -61,10 +61,14 @@ func main() {
 		secret = []byte(strings.TrimSpace(string(b)))
 	}
 
-	srv := relay.New(relay.Config{
+	cfg := relay.Config{
 		Gateways: gateways, Origins: origins, Secret: secret,
 		Dial: relay.DialRTMP, Logger: log,
-	})
+	}
+	if err := cfg.Check(); err != nil {
+		fatal("-gateway: %v", err)
+	}
+	srv := relay.New(cfg)
 	mux := http.NewServeMux()
 	mux.Handle(*path, srv)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -1,0 +1,98 @@
+package relay
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// gatewayPrefix is one allow-list entry, parsed: an RTMP URL's host and
+// port and a path prefix. Matching compares these values, never the
+// strings: with a string prefix, "rtmp://127.0.0.1:1935" also matched
+// "rtmp://127.0.0.1:19351/…", another port.
+type gatewayPrefix struct {
+	host, port string // host lower-cased; port 1935 when the URL gives none
+	path       string // "" (any path) or a prefix: "/sip/" or, as a whole segment, "/sip"
+}
+
+// defaultRTMPPort is RTMP's registered port.
+const defaultRTMPPort = "1935"
+
+// parseGateway parses an allow-list entry: rtmp://host[:port][/path],
+// with no user info, query or fragment.
+func parseGateway(entry string) (gatewayPrefix, error) {
+	u, err := url.Parse(entry)
+	switch {
+	case err != nil:
+		return gatewayPrefix{}, fmt.Errorf("gateway %q: %v", entry, err)
+	case u.Scheme != "rtmp":
+		return gatewayPrefix{}, fmt.Errorf("gateway %q: not an rtmp:// URL", entry)
+	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return gatewayPrefix{}, fmt.Errorf("gateway %q: give rtmp://host[:port][/path] and nothing else", entry)
+	case strings.Contains(u.Path, ".."):
+		return gatewayPrefix{}, fmt.Errorf("gateway %q: the path has ..", entry)
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = defaultRTMPPort
+	}
+	return gatewayPrefix{host: strings.ToLower(host), port: port, path: u.Path}, nil
+}
+
+// parseGateways parses every entry; the first bad one is the error.
+func parseGateways(entries []string) ([]gatewayPrefix, error) {
+	out := make([]gatewayPrefix, 0, len(entries))
+	for _, e := range entries {
+		p, err := parseGateway(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// allows reports whether the parsed URL u is under the prefix.
+func (p gatewayPrefix) allows(u *url.URL) bool {
+	port := u.Port()
+	if port == "" {
+		port = defaultRTMPPort
+	}
+	if !strings.EqualFold(u.Hostname(), p.host) || port != p.port {
+		return false
+	}
+	switch {
+	case p.path == "" || p.path == "/":
+		return true
+	case strings.HasSuffix(p.path, "/"):
+		return strings.HasPrefix(u.Path, p.path)
+	default: // a whole segment: "/sip" allows "/sip" and "/sip/…", not "/sipx"
+		return u.Path == p.path || strings.HasPrefix(u.Path, p.path+"/")
+	}
+}
+
+// validHost refuses hosts that are neither a name nor an IP address
+// (control characters, spaces, percent-encoding).
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	for _, c := range h {
+		if !(c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// Check reports the first Gateways entry that cannot be parsed as
+// rtmp://host[:port][/path]; a relay should refuse to start with one (New
+// leaves such an entry out, so it allows nothing).
+func (c Config) Check() error {
+	_, err := parseGateways(c.Gateways)
+	return err
+}
