@@ -2,7 +2,6 @@ package relay
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 )
@@ -70,23 +69,6 @@ func (p gatewayPrefix) allows(u *url.URL) bool {
 	default: // a whole segment: "/sip" allows "/sip" and "/sip/…", not "/sipx"
 		return u.Path == p.path || strings.HasPrefix(u.Path, p.path+"/")
 	}
-}
-
-// validHost refuses hosts that are neither a name nor an IP address
-// (control characters, spaces, percent-encoding).
-func validHost(h string) bool {
-	if h == "" {
-		return false
-	}
-	if net.ParseIP(h) != nil {
-		return true
-	}
-	for _, c := range h {
-		if !(c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // Check reports the first Gateways entry that cannot be parsed as

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	ksip "github.com/kazoo-softphone/kazoo/sip"
 )
 
 // Subprotocol is the relay's WebSocket subprotocol.
@@ -161,7 +163,7 @@ func (s *Server) originAllowed(origin string) bool {
 func (s *Server) gatewayAllowed(rtmpURL string) bool {
 	u, err := url.Parse(rtmpURL)
 	if err != nil || u.Scheme != "rtmp" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		u.Opaque != "" || strings.Contains(u.Path, "..") || !validHost(u.Hostname()) {
+		u.Opaque != "" || strings.Contains(u.Path, "..") || !ksip.ValidHost(u.Hostname()) {
 		return false
 	}
 	for _, p := range s.gateways {

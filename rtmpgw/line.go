@@ -54,21 +54,32 @@ type downState struct {
 	base, last uint32 // ms
 }
 
-// newLine reads the connect request: app "sip/<user@domain>", arguments
-// authname, password, display name, rate.
-func (g *Gateway) newLine(rc *rtmp.ServerConn) (*line, error) {
-	app, _, args := rc.ConnectRequest()
+// parseAOR reads the AOR of a connect's app, "sip/<user@domain>": a
+// user and a host that ksip.ValidUser and ValidHost accept (no
+// percent-escapes: "%00a" got through once).
+func parseAOR(app string) (sip.Uri, error) {
 	aorText, ok := strings.CutPrefix(app, "sip/")
 	if !ok {
-		return nil, fmt.Errorf("application %q is not sip/<user@domain>", app)
+		return sip.Uri{}, fmt.Errorf("application %q is not sip/<user@domain>", app)
 	}
 	aorText = strings.TrimPrefix(aorText, "sip:")
 	user, host, _ := strings.Cut(aorText, "@")
 	var aor sip.Uri
-	if user == "" || host == "" || len(aorText) > 256 || sip.ParseUri("sip:"+aorText, &aor) != nil || aor.User == "" {
-		return nil, fmt.Errorf("bad AOR %q", aorText)
+	if user == "" || host == "" || len(aorText) > 256 || sip.ParseUri("sip:"+aorText, &aor) != nil ||
+		!ksip.ValidUser(aor.User) || !ksip.ValidHost(aor.Host) {
+		return sip.Uri{}, fmt.Errorf("bad AOR %q", aorText)
 	}
-	aor = sip.Uri{Scheme: "sip", User: aor.User, Host: aor.Host}
+	return sip.Uri{Scheme: "sip", User: aor.User, Host: aor.Host}, nil
+}
+
+// newLine reads the connect request: app "sip/<user@domain>", arguments
+// authname, password, display name, rate.
+func (g *Gateway) newLine(rc *rtmp.ServerConn) (*line, error) {
+	app, _, args := rc.ConnectRequest()
+	aor, err := parseAOR(app)
+	if err != nil {
+		return nil, err
+	}
 	str := func(i int) (string, error) {
 		if i >= len(args) || args[i] == nil {
 			return "", nil
