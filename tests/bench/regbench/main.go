@@ -33,7 +33,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
 	"github.com/icholy/digest"
+	"github.com/kazoo-softphone/kazoo/tests/bench/procstat"
 )
 
 func main() {
@@ -270,7 +272,7 @@ func throughput(d *devServer, w int, dur time.Duration) float64 {
 func concurrency(d *devServer, n int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cpu0 := cpuTime(d.cmd.Process.Pid)
+	cpu0 := procstat.CPUTime(d.cmd.Process.Pid)
 	var mu sync.Mutex
 	var lat []time.Duration
 	var failed atomic.Int64
@@ -303,9 +305,9 @@ func concurrency(d *devServer, n int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(t0)
-	cpu := cpuTime(d.cmd.Process.Pid) - cpu0
+	cpu := procstat.CPUTime(d.cmd.Process.Pid) - cpu0
 	bound := bindings(d)
-	rss := rssKB(d.cmd.Process.Pid)
+	rss := procstat.RSSKB(d.cmd.Process.Pid)
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
 		if len(lat) == 0 {
@@ -338,30 +340,4 @@ func bindings(d *devServer) int {
 		return -1
 	}
 	return len(bs)
-}
-
-func rssKB(pid int) int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return n
-		}
-	}
-	return 0
-}
-
-// cpuTime is the process's user+system CPU time.
-func cpuTime(pid int) time.Duration {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 {
-		f := strings.Fields(s[i+1:])
-		if len(f) > 13 {
-			ut, _ := strconv.Atoi(f[11])
-			st, _ := strconv.Atoi(f[12])
-			return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100
-		}
-	}
-	return 0
 }

@@ -26,6 +26,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/tests/bench/procstat"
+
 	"github.com/kazoo-softphone/kazoo/rtmp"
 )
 
@@ -182,10 +184,10 @@ func step(relayURL, gw string, pid, n int, dur time.Duration) result {
 	for i := 0; i < n; i++ {
 		<-ready
 	}
-	cpu0, t0 := cpuTime(pid), time.Now()
+	cpu0, t0 := procstat.CPUTime(pid), time.Now()
 	close(start)
 	wg.Wait()
-	cpu := (cpuTime(pid) - cpu0).Seconds() / time.Since(t0).Seconds() * 100
+	cpu := (procstat.CPUTime(pid) - cpu0).Seconds() / time.Since(t0).Seconds() * 100
 	slices.Sort(rtts)
 	r := result{sent: sent.Load(), received: received.Load(), cpu: cpu}
 	if r.sent > 0 {
@@ -195,16 +197,4 @@ func step(relayURL, gw string, pid, n int, dur time.Duration) result {
 		r.p50, r.p99 = rtts[len(rtts)/2], rtts[len(rtts)*99/100]
 	}
 	return r
-}
-
-// cpuTime reads the process's user+system CPU time from /proc.
-func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ = 100
 }
