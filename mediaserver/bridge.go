@@ -119,16 +119,11 @@ func (b *Bridge) Offer(from Side, sdp []byte) (toOther []byte, err error) {
 	p := &pendingOffer{from: from, m: m, dir: m.effectiveDir()}
 	if from == WebRTC {
 		p.body = slices.Clone(sdp)
-		for _, c := range g711 {
-			p.codecs = append(p.codecs, codec{pt: staticPT(c.name), name: c.name})
+		pt := dtmfPT
+		if b.plainPT.our.te >= 0 && b.pinned != "" {
+			pt = b.plainPT.our.te
 		}
-		if hasTE {
-			pt := dtmfPT
-			if b.plainPT.our.te >= 0 && b.pinned != "" {
-				pt = b.plainPT.our.te
-			}
-			p.codecs = append(p.codecs, codec{pt: uint8(pt), name: nameTE})
-		}
+		p.codecs = offerCodecs(g711, hasTE, uint8(pt))
 		if b.plain == nil {
 			if err := b.newPlain(netip.Addr{}); err != nil {
 				return nil, err
@@ -143,18 +138,11 @@ func (b *Bridge) Offer(from Side, sdp []byte) (toOther []byte, err error) {
 			}
 		}
 		if rtc == nil {
-			codecs := make([]codec, 0, len(g711)+1)
-			for _, c := range g711 {
-				codecs = append(codecs, codec{pt: staticPT(c.name), name: c.name})
+			pt := te.pt
+			if pt < 96 {
+				pt = dtmfPT
 			}
-			if hasTE {
-				pt := te.pt
-				if pt < 96 {
-					pt = dtmfPT
-				}
-				codecs = append(codecs, codec{pt: pt, name: nameTE})
-			}
-			if rtc, err = b.newRTC(codecs); err != nil {
+			if rtc, err = b.newRTC(offerCodecs(g711, hasTE, pt)); err != nil {
 				return nil, err
 			}
 		}
@@ -169,6 +157,19 @@ func (b *Bridge) Offer(from Side, sdp []byte) (toOther []byte, err error) {
 	b.pending = p
 	b.log.Debug("offer", "from", from, "dir", p.dir)
 	return toOther, nil
+}
+
+// offerCodecs lists the offered G.711 codecs at their static payload
+// types, then telephone-event at tePT when the offer had it.
+func offerCodecs(g711 []codec, hasTE bool, tePT uint8) []codec {
+	out := make([]codec, 0, len(g711)+1)
+	for _, c := range g711 {
+		out = append(out, codec{pt: staticPT(c.name), name: c.name})
+	}
+	if hasTE {
+		out = append(out, codec{pt: tePT, name: nameTE})
+	}
+	return out
 }
 
 // Answer takes the answer of the leg an offer was sent to and returns

@@ -75,6 +75,19 @@ type call struct {
 	n    int            // next payload number
 }
 
+// newCall makes a browser, a phone and a bridge on s between them.
+func newCall(t *testing.T, s *Server) *call {
+	t.Helper()
+	c := &call{t: t, br: newBrowser(t), ph: newPhone(t)}
+	c.phRx = phoneRx(c.ph)
+	var err error
+	if c.b, err = s.NewBridge(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.b.Close() })
+	return c
+}
+
 // flow checks audio both ways: 10 packets each, payloads unchanged, the
 // payload types of each leg, one RTP stream on each side; it returns
 // once both directions delivered.
@@ -221,14 +234,7 @@ func sameCodecs(a []codec, b ...codec) bool {
 // telephone-event mapped between 126 and 101, holds from both sides,
 // an ICE restart, Close.
 func TestBridgeBrowserCallsPhone(t *testing.T) {
-	s := testServer(t)
-	c := &call{t: t, br: newBrowser(t), ph: newPhone(t)}
-	c.phRx = phoneRx(c.ph)
-	var err error
-	if c.b, err = s.NewBridge(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.b.Close() })
+	c := newCall(t, testServer(t))
 
 	offer := c.br.offer(nil)
 	toPhone, err := c.b.Offer(WebRTC, offer)
@@ -370,14 +376,7 @@ func TestBridgeBrowserCallsPhone(t *testing.T) {
 // codecs, the plain answer the browser's choice; holds both ways, the
 // RFC 2543 c=0.0.0.0 one included.
 func TestBridgeGatewayCallsBrowser(t *testing.T) {
-	s := testServer(t)
-	c := &call{t: t, br: newBrowser(t), ph: newPhone(t)}
-	c.phRx = phoneRx(c.ph)
-	var err error
-	if c.b, err = s.NewBridge(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.b.Close() })
+	c := newCall(t, testServer(t))
 
 	toBrowser, err := c.b.Offer(Plain, c.ph.sdp(1, ""))
 	if err != nil {
