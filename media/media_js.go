@@ -46,20 +46,11 @@ var _ ua.Media = (*Session)(nil)
 
 // NewFactory returns a ua.MediaFactory making browser sessions with cfg,
 // each opening the microphone and its peer connection when its call
-// starts. A Warmer prepares them ahead instead.
+// starts: a Warmer that prepares nothing. A Warmer with cfg.Warmup
+// prepares them ahead instead.
 func NewFactory(cfg Config) ua.MediaFactory {
-	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
-		mic, err := openMicrophone(ctx)
-		if err != nil {
-			return nil, err
-		}
-		s, err := newSession(cfg, mic, false)
-		if err != nil {
-			return nil, err
-		}
-		s.bind(ev)
-		return s, nil
-	}
+	cfg.Warmup = WarmupNone
+	return NewWarmer(cfg).Factory()
 }
 
 // openMicrophone opens the microphone, its failures as the package's

@@ -41,9 +41,6 @@ type Warmer struct{ cfg Config }
 // NewWarmer returns a warmer for cfg.
 func NewWarmer(cfg Config) *Warmer { return &Warmer{cfg: cfg} }
 
-// Mode is the warm-up level asked for.
-func (w *Warmer) Mode() Warmup { return w.cfg.Warmup }
-
 // Factory returns NewFactory's.
 func (w *Warmer) Factory() ua.MediaFactory { return NewFactory(w.cfg) }
 

@@ -56,9 +56,6 @@ func NewWarmer(cfg Config) *Warmer {
 	return &Warmer{cfg: cfg}
 }
 
-// Mode is the warm-up level in force.
-func (w *Warmer) Mode() Warmup { return w.cfg.Warmup }
-
 // Factory returns the ua.MediaFactory of the calls: it hands out the
 // spare session when there is one, and makes a session as NewFactory
 // does otherwise.
