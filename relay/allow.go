@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	ksip "github.com/kazoo-softphone/kazoo/sip"
 )
 
 // gatewayPrefix is one allow-list entry, parsed: an RTMP URL's host and
@@ -18,8 +20,9 @@ type gatewayPrefix struct {
 // defaultRTMPPort is RTMP's registered port.
 const defaultRTMPPort = "1935"
 
-// parseGateway parses an allow-list entry: rtmp://host[:port][/path],
-// with no user info, query or fragment.
+// parseGateway parses an allow-list entry, or a URL a browser asks for:
+// rtmp://host[:port][/path], with a plain host (sip.ValidHost), no user
+// info, query or fragment, and no ".." in the path.
 func parseGateway(entry string) (gatewayPrefix, error) {
 	u, err := url.Parse(entry)
 	switch {
@@ -27,7 +30,7 @@ func parseGateway(entry string) (gatewayPrefix, error) {
 		return gatewayPrefix{}, fmt.Errorf("gateway %q: %v", entry, err)
 	case u.Scheme != "rtmp":
 		return gatewayPrefix{}, fmt.Errorf("gateway %q: not an rtmp:// URL", entry)
-	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+	case !ksip.ValidHost(u.Hostname()) || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
 		return gatewayPrefix{}, fmt.Errorf("gateway %q: give rtmp://host[:port][/path] and nothing else", entry)
 	case strings.Contains(u.Path, ".."):
 		return gatewayPrefix{}, fmt.Errorf("gateway %q: the path has ..", entry)
@@ -39,35 +42,19 @@ func parseGateway(entry string) (gatewayPrefix, error) {
 	return gatewayPrefix{host: strings.ToLower(host), port: port, path: u.Path}, nil
 }
 
-// parseGateways parses every entry; the first bad one is the error.
-func parseGateways(entries []string) ([]gatewayPrefix, error) {
-	out := make([]gatewayPrefix, 0, len(entries))
-	for _, e := range entries {
-		p, err := parseGateway(e)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
-// allows reports whether the parsed URL u is under the prefix.
-func (p gatewayPrefix) allows(u *url.URL) bool {
-	port := u.Port()
-	if port == "" {
-		port = defaultRTMPPort
-	}
-	if !strings.EqualFold(u.Hostname(), p.host) || port != p.port {
+// allows reports whether the URL u, parsed the same way, is under the
+// prefix.
+func (p gatewayPrefix) allows(u gatewayPrefix) bool {
+	if u.host != p.host || u.port != p.port {
 		return false
 	}
 	switch {
 	case p.path == "" || p.path == "/":
 		return true
 	case strings.HasSuffix(p.path, "/"):
-		return strings.HasPrefix(u.Path, p.path)
+		return strings.HasPrefix(u.path, p.path)
 	default: // a whole segment: "/sip" allows "/sip" and "/sip/…", not "/sipx"
-		return u.Path == p.path || strings.HasPrefix(u.Path, p.path+"/")
+		return u.path == p.path || strings.HasPrefix(u.path, p.path+"/")
 	}
 }
 
@@ -75,6 +62,10 @@ func (p gatewayPrefix) allows(u *url.URL) bool {
 // rtmp://host[:port][/path]; a relay should refuse to start with one (New
 // leaves such an entry out, so it allows nothing).
 func (c Config) Check() error {
-	_, err := parseGateways(c.Gateways)
-	return err
+	for _, e := range c.Gateways {
+		if _, err := parseGateway(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

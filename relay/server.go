@@ -4,14 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
-
-	ksip "github.com/kazoo-softphone/kazoo/sip"
 )
 
 // Subprotocol is the relay's WebSocket subprotocol.
@@ -157,13 +154,12 @@ func (s *Server) originAllowed(origin string) bool {
 	return false
 }
 
-// gatewayAllowed checks rtmpURL against the allow-list: an rtmp:// URL
-// with a plain host, no user info, query or fragment, and no ".." in its
-// path, whose host, port and path are under one of the parsed prefixes.
+// gatewayAllowed checks rtmpURL against the allow-list: parsed as the
+// entries are (parseGateway), its host, port and path must be under one
+// of them.
 func (s *Server) gatewayAllowed(rtmpURL string) bool {
-	u, err := url.Parse(rtmpURL)
-	if err != nil || u.Scheme != "rtmp" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		u.Opaque != "" || strings.Contains(u.Path, "..") || !ksip.ValidHost(u.Hostname()) {
+	u, err := parseGateway(rtmpURL)
+	if err != nil {
 		return false
 	}
 	for _, p := range s.gateways {
