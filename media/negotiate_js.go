@@ -158,7 +158,8 @@ func (s *Session) setLocal(ctx context.Context, desc webrtc.SessionDescription) 
 	if cur := s.pc.LocalDescription(); cur != nil {
 		prevUfrag = iceUfrag(cur.SDP)
 	}
-	fresh := iceUfrag(desc.SDP) != prevUfrag
+	ufrag := iceUfrag(desc.SDP)
+	fresh := ufrag != prevUfrag
 	s.mu.Lock()
 	seq0 := s.seq
 	s.mu.Unlock()
@@ -175,7 +176,7 @@ wait:
 		if fresh && started > seq0 && completed > started {
 			break
 		}
-		if local := s.pc.LocalDescription(); local != nil && iceUfrag(local.SDP) == iceUfrag(desc.SDP) && candidatesReady(local.SDP, s.need) {
+		if local := s.pc.LocalDescription(); local != nil && iceUfrag(local.SDP) == ufrag && candidatesReady(local.SDP, s.need) {
 			break
 		}
 		if !fresh && s.pc.ICEGatheringState() == webrtc.ICEGatheringStateComplete {
