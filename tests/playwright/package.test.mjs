@@ -18,7 +18,11 @@ import { startKamailio, freePort, repoRoot, accounts, realm } from './lib/kamail
 import { chromium } from 'playwright-core';
 import { launchBrowser, chromiumArgs, waitEvent, loadKazoo, register, registerParams, until } from './lib/lab.mjs';
 
-const run = promisify(execFile);
+// The tools run without colours: vite and tsc colour their output when CI or
+// FORCE_COLOR is set, which puts escapes inside the URL and the errors read here.
+const { FORCE_COLOR, ...env } = process.env;
+const plainEnv = { ...env, NO_COLOR: '1' };
+const run = (file, args, opts) => promisify(execFile)(file, args, { env: plainEnv, ...opts });
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', '.bin');
 
 let app; // the scratch app directory
@@ -63,11 +67,11 @@ after(async () => {
 test('types: strict tsc accepts typed ESM, namespace, default and global use, and rejects wrong ones', async () => {
   // src/ (the app) and types/ check clean; every @ts-expect-error there
   // must meet an error, so types that were `any` would fail too.
-  await run(path.join(bin, 'tsc'), ['-p', 'tsconfig.json'], { cwd: app }).catch((e) => {
+  await run(path.join(bin, 'tsc'), ['-p', 'tsconfig.json', '--pretty', 'false'], { cwd: app }).catch((e) => {
     assert.fail(`tsc on the typed app failed:\n${e.stdout}${e.stderr}`);
   });
   // A file that must not type-check: register() given a number as wsUrl.
-  const wrong = await run(path.join(bin, 'tsc'), ['-p', 'tsconfig.wrong.json'], { cwd: app }).then(
+  const wrong = await run(path.join(bin, 'tsc'), ['-p', 'tsconfig.wrong.json', '--pretty', 'false'], { cwd: app }).then(
     () => assert.fail('tsc accepted wrong.ts'),
     (e) => e.stdout + e.stderr,
   );
@@ -101,7 +105,7 @@ test('vite build: kazoo.wasm and the worklet bundled as assets, import { init, r
 test('vite dev server: the pre-bundled module still finds kazoo.wasm, with no config, and registers', async () => {
   const port = await freePort('tcp');
   const vite = spawn(path.join(bin, 'vite'), ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: app, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: app, stdio: ['ignore', 'pipe', 'pipe'], env: plainEnv,
   });
   try {
     await new Promise((resolve, reject) => {
