@@ -1,3 +1,5 @@
+//go:build !js
+
 package mediaserver
 
 // G.711 (ITU-T G.711) encoding of 16-bit linear samples, for the tones
@@ -36,12 +38,4 @@ func alaw(s int16) byte {
 		seg++
 	}
 	return (byte(seg<<4) | byte(x>>seg&0x0f)) ^ mask
-}
-
-// silence returns the code of a zero sample.
-func silence(pcma bool) byte {
-	if pcma {
-		return alaw(0)
-	}
-	return ulaw(0)
 }

@@ -33,7 +33,7 @@ func parseGateway(entry string) (gatewayPrefix, error) {
 	case !ksip.ValidHost(u.Hostname()) || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
 		return gatewayPrefix{}, fmt.Errorf("gateway %q: give rtmp://host[:port][/path] and nothing else", entry)
 	case strings.Contains(u.Path, ".."):
-		return gatewayPrefix{}, fmt.Errorf("gateway %q: the path has ..", entry)
+		return gatewayPrefix{}, fmt.Errorf("gateway %q: the path has a .. segment", entry)
 	}
 	host, port := u.Hostname(), u.Port()
 	if port == "" {

@@ -32,8 +32,6 @@ type rig struct {
 	url  string
 	logs *syncBuffer
 
-	mu   sync.Mutex
-	ups  []*fakeUpstream
 	newU chan *fakeUpstream
 }
 

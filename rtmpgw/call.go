@@ -33,6 +33,7 @@ const (
 )
 
 var (
+	//lint:ignore ST1005 siprtmp's own words, which clients match
 	errBusy     = errors.New("Already in an active or pending call")
 	errNoCall   = errors.New("no active call")
 	errNoInvite = errors.New("no incoming call to answer")

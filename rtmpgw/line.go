@@ -192,6 +192,7 @@ func (l *line) dispatch(cmd rtmp.Command) {
 	defer func() {
 		if p := recover(); p != nil {
 			l.log.Error("panic in RPC", "method", cmd.Name, "panic", p, "stack", string(debug.Stack()))
+			//lint:ignore ST1005 the text siprtmp answers with
 			err = errors.New("Internal server error")
 		}
 		l.reply(cmd.TxID, err)
