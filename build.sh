@@ -5,7 +5,8 @@
 #                        kazoo.d.ts, with .br and .gz copies (compressed in Go)
 #   ./build.sh demo      build and run kazoo-dev: the demo page and its own SIP server (Go only)
 #   ./build.sh demo --kamailio   the same page against Kamailio + rtpengine from Debian (apt)
-#   ./build.sh test      install what is missing, gofmt/vet (native and wasm), go test -race,
+#   ./build.sh test      install what is missing, gofmt/vet/staticcheck/govulncheck (native
+#                        and wasm), go test -race,
 #                        build, browser tests in Debian Chromium against a real Kamailio;
 #                        ends with "N passed, M failed"
 #   ./build.sh pack      build dist/, then the npm package `kazoo` (npm/ and dist/) in
@@ -290,6 +291,32 @@ lab_install() {
   fi
 }
 
+# The static checks' tools, at pinned versions, and govulncheck's database:
+# its server cannot be reached from here, so the database is built from
+# the module golang.org/x/vulndb (its OSV files) by internal/vulnindex.
+staticcheck_version=v0.8.2
+govulncheck_version=v1.9.0
+vulndb_version=v0.0.0-20261105234957-e22db6528018
+
+need_checkers() {
+  [[ -x $CACHE/bin/staticcheck && $(cat "$CACHE/bin/.staticcheck" 2>/dev/null) == "$staticcheck_version" ]] || {
+    GOBIN=$CACHE/bin go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+    echo "$staticcheck_version" >"$CACHE/bin/.staticcheck"
+  }
+  [[ -x $CACHE/bin/govulncheck && $(cat "$CACHE/bin/.govulncheck" 2>/dev/null) == "$govulncheck_version" ]] || {
+    GOBIN=$CACHE/bin go install "golang.org/x/vuln/cmd/govulncheck@$govulncheck_version"
+    echo "$govulncheck_version" >"$CACHE/bin/.govulncheck"
+  }
+  [[ $(cat "$CACHE/vulndb/.version" 2>/dev/null) == "$vulndb_version" ]] || {
+    local dir
+    dir=$(go mod download -json "golang.org/x/vulndb@$vulndb_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [[ -d $dir/data/osv ]] || die "golang.org/x/vulndb@$vulndb_version has no data/osv"
+    rm -rf "$CACHE/vulndb"
+    go run ./internal/vulnindex -osv "$dir/data/osv" -out "$CACHE/vulndb"
+    echo "$vulndb_version" >"$CACHE/vulndb/.version"
+  }
+}
+
 test_all() {
   need_go
   lab_install
@@ -302,6 +329,12 @@ test_all() {
   log "go vet (native and js/wasm)"
   status=0; go vet ./... || status=$?; checks+=("go-vet=$status")
   status=0; GOOS=js GOARCH=wasm go vet ./... || status=$?; checks+=("go-vet-wasm=$status")
+  log "staticcheck and govulncheck (native and js/wasm)"
+  status=0; need_checkers || status=$?; checks+=("install-checkers=$status")
+  status=0; "$CACHE/bin/staticcheck" ./... || status=$?; checks+=("staticcheck=$status")
+  status=0; GOOS=js GOARCH=wasm "$CACHE/bin/staticcheck" ./... || status=$?; checks+=("staticcheck-wasm=$status")
+  status=0; "$CACHE/bin/govulncheck" -db "file://$CACHE/vulndb" ./... || status=$?; checks+=("govulncheck=$status")
+  status=0; GOOS=js GOARCH=wasm "$CACHE/bin/govulncheck" -db "file://$CACHE/vulndb" ./... || status=$?; checks+=("govulncheck-wasm=$status")
   log "go test -race ./... (native), go test ./jsbridge ./media (js/wasm under Node)"
   {
     go test -race -json ./... 2>&1 || true
