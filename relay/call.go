@@ -20,8 +20,11 @@ func (s *session) call(id int64, method string, args []any) {
 	}
 	res, err := s.up.Call(ctx, method, args...)
 	if err != nil {
-		if method == "invite" {
+		switch method {
+		case "invite":
 			s.setPhase("inviting", "idle")
+		case "reject": // the page ends the call all the same
+			s.setPhase("incoming", "idle")
 		}
 		s.send(map[string]any{"t": "result", "id": id, "ok": false, "error": err.Error()})
 		return
@@ -31,7 +34,12 @@ func (s *session) call(id int64, method string, args []any) {
 	}
 	s.mu.Lock()
 	phase := s.phase
-	if method == "bye" {
+	switch {
+	case method == "bye":
+		s.phase = "idle"
+	case method == "reject" && phase == "incoming":
+		// siprtmp sends no callback after a reject: the call ends here,
+		// or the next invite would not be a pending one.
 		s.phase = "idle"
 	}
 	s.mu.Unlock()

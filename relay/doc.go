@@ -27,6 +27,10 @@
 //	    every gateway callback verbatim (ringing, accepted, rejected,
 //	    invited, cancelled, byed, holded, and unknown ones such as
 //	    notified or unauthorized from extended gateways).
+//	    A bye on a ringing outgoing call gets no callback from siprtmp;
+//	    after PendingByeTimeout the relay sends cancelled itself, with
+//	    "relay":true. A local reject gets none either: the call ends with
+//	    its result.
 //	{"t":"media","codec":"pcmu"}  after accepted, once both RTMP streams run
 //	{"t":"stream","code":"NetStream.Publish.BadName"}  a stream failed
 //	{"t":"pong"}

@@ -7,10 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/kazoo-softphone/kazoo/internal/fakesiprtmp"
+	"github.com/kazoo-softphone/kazoo/rtmp"
 )
 
 // fakeUpstream is a FAKE gateway connection: it records what the relay
-// asks and lets the test play the gateway's side.
+// asks and lets the test play the gateway's side. RPCs are answered as
+// siprtmp answers them (package fakesiprtmp): _result for a method it
+// does not have, such as transfer, and a bare _error for a wrong number
+// of arguments, such as sendDTMF(digit, "info").
 type fakeUpstream struct {
 	mu        sync.Mutex
 	args      []any
@@ -41,8 +47,8 @@ func (f *fakeUpstream) Call(ctx context.Context, name string, args ...any) ([]an
 	f.mu.Lock()
 	f.calls = append(f.calls, fmt.Sprint(append([]any{name}, args...)...))
 	f.mu.Unlock()
-	if name == "transfer" {
-		return nil, errors.New("NetConnection.Call.Failed: unknown method transfer")
+	if ok, _ := fakesiprtmp.Answer(name, len(args)); !ok {
+		return nil, &rtmp.CallError{Name: name} // what rtmp.Client makes of a bare _error
 	}
 	return nil, nil
 }

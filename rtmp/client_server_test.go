@@ -75,6 +75,8 @@ func TestCallReplyAndCallbacks(t *testing.T) {
 				c.Reply(cmd.TxID, cmd.Args...)
 			case "sendDTMF":
 				c.ReplyError(cmd.TxID, "no active call")
+			case "bare":
+				c.ReplyBareError(cmd.TxID) // rtmplite, when the handler raises
 			case "silent":
 				// no answer at all
 			}
@@ -102,6 +104,9 @@ func TestCallReplyAndCallbacks(t *testing.T) {
 	var ce *CallError
 	if !errors.As(err, &ce) || ce.Name != "sendDTMF" || ce.Code != "NetConnection.Call.Failed" || ce.Description != "no active call" {
 		t.Errorf("sendDTMF error = %v", err)
+	}
+	if _, err := c.Call(ctx, "bare", "5", "info"); !errors.As(err, &ce) || ce.Name != "bare" || ce.Code != "" || len(ce.Args) != 0 {
+		t.Errorf("bare _error = %#v", err)
 	}
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()

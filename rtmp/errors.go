@@ -53,7 +53,11 @@ type CallError struct {
 }
 
 func (e *CallError) Error() string {
-	return "rtmp: " + e.Name + " failed: " + describe(e.Code, e.Description)
+	d := describe(e.Code, e.Description)
+	if d == "" {
+		d = "_error without a description"
+	}
+	return "rtmp: " + e.Name + " failed: " + d
 }
 
 // StatusError reports an onStatus with level "error" (or a code other

@@ -185,6 +185,15 @@ func (c *ServerConn) ReplyError(txid float64, description string) error {
 	return c.conn.writeCommand(Command{Name: "_error", TxID: txid, Args: []any{info}})
 }
 
+// ReplyBareError answers the command with transaction id txid with
+// _error and nothing after the null command object: what rtmplite
+// (siprtmp's RTMP server) answers when an RPC's handler raises, such as
+// on a wrong number of arguments. [Client.Call] reports it as a
+// *[CallError] with an empty Code and Description.
+func (c *ServerConn) ReplyBareError(txid float64) error {
+	return c.conn.writeCommand(Command{Name: "_error", TxID: txid})
+}
+
 // Send sends the command name with transaction id 0, a null command
 // object and args on stream 0: a siprtmp callback such as
 // Send("invited", from, to).

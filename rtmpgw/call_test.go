@@ -182,7 +182,13 @@ func TestRemoteBye(t *testing.T) {
 func TestTransfer(t *testing.T) {
 	h := newHarness(t)
 	c, inv, _ := outgoing(t, h)
-	rpc(t, c, "transfer", "sip:1003@lab.test")
+	// Answered with the REFER's status: a value siprtmp's bare _result
+	// for an RPC it does not have never carries.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if res, err := c.Call(ctx, "transfer", "sip:1003@lab.test"); err != nil || len(res) != 1 || res[0] != "202 Accepted" {
+		t.Fatalf("transfer answered %v, %v", res, err)
+	}
 	refer := h.fake.wait(sip.REFER, nil)
 	if got := headerValue(refer, "Refer-To"); got != "<sip:1003@lab.test>" {
 		t.Fatalf("Refer-To %s", got)

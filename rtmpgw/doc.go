@@ -42,9 +42,13 @@
 //	                         INFO is (extension)
 //	hold(bool)               re-INVITE with a=sendonly (true) or a=sendrecv (false); answered when
 //	                         the re-INVITE is
-//	transfer(dest)           REFER in the call (extension); answered when the REFER is
+//	transfer(dest)           REFER in the call (extension); answered when the REFER is, _result
+//	                         with the REFER's status ('202 Accepted')
 //
-// Unknown RPCs are answered with _result, as siprtmp does.
+// Unknown RPCs are answered with _result and nothing after the command
+// object, as siprtmp does (it logs "invalid command"). A client tells a
+// gateway that transfers from one that does not by transfer's _result:
+// only kazoo-rtmpgw's carries a value.
 //
 // # Callbacks
 //

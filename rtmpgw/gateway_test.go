@@ -258,7 +258,12 @@ func TestReplacesOlderConnection(t *testing.T) {
 	if !ok || second.User == first.User {
 		t.Fatalf("binding %v after the second connect (first %s)", second.String(), first.String())
 	}
-	rpc(t, c2, "unknownMethod") // answered _result, as siprtmp does
+	// Answered with a bare _result, as siprtmp does.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if res, err := c2.Call(ctx, "unknownMethod", "x"); err != nil || len(res) != 0 {
+		t.Fatalf("unknownMethod answered %v, %v", res, err)
+	}
 
 	// Neither a wrong password nor no password displaces it.
 	if _, err := h.dial("1005", "wrong"); err == nil {

@@ -2,6 +2,7 @@ package rtmpgw
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -222,15 +223,27 @@ func (l *line) rpcTransfer(txid float64, args []any) error {
 	if c == nil || !c.isActive() {
 		return errNoCall
 	}
-	go func() { l.reply(txid, c.transfer(to)) }()
+	go func() {
+		status, err := c.transfer(to)
+		if err != nil {
+			l.reply(txid, err)
+			return
+		}
+		// A value in the _result tells the client that this gateway
+		// transfers: siprtmp answers every RPC, even one it does not
+		// have, with a bare _result.
+		_ = l.rc.Reply(txid, status)
+	}()
 	return errAsync
 }
 
-func (c *call) transfer(to sip.Uri) error {
+// transfer sends the REFER; it returns the REFER's status ("202
+// Accepted") when it was accepted.
+func (c *call) transfer(to sip.Uri) (string, error) {
 	c.mu.Lock()
 	if c.referring {
 		c.mu.Unlock()
-		return errors.New("a transfer is already in progress")
+		return "", errors.New("a transfer is already in progress")
 	}
 	c.referring = true
 	c.mu.Unlock()
@@ -246,13 +259,13 @@ func (c *call) transfer(to sip.Uri) error {
 		se = responseError(res)
 	default:
 		c.l.log.Info("transfer accepted", "call_id", c.callID, "to", to.String())
-		return nil
+		return strconv.Itoa(int(res.StatusCode)) + " " + res.Reason, nil
 	}
 	c.mu.Lock()
 	c.referring = false
 	c.mu.Unlock()
 	c.l.send("transferFailed", se.Error())
-	return se
+	return "", se
 }
 
 // handleSIP handles a request addressed to the line's Contact.

@@ -30,6 +30,7 @@ type Call struct {
 	cancelling bool
 	muted      bool
 	ended      bool
+	xfer       *transfer // a transfer waiting for its outcome
 }
 
 func (c *Call) ID() string           { return c.id }
@@ -169,13 +170,13 @@ func (s *session) callback(method string, args []any) {
 			s.ev.CallDTMF(c, d)
 		}
 	case "transferred":
-		if c != nil && s.ev.CallTransfer != nil {
-			s.ev.CallTransfer(c, nil)
+		if c != nil {
+			c.transferDone(nil, nil)
 		}
 	case "transferFailed":
-		if c != nil && s.ev.CallTransfer != nil {
+		if c != nil {
 			code, _ := parseStatus(str(0))
-			s.ev.CallTransfer(c, &ua.Error{Key: ua.KeyTransferFailed, Message: "the transfer failed: " + str(0), Code: code})
+			c.transferDone(nil, &ua.Error{Key: ua.KeyTransferFailed, Message: "the transfer failed: " + str(0), Code: code})
 		}
 	}
 }
@@ -192,6 +193,12 @@ func (c *Call) end(e ua.End) {
 	c.state = ua.CallEnded
 	a := c.audio
 	c.audio = nil
+	if x := c.xfer; x != nil { // the call is over: no outcome to wait for
+		c.xfer = nil
+		if x.timer != nil {
+			x.timer.Stop()
+		}
+	}
 	c.mu.Unlock()
 	if a != nil {
 		a.Close()

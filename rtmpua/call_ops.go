@@ -2,6 +2,7 @@ package rtmpua
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -64,8 +65,13 @@ func (c *Call) Hangup(ctx context.Context) *ua.Error {
 		c.mu.Unlock()
 		if _, err := c.s.rpc(ctx, "bye"); err != nil {
 			c.end(ua.End{Code: 487, Reason: "Request Terminated"})
+			return nil
 		}
-		return nil // rejected or cancelled follows
+		// rejected or cancelled follows; if the gateway never says (a
+		// plain siprtmp drops a pending invite silently, and only the
+		// relay covers for it), the call ends all the same.
+		time.AfterFunc(c.s.p.cfg.HangupTimeout, func() { c.end(ua.End{Code: 487, Reason: "Request Terminated"}) })
+		return nil
 	default:
 		_, err := c.s.rpc(ctx, "bye")
 		c.end(ua.End{})
@@ -98,7 +104,9 @@ func (c *Call) Hold(ctx context.Context, hold bool) *ua.Error {
 
 // SendDTMF sends each tone with the gateway's sendDTMF: sendDTMF(digit)
 // as siprtmp has it (RFC 2833), or sendDTMF(digit, "info") for SIP INFO
-// (kazoo-rtmpgw).
+// (kazoo-rtmpgw). A gateway that refuses the two-argument form (a plain
+// siprtmp's sendDTMF takes one argument) gets the digit again as
+// sendDTMF(digit), and only that form for the rest of the registration.
 func (c *Call) SendDTMF(ctx context.Context, tones string) *ua.Error {
 	if err := ua.CheckDTMF(tones); err != nil {
 		return err
@@ -106,21 +114,46 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *ua.Error {
 	if err := c.requireUp("sendDTMF"); err != nil {
 		return err
 	}
-	args := []any{""}
-	if c.s.t.opts.DTMF == ua.DTMFInfo {
-		args = append(args, ua.DTMFInfo)
-	}
 	for _, t := range tones {
-		args[0] = string(t)
-		if _, err := c.s.rpc(ctx, "sendDTMF", args...); err != nil {
+		if err := c.sendTone(ctx, string(t)); err != nil {
 			return rpcError("the gateway could not send DTMF", err)
 		}
 	}
 	return nil
 }
 
-// Transfer asks an extended gateway to transfer the call (REFER); the
-// outcome comes as CallTransfer. A gateway without transfer refuses it.
+// sendTone sends one tone in the registration's DTMF mode.
+func (c *Call) sendTone(ctx context.Context, tone string) error {
+	s := c.s
+	s.mu.Lock()
+	info := s.t.opts.DTMF == ua.DTMFInfo && !s.noDTMFMode
+	s.mu.Unlock()
+	if !info {
+		_, err := s.rpc(ctx, "sendDTMF", tone)
+		return err
+	}
+	_, err := s.rpc(ctx, "sendDTMF", tone, ua.DTMFInfo)
+	var r *refusal
+	if !errors.As(err, &r) {
+		return err
+	}
+	if _, err := s.rpc(ctx, "sendDTMF", tone); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.noDTMFMode = true
+	s.mu.Unlock()
+	s.p.cfg.Logger.Info("the gateway refused sendDTMF with a mode; DTMF goes as RFC 2833", "error", r.msg)
+	return nil
+}
+
+// Transfer asks the gateway to transfer the call (REFER, kazoo-rtmpgw's
+// extension); the outcome comes as CallTransfer. A gateway without
+// transfer either refuses it, or (a plain siprtmp, which answers every
+// RPC with _result) acknowledges it with nothing and never reports an
+// outcome: no outcome within TransferConfirmTimeout is then a failure.
+// kazoo-rtmpgw acknowledges with the REFER's status, and has
+// TransferTimeout to report the outcome.
 func (c *Call) Transfer(ctx context.Context, target string) *ua.Error {
 	if err := c.requireUp("transfer"); err != nil {
 		return err
@@ -135,10 +168,56 @@ func (c *Call) Transfer(ctx context.Context, target string) *ua.Error {
 		}
 		t = "sip:" + t
 	}
-	if _, err := c.s.rpc(ctx, "transfer", t); err != nil {
+	c.mu.Lock()
+	if c.xfer != nil {
+		c.mu.Unlock()
+		return &ua.Error{Key: ua.KeyCallState, Message: "a transfer is already in progress"}
+	}
+	x := &transfer{}
+	c.xfer = x
+	c.mu.Unlock()
+	res, err := c.s.rpc(ctx, "transfer", t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.xfer != x {
+		// The outcome came before the answer (kazoo-rtmpgw reports a
+		// refused REFER first) and was reported: once is enough.
+		return nil
+	}
+	if err != nil {
+		c.xfer = nil
 		return &ua.Error{Key: ua.KeyTransferFailed, Message: "the gateway cannot transfer: " + err.Error(), Err: err}
 	}
+	wait, fail := c.s.p.cfg.TransferTimeout, "the gateway did not report the transfer's outcome in time"
+	if len(res) == 0 {
+		wait, fail = c.s.p.cfg.TransferConfirmTimeout, "the gateway did not confirm the transfer: it has no transfer (a plain siprtmp answers any RPC and says nothing more)"
+	}
+	x.timer = time.AfterFunc(wait, func() {
+		c.transferDone(x, &ua.Error{Key: ua.KeyTransferFailed, Message: fail})
+	})
 	return nil
+}
+
+// transfer is a transfer waiting for its outcome.
+type transfer struct{ timer *time.Timer }
+
+// transferDone reports the outcome of the pending transfer x (nil: any
+// pending one) once.
+func (c *Call) transferDone(x *transfer, e *ua.Error) {
+	c.mu.Lock()
+	cur := c.xfer
+	if cur == nil || (x != nil && cur != x) {
+		c.mu.Unlock()
+		return
+	}
+	c.xfer = nil
+	if cur.timer != nil {
+		cur.timer.Stop()
+	}
+	c.mu.Unlock()
+	if c.s.ev.CallTransfer != nil {
+		c.s.ev.CallTransfer(c, e)
+	}
 }
 
 // SetMuted sends silence instead of the microphone, or stops doing so.

@@ -15,4 +15,17 @@
 //
 // One call at a time: a siprtmp gateway has a single line per
 // connection, and answers a second incoming call with 486 itself.
+//
+// A plain siprtmp (rtclite's siprtmp.py) answers every RPC with a bare
+// _result, even one it does not have, and an RPC with a wrong number of
+// arguments with a bare _error. So: transfer, which it does not have, is
+// acknowledged and never reported; no outcome within
+// Config.TransferConfirmTimeout is transfer_failed (kazoo-rtmpgw
+// acknowledges with the REFER's status, and then has
+// Config.TransferTimeout). sendDTMF(digit, "info") is refused, and the
+// digits go as sendDTMF(digit) from then on. Neither reject nor bye on a
+// ringing outgoing call gets a callback: the relay reports the latter,
+// and the call ends after Config.HangupTimeout in any case. The tests
+// run against a fake gateway that answers so (package
+// internal/fakesiprtmp).
 package rtmpua

@@ -45,7 +45,9 @@ type Options struct {
 	Token string
 	// DTMF is how SendDTMF asks the gateway to send digits: ua.DTMFRFC4733
 	// (default: telephone-events in the RTP stream) or ua.DTMFInfo (SIP
-	// INFO; kazoo-rtmpgw's extension, ignored by a plain siprtmp).
+	// INFO; kazoo-rtmpgw's extension, ignored by a plain siprtmp: its
+	// sendDTMF takes one argument and refuses the mode, and the digits
+	// then go as RFC 2833 for the rest of the registration).
 	DTMF string
 	// Audio opens the audio of a call.
 	Audio AudioFactory

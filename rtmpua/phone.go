@@ -45,6 +45,20 @@ type Config struct {
 	// closes a socket silent for 60 s), and PongTimeout how long an answer
 	// may take before the socket counts as lost (10 s).
 	KeepaliveInterval, PongTimeout time.Duration
+	// TransferConfirmTimeout is how long a gateway that answered transfer
+	// with a bare _result has to report the outcome (transferred or
+	// transferFailed) before the page gets transfer_failed. A plain
+	// siprtmp answers every RPC so, even one it does not have, and then
+	// says nothing more (DefaultTransferConfirmTimeout).
+	TransferConfirmTimeout time.Duration
+	// TransferTimeout bounds waiting for the outcome of a transfer the
+	// gateway acknowledged (kazoo-rtmpgw answers transfer with the
+	// REFER's status) (DefaultTransferTimeout).
+	TransferTimeout time.Duration
+	// HangupTimeout is how long a ringing outgoing call that was hung up
+	// waits for the gateway's rejected or cancelled before it ends anyway
+	// (DefaultHangupTimeout).
+	HangupTimeout time.Duration
 	// ParseJSON parses the relay's text frames into Go values
 	// (map[string]any, []any, float64, string, bool, nil), as
 	// encoding/json does into an any. In a browser cmd/kazoojs gives the
@@ -52,6 +66,15 @@ type Config struct {
 	// (about 60 KB brotli); elsewhere it defaults to encoding/json.
 	ParseJSON func([]byte) (any, error)
 }
+
+// Defaults of Config's timeouts.
+const (
+	DefaultTransferConfirmTimeout = 5 * time.Second
+	DefaultTransferTimeout        = 60 * time.Second
+	// DefaultHangupTimeout is above the relay's own wait for a pending
+	// invite (3 s, then a synthetic cancelled).
+	DefaultHangupTimeout = 10 * time.Second
+)
 
 // Phone is the RTMP-mode user agent: one registration (one relay
 // WebSocket) at a time.
@@ -93,6 +116,15 @@ func New(cfg Config) *Phone {
 	}
 	if cfg.PongTimeout == 0 {
 		cfg.PongTimeout = 10 * time.Second
+	}
+	if cfg.TransferConfirmTimeout == 0 {
+		cfg.TransferConfirmTimeout = DefaultTransferConfirmTimeout
+	}
+	if cfg.TransferTimeout == 0 {
+		cfg.TransferTimeout = DefaultTransferTimeout
+	}
+	if cfg.HangupTimeout == 0 {
+		cfg.HangupTimeout = DefaultHangupTimeout
 	}
 	return &Phone{cfg: cfg}
 }

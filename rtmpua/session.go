@@ -33,12 +33,21 @@ type session struct {
 	nextID     int64
 	pending    map[int64]chan result
 	call       *Call
+	// noDTMFMode: the gateway refused sendDTMF(digit, mode), as a plain
+	// siprtmp does; digits go as sendDTMF(digit) from then on.
+	noDTMFMode bool
 	rc         struct {
 		active  bool
 		attempt int
 		timer   *time.Timer
 	}
 }
+
+// refusal is an RPC the gateway answered with _error (as opposed to one
+// that got no answer or could not be sent).
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string { return r.msg }
 
 type result struct {
 	ok    bool
@@ -197,7 +206,7 @@ func (s *session) rpc(ctx context.Context, method string, args ...any) ([]any, e
 	select {
 	case r := <-ch:
 		if !r.ok {
-			return nil, errors.New(r.error)
+			return nil, &refusal{r.error}
 		}
 		return r.args, nil
 	case <-ctx.Done():

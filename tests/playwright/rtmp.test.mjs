@@ -424,3 +424,42 @@ test('relay restarted while registered: disconnected, reconnecting, onConnected 
     await closeAll([page]);
   }
 });
+
+// Last in this file: the killed gateway leaves 1008's binding behind
+// (no un-REGISTER), and the lab is not shared with other files.
+test('gateway killed mid-call: the RTMP page gets disconnected, the call ends, and it reconnects once the gateway is back', async () => {
+  const a = await openRTMP('1008', { overrides: { reconnectDelay: 1000 } });
+  const b = await openWebRTC('1009');
+  try {
+    const [old] = await gatewayBinding('1008');
+    assert.equal((await connect(b, '1008')).ok, true);
+    await waitEvent(a, 'onIncoming');
+    await a.evaluate(() => window.incoming.accept());
+    await waitEvent(b, 'onAccepted');
+    await audioFlowing(a, { what: 'audio played by the RTMP page' });
+    const listen = new URL(gateway.rtmpUrl.replace(/^rtmp:/, 'http:')).host;
+    await gateway.kill();
+    const lost = await waitEvent(a, 'onError');
+    assert.equal(lost.key, 'disconnected');
+    await waitEvent(a, 'onHangup'); // the call cannot outlive the gateway
+    assert.equal(await count(a, 'onConnected'), 1, 'connected while the gateway is down');
+    gateway = await startGateway({ kamailio: lab.kamailio, listen });
+    await nth(a, 'onConnected', 2, 20_000);
+    // The new gateway registered 1008 afresh, with a Contact of its own.
+    await until(async () => {
+      const c = await lab.kamailio.lookup('1008');
+      return c.some((x) => x !== old && !/transport=ws/.test(x)) ? c : null;
+    }, { timeout: 10_000, what: "the new gateway's binding for 1008" });
+    // And the line works again: the RTMP page calls the WebRTC page,
+    // which first hangs up what is left of the old call.
+    await b.evaluate(() => kazoo.hangup());
+    await waitEvent(b, 'onHangup');
+    assert.equal((await connect(a, '1009')).ok, true);
+    await waitEvent(b, 'onIncoming');
+    await waitEvent(a, 'onRinging');
+    await a.evaluate(() => kazoo.hangup());
+    assertHealthy(a, b);
+  } finally {
+    await closeAll([a, b]);
+  }
+});

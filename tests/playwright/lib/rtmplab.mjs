@@ -24,13 +24,14 @@ async function waitLog(d, re, what, timeout = 15_000) {
 
 /**
  * Starts kazoo-rtmpgw registering at kamailio's UDP port, with RTP on
- * 127.0.0.1. Resolves {rtmpUrl (the base the page gives as rtmpUrl),
- * log(), stop()}.
+ * 127.0.0.1, its RTMP port on listen (any free port by default).
+ * Resolves {rtmpUrl (the base the page gives as rtmpUrl), log(), stop(),
+ * kill() (SIGKILL: no un-REGISTER, no BYE, connections cut)}.
  */
-export async function startGateway({ kamailio, logLevel = 'debug' }) {
+export async function startGateway({ kamailio, logLevel = 'debug', listen = '127.0.0.1:0' }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kazoo-rtmpgw-'));
   const d = spawnDaemon(bin('kazoo-rtmpgw'), [
-    '-listen', '127.0.0.1:0',
+    '-listen', listen,
     '-registrar', `127.0.0.1:${kamailio.ports.udp}`,
     '-sip-listen', '127.0.0.1:0',
     '-media-ip', '127.0.0.1',
@@ -42,6 +43,7 @@ export async function startGateway({ kamailio, logLevel = 'debug' }) {
     rtmpUrl: `rtmp://${m[1]}/sip`,
     log: () => d.log(),
     stop: () => d.terminate([['SIGTERM', 4000], ['SIGKILL', 2000]]),
+    kill: () => d.terminate([['SIGKILL', 5000]]),
   };
 }
 
