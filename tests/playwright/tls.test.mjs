@@ -130,30 +130,62 @@ test('RTMP path through nginx TLS: wss:// relayUrl, call to a WebRTC page, audio
   }
 });
 
-test('a certificate the browser does not trust → server_not_reachable, then the page registers', async () => {
-  // A server with a certificate from another CA: the browser must refuse
-  // it (handshake aborted), and say so through the page.
+/**
+ * A TLS server on 127.0.0.1 with a certificate from another CA, which the
+ * browser must refuse. handshakes lists what each handshake ended in
+ * ('accepted', or the TLS error).
+ */
+async function untrustedServer() {
   const other = await makeTestCA('untrusted CA');
   const handshakes = [];
   const srv = tls.createServer({ cert: readFileSync(other.chain), key: readFileSync(other.key) });
   srv.on('tlsClientError', (e) => handshakes.push(e.code || e.message));
   srv.on('secureConnection', (s) => { handshakes.push('accepted'); s.destroy(); });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  const where = `127.0.0.1:${srv.address().port}`;
+  return { where: `127.0.0.1:${srv.address().port}`, handshakes, close: () => srv.close() };
+}
+
+function assertRefused(handshakes) {
+  assert.ok(handshakes.length > 0 && !handshakes.includes('accepted'),
+    `the browser did not refuse the TLS handshake: ${JSON.stringify(handshakes)}`);
+}
+
+test('wss:// to Kamailio with a certificate the browser does not trust → server_not_reachable, then the page registers', async () => {
+  const srv = await untrustedServer();
   const page = await lab.openPage();
   try {
     await loadKazoo(page);
-    await register(page, registerParams(lab, '1003', { wsUrl: `wss://${where}` }));
+    await register(page, registerParams(lab, '1003', { wsUrl: `wss://${srv.where}` }));
     const err = await waitEvent(page, 'onError');
     assert.equal(err.key, 'server_not_reachable');
     assert.match(err.message, /does not trust the server's certificate/);
-    assert.ok(handshakes.length > 0 && !handshakes.includes('accepted'),
-      `the browser did not refuse the TLS handshake: ${JSON.stringify(handshakes)}`);
+    assertRefused(srv.handshakes);
     assert.equal(await count(page, 'onConnected'), 0);
     // The same page, the trusted server: registered.
     await register(page, registerParams(lab, '1003', { wsUrl: lab.kamailio.wssUrl }));
     await waitEvent(page, 'onConnected');
     await wssBinding('1003');
+    assertHealthy(page);
+  } finally {
+    await closeAll([page]);
+    srv.close();
+  }
+});
+
+test('a relay with a certificate the browser does not trust → server_not_reachable, then the page registers through the trusted one', async () => {
+  const srv = await untrustedServer();
+  const page = await lab.openPage();
+  try {
+    await page.evaluate(() => kazoo.init({ forceRTMP: true, onLoaded: cb('onLoaded') }));
+    await waitEvent(page, 'onLoaded');
+    await register(page, rtmpParams({ relay: { url: `wss://${srv.where}/v1` }, gateway, account: account('1006'), realm }));
+    const err = await waitEvent(page, 'onError');
+    assert.equal(err.key, 'server_not_reachable');
+    assertRefused(srv.handshakes);
+    assert.equal(await count(page, 'onConnected'), 0);
+    await register(page, rtmpParams({ relay, gateway, account: account('1006'), realm }));
+    await waitEvent(page, 'onConnected', 20_000);
+    await until(async () => (await lab.kamailio.lookup('1006')).length === 1, { what: "the gateway's binding for 1006" });
     assertHealthy(page);
   } finally {
     await closeAll([page]);
