@@ -3,7 +3,7 @@
 // wss:// to nginx, nginx passes the upgrade to the plain ws:// upstream.
 // Runs in the foreground as one process (master_process off) with its own
 // prefix dir and no system paths, on a free 127.0.0.1 port; stopped by PID.
-import { accessSync, constants, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, writeFileSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnDaemon } from './daemon.mjs';
@@ -71,7 +71,12 @@ export async function startTlsProxy({ upstream, cert, key }) {
     // -e: the error log before the config is read (else /var/log/nginx);
     // stderr goes to the same file.
     const d = spawnDaemon(bin, ['-p', dir, '-c', 'nginx.conf', '-e', 'error.log'], { logFile: path.join(dir, 'error.log') });
-    const stop = () => d.terminate([['SIGTERM', 4000], ['SIGKILL', 2000]]);
+    // The log stays readable (terminate keeps it); the dir goes.
+    const stop = async () => {
+      const info = await d.terminate([['SIGTERM', 4000], ['SIGKILL', 2000]]);
+      rmSync(dir, { recursive: true, force: true });
+      return info;
+    };
     const deadline = Date.now() + 10_000;
     while (!d.exitInfo() && Date.now() < deadline && !(await tcpAccepts(port))) {
       await new Promise((r) => setTimeout(r, 50));
