@@ -279,8 +279,8 @@ in_netns() {
 }
 
 # lab_packages are the Debian packages of the browser tests' SIP lab.
-lab_packages=(chromium kamailio kamailio-websocket-modules rtpengine-daemon baresip-core sox iproute2
-  nginx-light libnginx-mod-rtmp)
+lab_packages=(chromium kamailio kamailio-websocket-modules kamailio-tls-modules rtpengine-daemon baresip-core
+  sox iproute2 openssl nginx-light libnginx-mod-rtmp)
 
 # lab_install installs them; the rtpengine package enables a system
 # service that we never use (tests start their own, on loopback).

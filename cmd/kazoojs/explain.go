@@ -24,7 +24,8 @@ const probeTimeoutMs = 3000
 // block), then probes the same host and port with a no-cors HTTP request:
 // an answer means a server is there but refused the SIP WebSocket
 // handshake; no answer means nothing is listening or the host is
-// unreachable.
+// unreachable, or, for wss://, that the browser does not trust the
+// server's certificate.
 func explainDialFailure(ctx context.Context, wsURL string) string {
 	u, err := url.Parse(wsURL)
 	if err != nil {
@@ -65,6 +66,10 @@ func explainDialFailure(ctx context.Context, wsURL string) string {
 	case errors.As(err, &rejected) && strings.Contains(rejected.Message, "TimeoutError"),
 		errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("%s did not answer within %d s", where, probeTimeoutMs/1000)
+	case u.Scheme == "wss":
+		// A certificate the browser does not trust fails the probe the
+		// same way as a closed port: the page cannot tell them apart.
+		return fmt.Sprintf("nothing answered at %s over TLS: the port is closed, the host does not resolve or cannot be reached, or this browser does not trust the server's certificate", where)
 	default:
 		return fmt.Sprintf("nothing answered at %s: the port is closed, or the host does not resolve or cannot be reached", where)
 	}

@@ -71,7 +71,8 @@ export async function freePort(kind = 'tcp') {
   return port;
 }
 
-function tcpAccepts(port, host = '127.0.0.1') {
+/** Resolves true when a TCP connection to host:port is accepted within 500 ms. */
+export function tcpAccepts(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
     const s = net.connect({ port, host });
     const done = (ok) => { s.destroy(); resolve(ok); };
@@ -136,7 +137,7 @@ function alive(pid) {
 
 /**
  * Starts a private Kamailio. Options:
- *   ports:   {udp, ws, trusted}; missing ones are picked free on 127.0.0.1
+ *   ports:   {udp, ws, trusted, wss}; missing ones are picked free on 127.0.0.1
  *   logFile: where Kamailio's stdout+stderr go (default <rundir>/kamailio.log)
  *   keepRundir: keep the run dir after stop() (also env KAMAILIO_KEEP_RUNDIR=1)
  *   cfg:     another config file (default lab/kamailio/kamailio.cfg)
@@ -144,7 +145,11 @@ function alive(pid) {
  *            startRtpengine() returns). Without it Kamailio points at a free,
  *            unused UDP port: it starts anyway (the node is marked disabled)
  *            and never talks to a system rtpengine on the default 2223.
- * Resolves once the WS port accepts TCP connections and kamcmd answers.
+ *   tls:     {cert, key}: also SIP over secure WebSocket on ports.wss with
+ *            the tls module (package kamailio-tls-modules); cert is a PEM
+ *            file with the server certificate and its chain, key its key.
+ *            The result's wssUrl is then wss://127.0.0.1:<wss port>.
+ * Resolves once the WS (and WSS) port accepts TCP connections and kamcmd answers.
  */
 export async function startKamailio(opts = {}) {
   const kamailioBin = findBinary('kamailio');
@@ -173,6 +178,14 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
   ports.udp ??= await freePort('udp');
   ports.ws ??= await freePort('tcp');
   while (ports.trusted == null || ports.trusted === ports.udp) ports.trusted = await freePort('udp');
+  const tls = opts.tls;
+  if (tls) {
+    if (!tls.cert || !tls.key) throw new Error('startKamailio: tls needs {cert, key}');
+    for (const f of [tls.cert, tls.key]) {
+      if (/["\s]/.test(f)) throw new Error(`startKamailio: unusable path for a cfg define: ${f}`);
+    }
+    while (ports.wss == null || ports.wss === ports.ws) ports.wss = await freePort('tcp');
+  }
   const ctlSock = path.join(rundir, 'kamailio_ctl');
   const logFile = opts.logFile || path.join(rundir, 'kamailio.log');
   const keep = Boolean(opts.keepRundir || process.env.KAMAILIO_KEEP_RUNDIR);
@@ -189,6 +202,10 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     '-A', `CTLSOCK="unix:${ctlSock}"`,
     '-A', `RTPENGINE_SOCK="${rtpengineSock}"`,
   ];
+  if (tls) {
+    args.push('-A', 'WITH_TLS', '-A', `WSS_PORT=${ports.wss}`,
+      '-A', `TLS_CERT="${tls.cert}"`, '-A', `TLS_KEY="${tls.key}"`);
+  }
   const kamcmd = (...a) => runKamcmd(kamcmdBin, ctlSock, a);
   let daemon;
   let log = () => '';
@@ -217,6 +234,8 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
       if (daemon.exitInfo()) break;
       if (!(await tcpAccepts(ports.ws))) {
         lastProblem = `WS port ${ports.ws} not accepting`;
+      } else if (tls && !(await tcpAccepts(ports.wss))) {
+        lastProblem = `WSS port ${ports.wss} not accepting`;
       } else {
         try {
           await kamcmd('core.version');
@@ -258,6 +277,8 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     logFile,
     realm,
     wsUrl: `ws://127.0.0.1:${ports.ws}`,
+    /** wss://127.0.0.1:<port> when started with tls, else undefined. */
+    wssUrl: tls ? `wss://127.0.0.1:${ports.wss}` : undefined,
     /** Runs `kamcmd -s unix:<ctl> ...args`; resolves stdout. Pass AORs as `s:1001`. */
     kamcmd,
     /** Contact URIs bound to `user` ([] when none). */

@@ -72,12 +72,30 @@ export async function startServer({ wsUrl, addr = '127.0.0.1:0', extraArgs = [] 
 }
 
 /**
- * Launches Debian Chromium (never a downloaded browser); with audioFile,
- * its fake microphone plays that wav.
+ * The Chromium flag that trusts exactly these server keys (base64
+ * SHA-256 of each certificate's SubjectPublicKeyInfo, testca.mjs
+ * spkiHash). Why this and not another way:
+ * --ignore-certificate-errors would accept any certificate at all, so a
+ * test of an untrusted certificate could not fail; adding the test CA as
+ * a root needs an NSS database in the browser's $HOME (certutil, package
+ * libnss3-tools) shared by every browser of that user. The SPKI list is
+ * per browser process and pins one key: every other certificate is still
+ * verified as usual, and refused when untrusted. Chromium honours it only
+ * with --user-data-dir, which Playwright always passes.
  */
-export async function launchBrowser({ audioFile } = {}) {
+export function trustSpkiArg(spkis) {
+  return `--ignore-certificate-errors-spki-list=${spkis.join(',')}`;
+}
+
+/**
+ * Launches Debian Chromium (never a downloaded browser); with audioFile,
+ * its fake microphone plays that wav; with trustSpki (a list of SPKI
+ * hashes), it trusts the servers holding those keys (trustSpkiArg).
+ */
+export async function launchBrowser({ audioFile, trustSpki } = {}) {
   const args = [...chromiumArgs];
   if (audioFile) args.push(`--use-file-for-fake-audio-capture=${audioFile}`);
+  if (trustSpki?.length) args.push(trustSpkiArg(trustSpki));
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -107,9 +125,11 @@ export const browserTone = 440;
 /**
  * Starts Kamailio, kazoo-dev and Chromium (and, with media, rtpengine wired
  * into Kamailio, and a 440 Hz fake microphone); stop() ends them all.
- * serverArgs go to kazoo-dev (e.g. more -mount directories).
+ * serverArgs go to kazoo-dev (e.g. more -mount directories). With tls
+ * (makeTestCA()'s result), Kamailio also serves wss:// with tls.chain and
+ * tls.key (lab.kamailio.wssUrl) and Chromium trusts that key only.
  */
-export async function startLab({ media = false, serverArgs = [] } = {}) {
+export async function startLab({ media = false, serverArgs = [], tls } = {}) {
   const stops = [];
   const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => {}); };
   try {
@@ -118,12 +138,15 @@ export async function startLab({ media = false, serverArgs = [] } = {}) {
       rtpengine = await startRtpengine();
       stops.push(() => rtpengine.stop());
     }
-    const kamailio = await startKamailio(rtpengine ? { rtpengine } : {});
+    const kamailio = await startKamailio({
+      ...(rtpengine ? { rtpengine } : {}),
+      ...(tls ? { tls: { cert: tls.chain, key: tls.key } } : {}),
+    });
     stops.push(() => kamailio.stop());
     const server = await startServer({ wsUrl: kamailio.wsUrl, extraArgs: serverArgs });
     stops.push(() => server.stop());
     const audioFile = media ? await makeTone({ freq: browserTone, seconds: 120 }) : undefined;
-    const browser = await launchBrowser({ audioFile });
+    const browser = await launchBrowser({ audioFile, trustSpki: tls ? [tls.spki] : undefined });
     stops.push(() => browser.close());
     return makeLab({ kamailio, server, browser, rtpengine, stopAll });
   } catch (e) {

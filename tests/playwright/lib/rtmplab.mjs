@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './kamailio.mjs';
 import { spawnDaemon } from './daemon.mjs';
+import { startTlsProxy } from './tlsproxy.mjs';
 
 const bin = (name) => path.join(repoRoot, '.cache', 'bin', name);
 
@@ -49,9 +50,12 @@ export async function startGateway({ kamailio, logLevel = 'debug', listen = '127
 
 /**
  * Starts kazoo-relay allowing the gateway and the page origin. Resolves
- * {url (ws://…/v1), log(), stop()}.
+ * {url (ws://…/v1), log(), stop()}. With tls ({chain, key}, e.g.
+ * makeTestCA()'s), nginx terminates TLS in front of it, as the README
+ * says to deploy it: url is then nginx's wss://…/v1 and plainUrl the
+ * relay's own ws:// one.
  */
-export async function startRelay({ gateway, origin, extraArgs = [] }) {
+export async function startRelay({ gateway, origin, extraArgs = [], tls }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kazoo-relay-'));
   const d = spawnDaemon(bin('kazoo-relay'), [
     '-addr', '127.0.0.1:0',
@@ -60,11 +64,25 @@ export async function startRelay({ gateway, origin, extraArgs = [] }) {
     '-log-level', 'debug',
     ...extraArgs,
   ], { logFile: path.join(dir, 'relay.log') });
+  const stopRelay = () => d.terminate([['SIGTERM', 4000], ['SIGKILL', 2000]]);
   const m = await waitLog(d, /^(ws:\/\/127\.0\.0\.1:\d+\/\S*)$/m, 'kazoo-relay');
+  if (!tls) return { url: m[1], plainUrl: m[1], log: () => d.log(), stop: stopRelay };
+  let proxy;
+  try {
+    proxy = await startTlsProxy({ upstream: m[1], cert: tls.chain, key: tls.key });
+  } catch (e) {
+    await stopRelay();
+    throw e;
+  }
   return {
-    url: m[1],
+    url: proxy.url,
+    plainUrl: m[1],
+    proxy,
     log: () => d.log(),
-    stop: () => d.terminate([['SIGTERM', 4000], ['SIGKILL', 2000]]),
+    async stop() {
+      await proxy.stop();
+      await stopRelay();
+    },
   };
 }
 
