@@ -38,7 +38,6 @@ type inMsg struct {
 type session struct {
 	srv *Server
 	ws  *websocket.Conn
-	log *slog.Logger
 
 	out   chan any    // JSON to the browser
 	audio chan []byte // binary to the browser; dropped when full
@@ -46,15 +45,21 @@ type session struct {
 	done  chan struct{}
 	once  sync.Once
 
+	// up is set once, under mu, by connect, unless the session stopped
+	// meanwhile; stop reads it under mu. The goroutines connect starts
+	// afterwards read it without the lock.
 	up Upstream
 
 	mu      sync.Mutex
-	phase   string // idle, inviting, incoming, active
-	byeWait uint64 // moves on at a bye of a pending invite and at each call end
-	media   bool   // RTMP streams publish/play running
-	codec   byte   // FLV sound format of the call: 8 PCMU, 7 PCMA
-	pub     uint32 // stream publishing "local"
-	play    uint32 // stream playing "remote"
+	stopped bool         // stop ran: an upstream that arrives now is closed at once
+	log     *slog.Logger // gains the gateway in connect
+	aor     string       // the account counted against Config.MaxPerAOR ("" none yet)
+	phase   string       // idle, inviting, incoming, active
+	byeWait uint64       // moves on at a bye of a pending invite and at each call end
+	media   bool         // RTMP streams publish/play running
+	codec   byte         // FLV sound format of the call: 8 PCMU, 7 PCMA
+	pub     uint32       // stream publishing "local"
+	play    uint32       // stream playing "remote"
 	seq     uint16
 	dropped int
 }
@@ -67,27 +72,45 @@ func newSession(s *Server, ws *websocket.Conn, log *slog.Logger) *session {
 	}
 }
 
-// stop ends the session once, with a close reason for the browser.
+// logger is the session's logger (connect adds the gateway to it).
+func (s *session) logger() *slog.Logger {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log
+}
+
+// stop ends the session once, with a close reason for the browser. It
+// may run on any goroutine (the hello timer, Shutdown, a failed write),
+// also while connect is still dialling: connect then closes the
+// upstream it gets (see connect).
 func (s *session) stop(code websocket.StatusCode, reason string) {
 	s.once.Do(func() {
-		s.log.Info("session closed", "reason", reason)
+		s.mu.Lock()
+		s.stopped = true
+		up, log := s.up, s.log
+		s.mu.Unlock()
+		log.Info("session closed", "reason", reason)
 		close(s.done)
-		if s.up != nil {
-			_ = s.up.Close()
+		if up != nil {
+			_ = up.Close()
 		}
 		// The closing handshake waits for the browser: not on the caller,
 		// and not for long (the close frame, with its reason, is sent at
 		// once).
-		go func() {
-			closed := make(chan struct{})
-			go func() { _ = s.ws.Close(code, reason); close(closed) }()
-			select {
-			case <-closed:
-			case <-time.After(closeGrace):
-				_ = s.ws.CloseNow()
-			}
-		}()
+		go closeWithGrace(s.ws, code, reason)
 	})
+}
+
+// closeWithGrace closes ws with a reason, waiting at most closeGrace for
+// the peer's half of the closing handshake.
+func closeWithGrace(ws *websocket.Conn, code websocket.StatusCode, reason string) {
+	closed := make(chan struct{})
+	go func() { _ = ws.Close(code, reason); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(closeGrace):
+		_ = ws.CloseNow()
+	}
 }
 
 func (s *session) run(ctx context.Context) {
@@ -115,7 +138,12 @@ func (s *session) readHello() (*inMsg, bool) {
 	// Read's context ends, and the browser must see the reason.
 	timer := time.AfterFunc(cfg.HelloTimeout, func() { s.stop(websocket.StatusPolicyViolation, "no hello in time") })
 	typ, data, err := s.ws.Read(context.Background())
-	timer.Stop()
+	if !timer.Stop() {
+		// The timer fired: the session is stopping, even if a hello came
+		// in meanwhile (a Read in progress still returns the frames that
+		// arrive before the browser answers the close frame).
+		return nil, false
+	}
 	if err != nil {
 		s.stop(websocket.StatusNormalClosure, "browser closed")
 		return nil, false
@@ -165,25 +193,51 @@ func scalars(args []any) bool {
 	return true
 }
 
-// connect dials the gateway and prepares the two streams of a call.
+// connect dials the gateway and prepares the two streams of a call. The
+// session may stop while the dial runs (hello timer, Shutdown): the dial
+// is cancelled, and an upstream that still arrives is closed here, since
+// stop saw none to close.
 func (s *session) connect(ctx context.Context, hello *inMsg) bool {
-	s.log = s.log.With("gateway", hello.RTMPURL)
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
 	dctx, cancel := context.WithTimeout(ctx, s.srv.cfg.DialTimeout)
 	defer cancel()
+	go func() {
+		select {
+		case <-s.done:
+			cancel()
+		case <-dctx.Done():
+		}
+	}()
 	up, err := s.srv.cfg.Dial(dctx, hello.RTMPURL, hello.Args...)
+	s.mu.Lock()
+	stopped := s.stopped
+	if err == nil && !stopped {
+		s.up = up
+		s.log = s.log.With("gateway", hello.RTMPURL)
+	}
+	s.mu.Unlock()
+	if stopped {
+		if err == nil {
+			_ = up.Close()
+		}
+		return false
+	}
 	if err != nil {
 		// The error may quote what the gateway said; it never holds args.
 		s.send(map[string]any{"t": "rejected", "reason": err.Error()})
 		s.flushThenStop(websocket.StatusNormalClosure, "gateway refused the connection")
 		return false
 	}
-	s.up = up
 	if err := s.newStreams(dctx); err != nil {
 		s.send(map[string]any{"t": "rejected", "reason": "cannot create streams: " + err.Error()})
 		s.flushThenStop(websocket.StatusInternalError, "gateway streams failed")
 		return false
 	}
-	s.log.Info("connected")
+	s.logger().Info("connected")
 	s.send(map[string]any{"t": "connected"})
 	return true
 }
