@@ -50,10 +50,16 @@ type session struct {
 	// afterwards read it without the lock.
 	up Upstream
 
+	// The keys the server's caps count this session by, under the
+	// server's lock: the client address, and the account once the hello
+	// named it.
+	addr    string
+	aor     string
+	aorHeld bool
+
 	mu      sync.Mutex
 	stopped bool         // stop ran: an upstream that arrives now is closed at once
 	log     *slog.Logger // gains the gateway in connect
-	aor     string       // the account counted against Config.MaxPerAOR ("" none yet)
 	phase   string       // idle, inviting, incoming, active
 	byeWait uint64       // moves on at a bye of a pending invite and at each call end
 	media   bool         // RTMP streams publish/play running
@@ -163,6 +169,10 @@ func (s *session) readHello() (*inMsg, bool) {
 	}
 	if len(cfg.Secret) > 0 && !checkToken(cfg.Secret, m.Token, aorOf(m.RTMPURL), time.Now()) {
 		s.stop(websocket.StatusPolicyViolation, "missing or invalid token")
+		return nil, false
+	}
+	if !s.srv.claimAOR(s, aorOf(m.RTMPURL)) {
+		s.stop(websocket.StatusTryAgainLater, reasonTooManyAOR)
 		return nil, false
 	}
 	return &m, true
