@@ -56,6 +56,13 @@ func (c *client) refusedWith(aor, reason string) {
 func (g *rig) leave(c *client, n int) {
 	g.t.Helper()
 	_ = c.ws.Close(websocket.StatusNormalClosure, "")
+	g.waitSessions(n)
+}
+
+// waitSessions waits until the relay counts n sessions (a socket's
+// upgrade completes before the relay counts it).
+func (g *rig) waitSessions(n int) {
+	g.t.Helper()
 	deadline := time.Now().Add(wait)
 	for g.srv.Sessions() != n {
 		if time.Now().After(deadline) {
@@ -68,7 +75,9 @@ func (g *rig) leave(c *client, n int) {
 func TestRelayCapsSessions(t *testing.T) {
 	g := newRig(t, func(c *Config) { c.MaxSessions = 2; c.MaxPerAddr = -1 })
 	a, _ := g.connected("1001@lab.test")
-	g.dial(origin) // no hello yet: it counts too
+	quiet := g.dial(origin)   // no hello yet: it counts too
+	defer quiet.ws.CloseNow() // held open: a collected client closes its socket
+	g.waitSessions(2)
 	g.dial(origin).refusedWith("", reasonTooMany)
 	g.leave(a, 1)
 	g.dialFrom("127.0.0.2", nil).helloOK("1002@lab.test") // a slot is free again
@@ -77,10 +86,14 @@ func TestRelayCapsSessions(t *testing.T) {
 func TestRelayCapsSessionsPerAddress(t *testing.T) {
 	g := newRig(t, func(c *Config) { c.MaxPerAddr = 2 })
 	a, _ := g.connected("1001@lab.test")
-	g.dial(origin) // no hello yet: it counts too
+	quiet := g.dial(origin)   // no hello yet: it counts too
+	defer quiet.ws.CloseNow() // held open: a collected client closes its socket
+	g.waitSessions(2)
 	g.dial(origin).refusedWith("", reasonTooManyAddr)
 	// Another address is not affected.
-	g.dialFrom("127.0.0.2", nil).helloOK("1002@lab.test")
+	other := g.dialFrom("127.0.0.2", nil)
+	defer other.ws.CloseNow()
+	other.helloOK("1002@lab.test")
 	g.leave(a, 2)
 	g.dial(origin).helloOK("1003@lab.test")
 }
@@ -88,9 +101,12 @@ func TestRelayCapsSessionsPerAddress(t *testing.T) {
 func TestRelayCapsSessionsPerAOR(t *testing.T) {
 	g := newRig(t, func(c *Config) { c.MaxPerAOR = 2 })
 	a, _ := g.connected("1001@lab.test")
-	g.connected("1001@lab.test")
+	b, _ := g.connected("1001@lab.test")
+	defer b.ws.CloseNow()
 	g.dial(origin).refusedWith("1001@LAB.test", reasonTooManyAOR)
-	g.dial(origin).helloOK("1002@lab.test") // another account is not affected
+	other := g.dial(origin)
+	defer other.ws.CloseNow()
+	other.helloOK("1002@lab.test") // another account is not affected
 	g.leave(a, 2)
 	g.dial(origin).helloOK("1001@lab.test")
 }
@@ -103,11 +119,22 @@ func TestRelayCapsCountTheClientBehindATrustedProxy(t *testing.T) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	})
 	xff := func(v string) http.Header { return http.Header{"X-Forwarded-For": []string{v}} }
-	g.dialFrom("127.0.0.1", xff("198.51.100.7")).helloOK("1001@lab.test")
-	g.dialFrom("127.0.0.1", xff("198.51.100.8")).helloOK("1002@lab.test")
+	var held []*client // a collected client closes its socket
+	defer func() {
+		for _, c := range held {
+			_ = c.ws.CloseNow()
+		}
+	}()
+	ok := func(local, xffv, aor string) {
+		c := g.dialFrom(local, xff(xffv))
+		c.helloOK(aor)
+		held = append(held, c)
+	}
+	ok("127.0.0.1", "198.51.100.7", "1001@lab.test")
+	ok("127.0.0.1", "198.51.100.8", "1002@lab.test")
 	g.dialFrom("127.0.0.1", xff("203.0.113.9, 198.51.100.7")).refusedWith("", reasonTooManyAddr)
 	// Not a trusted proxy: its header is ignored, it counts as itself.
-	g.dialFrom("127.0.0.2", xff("198.51.100.9")).helloOK("1003@lab.test")
+	ok("127.0.0.2", "198.51.100.9", "1003@lab.test")
 	g.dialFrom("127.0.0.2", xff("198.51.100.10")).refusedWith("", reasonTooManyAddr)
 }
 

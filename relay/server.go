@@ -26,8 +26,23 @@ type Config struct {
 	// Origins are the page origins allowed to connect ("https://app.example.com");
 	// "*" allows any (development only).
 	Origins []string
-	// Secret, when set, requires a hello token (see Token).
+	// Secret, when set, requires a hello token (see NewToken) bound to
+	// the account and the gateway of the hello's rtmpUrl.
 	Secret []byte
+	// TokenMaxLifetime refuses a token whose expiry is further than this
+	// from now, "token lifetime too long" (1 h): tokens are minted
+	// shortly before use.
+	TokenMaxLifetime time.Duration
+	// TokenSingleUse makes each token open one session: a token is
+	// remembered until it expires and a second hello with it is refused,
+	// "token already used". kazoo's automatic reconnect sends the token
+	// it was given again, so with this a page needs a fresh token to
+	// come back after it lost the relay.
+	TokenSingleUse bool
+	// TokenCacheSize bounds the tokens remembered for TokenSingleUse
+	// (100000, about 10 MB); when it is full, new tokens are refused,
+	// "too many tokens in use" (1013), until some expire.
+	TokenCacheSize int
 	// Dial connects to a gateway; DialRTMP when nil.
 	Dial Dialer
 	// Logger gets structured logs; passwords never reach it.
@@ -73,6 +88,7 @@ func (c *Config) defaults() {
 	set(&c.PingInterval, 15*time.Second)
 	set(&c.DialTimeout, 15*time.Second)
 	set(&c.PendingByeTimeout, 3*time.Second)
+	set(&c.TokenMaxLifetime, defaultTokenMaxLife)
 	if c.MaxText == 0 {
 		c.MaxText = 8 << 10
 	}
@@ -93,6 +109,7 @@ func (c *Config) defaults() {
 	capDefault(&c.MaxSessions, 5000)
 	capDefault(&c.MaxPerAddr, 20)
 	capDefault(&c.MaxPerAOR, 4)
+	capDefault(&c.TokenCacheSize, 100000)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -105,6 +122,7 @@ func (c *Config) defaults() {
 type Server struct {
 	cfg      Config
 	gateways []gatewayPrefix // cfg.Gateways, parsed
+	used     *tokenCache     // tokens spent, with cfg.TokenSingleUse
 
 	mu       sync.Mutex
 	sessions map[*session]bool
@@ -117,7 +135,8 @@ type Server struct {
 // New makes a relay server.
 func New(cfg Config) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, sessions: map[*session]bool{}, perAddr: map[string]int{}, perAOR: map[string]int{}}
+	s := &Server{cfg: cfg, sessions: map[*session]bool{}, perAddr: map[string]int{}, perAOR: map[string]int{},
+		used: newTokenCache(cfg.TokenCacheSize)}
 	for _, e := range cfg.Gateways {
 		if p, err := parseGateway(e); err == nil {
 			s.gateways = append(s.gateways, p)

@@ -167,13 +167,28 @@ func (s *session) readHello() (*inMsg, bool) {
 		s.stop(websocket.StatusPolicyViolation, "hello args must be at most 4 strings")
 		return nil, false
 	}
-	if len(cfg.Secret) > 0 && !checkToken(cfg.Secret, m.Token, aorOf(m.RTMPURL), time.Now()) {
-		s.stop(websocket.StatusPolicyViolation, "missing or invalid token")
-		return nil, false
+	now := time.Now()
+	var tok helloToken
+	if len(cfg.Secret) > 0 {
+		var reason string
+		if tok, reason = checkToken(cfg.Secret, m.Token, m.RTMPURL, now, cfg.TokenMaxLifetime); reason != "" {
+			s.stop(websocket.StatusPolicyViolation, reason)
+			return nil, false
+		}
 	}
 	if !s.srv.claimAOR(s, aorOf(m.RTMPURL)) {
 		s.stop(websocket.StatusTryAgainLater, reasonTooManyAOR)
 		return nil, false
+	}
+	// Spent last, once nothing else refuses the hello.
+	if len(cfg.Secret) > 0 && cfg.TokenSingleUse {
+		if reason := s.srv.used.use(tok, now.Unix()); reason == reasonTokensInUse {
+			s.stop(websocket.StatusTryAgainLater, reason)
+			return nil, false
+		} else if reason != "" {
+			s.stop(websocket.StatusPolicyViolation, reason)
+			return nil, false
+		}
 	}
 	return &m, true
 }
