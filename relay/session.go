@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -121,7 +122,9 @@ func closeWithGrace(ws *websocket.Conn, code websocket.StatusCode, reason string
 
 func (s *session) run(ctx context.Context) {
 	cfg := &s.srv.cfg
-	s.ws.SetReadLimit(int64(max(cfg.MaxText, cfg.MaxBinary)))
+	// Above what read takes, so that the library never closes the
+	// socket with its own reason first.
+	s.ws.SetReadLimit(int64(max(cfg.MaxText, cfg.MaxBinary)) + 1)
 	go s.writer()
 	hello, ok := s.readHello()
 	if !ok {
@@ -143,11 +146,15 @@ func (s *session) readHello() (*inMsg, bool) {
 	// Not a Read deadline: coder/websocket drops the connection when a
 	// Read's context ends, and the browser must see the reason.
 	timer := time.AfterFunc(cfg.HelloTimeout, func() { s.stop(websocket.StatusPolicyViolation, "no hello in time") })
-	typ, data, err := s.ws.Read(context.Background())
+	typ, data, err := s.read()
 	if !timer.Stop() {
 		// The timer fired: the session is stopping, even if a hello came
 		// in meanwhile (a Read in progress still returns the frames that
 		// arrive before the browser answers the close frame).
+		return nil, false
+	}
+	if errors.Is(err, errTooLarge) {
+		s.stop(websocket.StatusMessageTooBig, "frame too large")
 		return nil, false
 	}
 	if err != nil {
@@ -361,6 +368,33 @@ func (s *session) pinger() {
 	}
 }
 
+// errTooLarge is a browser frame over MaxText or MaxBinary.
+var errTooLarge = errors.New("frame too large")
+
+// read reads one frame from the browser, at most MaxText bytes of a text
+// frame and MaxBinary of a binary one (errTooLarge beyond). The limit is
+// enforced here rather than by the WebSocket library, which would close
+// the socket with its own reason ("read limited at … bytes") before the
+// relay could give its own.
+func (s *session) read() (websocket.MessageType, []byte, error) {
+	typ, r, err := s.ws.Reader(context.Background())
+	if err != nil {
+		return 0, nil, err
+	}
+	limit := s.srv.cfg.MaxText
+	if typ == websocket.MessageBinary {
+		limit = s.srv.cfg.MaxBinary
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	switch {
+	case err != nil:
+		return 0, nil, err
+	case len(data) > limit:
+		return 0, nil, errTooLarge
+	}
+	return typ, data, nil
+}
+
 // readLoop reads the browser's frames until the session ends. A
 // watchdog closes a socket that stays silent for the idle timeout.
 func (s *session) readLoop() {
@@ -369,18 +403,14 @@ func (s *session) readLoop() {
 	idle := time.AfterFunc(cfg.IdleTimeout, func() { s.stop(websocket.StatusPolicyViolation, "idle") })
 	defer idle.Stop()
 	for {
-		typ, data, err := s.ws.Read(context.Background())
+		typ, data, err := s.read()
 		idle.Reset(cfg.IdleTimeout)
+		if errors.Is(err, errTooLarge) {
+			s.stop(websocket.StatusMessageTooBig, "frame too large")
+			return
+		}
 		if err != nil {
-			var ce websocket.CloseError
-			switch {
-			case errors.As(err, &ce) && ce.Code == websocket.StatusMessageTooBig:
-				s.stop(websocket.StatusMessageTooBig, "frame too large")
-			case strings.Contains(err.Error(), "read limited"):
-				s.stop(websocket.StatusMessageTooBig, "frame too large")
-			default:
-				s.stop(websocket.StatusNormalClosure, "browser closed")
-			}
+			s.stop(websocket.StatusNormalClosure, "browser closed")
 			return
 		}
 		if !limit.take(time.Now()) {
@@ -388,16 +418,8 @@ func (s *session) readLoop() {
 			return
 		}
 		if typ == websocket.MessageBinary {
-			if len(data) > cfg.MaxBinary {
-				s.stop(websocket.StatusMessageTooBig, "frame too large")
-				return
-			}
 			s.uplink(data)
 			continue
-		}
-		if len(data) > cfg.MaxText {
-			s.stop(websocket.StatusMessageTooBig, "frame too large")
-			return
 		}
 		var m inMsg
 		if json.Unmarshal(data, &m) != nil {
