@@ -14,7 +14,7 @@
 //	 "args":["alice","secret","Alice","narrowband"],"token":"…"}
 //	    first frame; args are siprtmp's connect arguments (authname,
 //	    password, display name, rate). token is required when the relay
-//	    has a secret (see Token).
+//	    has a secret (see NewToken).
 //	{"t":"call","id":7,"method":"invite","args":["sip:bob@example.com","pcmu","pcma","dtmf"]}
 //	    an RPC; methods: invite, accept, reject, bye, sendDTMF, hold, transfer.
 //	{"t":"ping"}
@@ -50,11 +50,27 @@
 // A browser never chooses where the relay connects: rtmpUrl must have
 // the host, port and path prefix of one of the configured gateways,
 // compared as parsed values (a string prefix let "rtmp://h:1935" match
-// "rtmp://h:19351/…"). The Origin header must be
-// allow-listed; an optional shared secret makes hello carry a token
-// (expiry + HMAC, see Token). Frames are size-limited, each connection is
-// rate-limited, a socket without hello or without traffic is closed, and
-// the relay pings every socket. Passwords (connect argument 2) are never
-// logged. Every refusal closes the socket with a WebSocket close reason
-// that says why; other sessions are unaffected.
+// "rtmp://h:19351/…"). The Origin header must be allow-listed.
+//
+// An optional shared secret makes hello carry a token (see NewToken):
+// an HMAC bound to the account (user@domain of rtmpUrl) and the gateway
+// (rtmp://host:port), expiring at most Config.TokenMaxLifetime ahead
+// (1 h), and with Config.TokenSingleUse good for one session.
+//
+// Sessions are capped: 5000 at once, 20 per client address (the TCP
+// peer, or X-Forwarded-For from a Config.TrustedProxies peer; an IPv6
+// /64 is one address), 4 per account (Config.MaxSessions, MaxPerAddr,
+// MaxPerAOR). Frames are size-limited, each connection is rate-limited,
+// a socket without hello or without traffic is closed, and the relay
+// pings every socket. A session that stops while it dials the gateway
+// closes the connection that arrives. Passwords (connect argument 2) are
+// never logged.
+//
+// Every refusal closes the socket with a WebSocket close reason that
+// says why, a stable key such as "origin not allowed"; other sessions
+// are unaffected. The tokens add "missing or invalid token", "token
+// lifetime too long", "token already used" and "too many tokens in use";
+// the caps add "too many sessions", "too many sessions from this
+// address" and "too many sessions for this account" (status 1013, try
+// again later).
 package relay

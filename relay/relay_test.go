@@ -297,13 +297,13 @@ func TestRelayRefusals(t *testing.T) {
 	// A good session runs alongside every refusal and must survive them.
 	good := g.dial(origin)
 	h := hello("1001@lab.test")
-	h["token"] = Token(secret, "1001@lab.test", time.Now().Add(time.Minute))
+	h["token"] = mint(t, secret, "1001@lab.test", time.Now().Add(time.Minute))
 	good.send(h)
 	good.expect("connected")
 	<-g.newU
 
 	withToken := func(aor string, m map[string]any) map[string]any {
-		m["token"] = Token(secret, aor, time.Now().Add(time.Minute))
+		m["token"] = mint(t, secret, aor, time.Now().Add(time.Minute))
 		return m
 	}
 	for _, tc := range []struct {
@@ -319,12 +319,12 @@ func TestRelayRefusals(t *testing.T) {
 		{"missing token", origin, "missing or invalid token", func(c *client) { c.send(hello("1001@lab.test")) }},
 		{"token for another user", origin, "missing or invalid token", func(c *client) {
 			m := hello("1001@lab.test")
-			m["token"] = Token(secret, "1002@lab.test", time.Now().Add(time.Minute))
+			m["token"] = mint(t, secret, "1002@lab.test", time.Now().Add(time.Minute))
 			c.send(m)
 		}},
 		{"expired token", origin, "missing or invalid token", func(c *client) {
 			m := hello("1001@lab.test")
-			m["token"] = Token(secret, "1001@lab.test", time.Now().Add(-time.Minute))
+			m["token"] = mint(t, secret, "1001@lab.test", time.Now().Add(-time.Minute))
 			c.send(m)
 		}},
 		{"oversized frame", origin, "frame too large", func(c *client) {

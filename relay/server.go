@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -25,8 +26,23 @@ type Config struct {
 	// Origins are the page origins allowed to connect ("https://app.example.com");
 	// "*" allows any (development only).
 	Origins []string
-	// Secret, when set, requires a hello token (see Token).
+	// Secret, when set, requires a hello token (see NewToken) bound to
+	// the account and the gateway of the hello's rtmpUrl.
 	Secret []byte
+	// TokenMaxLifetime refuses a token whose expiry is further than this
+	// from now, "token lifetime too long" (1 h): tokens are minted
+	// shortly before use.
+	TokenMaxLifetime time.Duration
+	// TokenSingleUse makes each token open one session: a token is
+	// remembered until it expires and a second hello with it is refused,
+	// "token already used". kazoo's automatic reconnect sends the token
+	// it was given again, so with this a page needs a fresh token to
+	// come back after it lost the relay.
+	TokenSingleUse bool
+	// TokenCacheSize bounds the tokens remembered for TokenSingleUse
+	// (100000, about 10 MB); when it is full, new tokens are refused,
+	// "too many tokens in use" (1013), until some expire.
+	TokenCacheSize int
 	// Dial connects to a gateway; DialRTMP when nil.
 	Dial Dialer
 	// Logger gets structured logs; passwords never reach it.
@@ -40,6 +56,21 @@ type Config struct {
 	IdleTimeout  time.Duration // without any frame from the browser (60 s)
 	PingInterval time.Duration // WebSocket pings (15 s; 2 missed close)
 	DialTimeout  time.Duration // to reach the gateway (15 s)
+	// MaxSessions caps the sessions the relay runs at once, sockets
+	// still waiting for their hello included (5000); MaxPerAddr caps
+	// those from one client address, an IPv6 client's /64 counting as
+	// one address (20); MaxPerAOR caps those for one account, the
+	// user@domain of the hello's rtmpUrl (4). Negative: no cap. A socket
+	// over a cap is closed with "too many sessions", "too many sessions
+	// from this address" or "too many sessions for this account" (status
+	// 1013, try again later).
+	MaxSessions, MaxPerAddr, MaxPerAOR int
+	// TrustedProxies are reverse proxies in front of the relay: for a
+	// request from one of them, the client address is read from
+	// X-Forwarded-For (see clientAddr). Empty: the TCP peer is the
+	// client, and X-Forwarded-For is ignored. Behind a proxy that is not
+	// listed, every client counts as the proxy's address.
+	TrustedProxies []netip.Prefix
 	// PendingByeTimeout: siprtmp answers a bye on a pending invite with
 	// no callback at all, so after this the relay reports "cancelled"
 	// itself (3 s).
@@ -57,6 +88,7 @@ func (c *Config) defaults() {
 	set(&c.PingInterval, 15*time.Second)
 	set(&c.DialTimeout, 15*time.Second)
 	set(&c.PendingByeTimeout, 3*time.Second)
+	set(&c.TokenMaxLifetime, defaultTokenMaxLife)
 	if c.MaxText == 0 {
 		c.MaxText = 8 << 10
 	}
@@ -69,6 +101,15 @@ func (c *Config) defaults() {
 	if c.Burst == 0 {
 		c.Burst = 200
 	}
+	capDefault := func(n *int, v int) {
+		if *n == 0 {
+			*n = v
+		}
+	}
+	capDefault(&c.MaxSessions, 5000)
+	capDefault(&c.MaxPerAddr, 20)
+	capDefault(&c.MaxPerAOR, 4)
+	capDefault(&c.TokenCacheSize, 100000)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -81,9 +122,12 @@ func (c *Config) defaults() {
 type Server struct {
 	cfg      Config
 	gateways []gatewayPrefix // cfg.Gateways, parsed
+	used     *tokenCache     // tokens spent, with cfg.TokenSingleUse
 
 	mu       sync.Mutex
 	sessions map[*session]bool
+	perAddr  map[string]int // sessions by addrKey
+	perAOR   map[string]int // sessions by lower-cased AOR
 	closed   bool
 	wg       sync.WaitGroup
 }
@@ -91,7 +135,8 @@ type Server struct {
 // New makes a relay server.
 func New(cfg Config) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, sessions: map[*session]bool{}}
+	s := &Server{cfg: cfg, sessions: map[*session]bool{}, perAddr: map[string]int{}, perAOR: map[string]int{},
+		used: newTokenCache(cfg.TokenCacheSize)}
 	for _, e := range cfg.Gateways {
 		if p, err := parseGateway(e); err == nil {
 			s.gateways = append(s.gateways, p)
@@ -112,7 +157,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	client := s.clientAddr(r)
 	log := s.cfg.Logger.With("remote", r.RemoteAddr, "origin", r.Header.Get("Origin"))
+	if len(s.cfg.TrustedProxies) > 0 {
+		log = log.With("client", client.String())
+	}
 	switch {
 	case ws.Subprotocol() != Subprotocol:
 		refuse(ws, websocket.StatusProtocolError, "subprotocol "+Subprotocol+" required", log)
@@ -122,27 +171,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := newSession(s, ws, log)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		refuse(ws, websocket.StatusGoingAway, "relay shutting down", log)
+	sess.addr = addrKey(client)
+	if code, reason := s.admit(sess); reason != "" {
+		refuse(ws, code, reason, log)
 		return
 	}
-	s.sessions[sess] = true
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.sessions, sess)
-		s.mu.Unlock()
-		s.wg.Done()
-	}()
+	defer s.release(sess)
 	sess.run(r.Context())
 }
 
+// refuse closes a socket that gets no session, with the reason; a
+// browser that does not answer the close frame is cut after closeGrace.
 func refuse(ws *websocket.Conn, code websocket.StatusCode, reason string, log *slog.Logger) {
 	log.Info("refused", "reason", reason)
-	_ = ws.Close(code, reason)
+	closeWithGrace(ws, code, reason)
 }
 
 func (s *Server) originAllowed(origin string) bool {

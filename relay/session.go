@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -38,7 +39,6 @@ type inMsg struct {
 type session struct {
 	srv *Server
 	ws  *websocket.Conn
-	log *slog.Logger
 
 	out   chan any    // JSON to the browser
 	audio chan []byte // binary to the browser; dropped when full
@@ -46,15 +46,27 @@ type session struct {
 	done  chan struct{}
 	once  sync.Once
 
+	// up is set once, under mu, by connect, unless the session stopped
+	// meanwhile; stop reads it under mu. The goroutines connect starts
+	// afterwards read it without the lock.
 	up Upstream
 
+	// The keys the server's caps count this session by, under the
+	// server's lock: the client address, and the account once the hello
+	// named it.
+	addr    string
+	aor     string
+	aorHeld bool
+
 	mu      sync.Mutex
-	phase   string // idle, inviting, incoming, active
-	byeWait uint64 // moves on at a bye of a pending invite and at each call end
-	media   bool   // RTMP streams publish/play running
-	codec   byte   // FLV sound format of the call: 8 PCMU, 7 PCMA
-	pub     uint32 // stream publishing "local"
-	play    uint32 // stream playing "remote"
+	stopped bool         // stop ran: an upstream that arrives now is closed at once
+	log     *slog.Logger // gains the gateway in connect
+	phase   string       // idle, inviting, incoming, active
+	byeWait uint64       // moves on at a bye of a pending invite and at each call end
+	media   bool         // RTMP streams publish/play running
+	codec   byte         // FLV sound format of the call: 8 PCMU, 7 PCMA
+	pub     uint32       // stream publishing "local"
+	play    uint32       // stream playing "remote"
 	seq     uint16
 	dropped int
 }
@@ -67,32 +79,52 @@ func newSession(s *Server, ws *websocket.Conn, log *slog.Logger) *session {
 	}
 }
 
-// stop ends the session once, with a close reason for the browser.
+// logger is the session's logger (connect adds the gateway to it).
+func (s *session) logger() *slog.Logger {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log
+}
+
+// stop ends the session once, with a close reason for the browser. It
+// may run on any goroutine (the hello timer, Shutdown, a failed write),
+// also while connect is still dialling: connect then closes the
+// upstream it gets (see connect).
 func (s *session) stop(code websocket.StatusCode, reason string) {
 	s.once.Do(func() {
-		s.log.Info("session closed", "reason", reason)
+		s.mu.Lock()
+		s.stopped = true
+		up, log := s.up, s.log
+		s.mu.Unlock()
+		log.Info("session closed", "reason", reason)
 		close(s.done)
-		if s.up != nil {
-			_ = s.up.Close()
+		if up != nil {
+			_ = up.Close()
 		}
 		// The closing handshake waits for the browser: not on the caller,
 		// and not for long (the close frame, with its reason, is sent at
 		// once).
-		go func() {
-			closed := make(chan struct{})
-			go func() { _ = s.ws.Close(code, reason); close(closed) }()
-			select {
-			case <-closed:
-			case <-time.After(closeGrace):
-				_ = s.ws.CloseNow()
-			}
-		}()
+		go closeWithGrace(s.ws, code, reason)
 	})
+}
+
+// closeWithGrace closes ws with a reason, waiting at most closeGrace for
+// the peer's half of the closing handshake.
+func closeWithGrace(ws *websocket.Conn, code websocket.StatusCode, reason string) {
+	closed := make(chan struct{})
+	go func() { _ = ws.Close(code, reason); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(closeGrace):
+		_ = ws.CloseNow()
+	}
 }
 
 func (s *session) run(ctx context.Context) {
 	cfg := &s.srv.cfg
-	s.ws.SetReadLimit(int64(max(cfg.MaxText, cfg.MaxBinary)))
+	// Above what read takes, so that the library never closes the
+	// socket with its own reason first.
+	s.ws.SetReadLimit(int64(max(cfg.MaxText, cfg.MaxBinary)) + 1)
 	go s.writer()
 	hello, ok := s.readHello()
 	if !ok {
@@ -114,8 +146,17 @@ func (s *session) readHello() (*inMsg, bool) {
 	// Not a Read deadline: coder/websocket drops the connection when a
 	// Read's context ends, and the browser must see the reason.
 	timer := time.AfterFunc(cfg.HelloTimeout, func() { s.stop(websocket.StatusPolicyViolation, "no hello in time") })
-	typ, data, err := s.ws.Read(context.Background())
-	timer.Stop()
+	typ, data, err := s.read()
+	if !timer.Stop() {
+		// The timer fired: the session is stopping, even if a hello came
+		// in meanwhile (a Read in progress still returns the frames that
+		// arrive before the browser answers the close frame).
+		return nil, false
+	}
+	if errors.Is(err, errTooLarge) {
+		s.stop(websocket.StatusMessageTooBig, "frame too large")
+		return nil, false
+	}
 	if err != nil {
 		s.stop(websocket.StatusNormalClosure, "browser closed")
 		return nil, false
@@ -133,9 +174,28 @@ func (s *session) readHello() (*inMsg, bool) {
 		s.stop(websocket.StatusPolicyViolation, "hello args must be at most 4 strings")
 		return nil, false
 	}
-	if len(cfg.Secret) > 0 && !checkToken(cfg.Secret, m.Token, aorOf(m.RTMPURL), time.Now()) {
-		s.stop(websocket.StatusPolicyViolation, "missing or invalid token")
+	now := time.Now()
+	var tok helloToken
+	if len(cfg.Secret) > 0 {
+		var reason string
+		if tok, reason = checkToken(cfg.Secret, m.Token, m.RTMPURL, now, cfg.TokenMaxLifetime); reason != "" {
+			s.stop(websocket.StatusPolicyViolation, reason)
+			return nil, false
+		}
+	}
+	if !s.srv.claimAOR(s, aorOf(m.RTMPURL)) {
+		s.stop(websocket.StatusTryAgainLater, reasonTooManyAOR)
 		return nil, false
+	}
+	// Spent last, once nothing else refuses the hello.
+	if len(cfg.Secret) > 0 && cfg.TokenSingleUse {
+		if reason := s.srv.used.use(tok, now.Unix()); reason == reasonTokensInUse {
+			s.stop(websocket.StatusTryAgainLater, reason)
+			return nil, false
+		} else if reason != "" {
+			s.stop(websocket.StatusPolicyViolation, reason)
+			return nil, false
+		}
 	}
 	return &m, true
 }
@@ -165,25 +225,51 @@ func scalars(args []any) bool {
 	return true
 }
 
-// connect dials the gateway and prepares the two streams of a call.
+// connect dials the gateway and prepares the two streams of a call. The
+// session may stop while the dial runs (hello timer, Shutdown): the dial
+// is cancelled, and an upstream that still arrives is closed here, since
+// stop saw none to close.
 func (s *session) connect(ctx context.Context, hello *inMsg) bool {
-	s.log = s.log.With("gateway", hello.RTMPURL)
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
 	dctx, cancel := context.WithTimeout(ctx, s.srv.cfg.DialTimeout)
 	defer cancel()
+	go func() {
+		select {
+		case <-s.done:
+			cancel()
+		case <-dctx.Done():
+		}
+	}()
 	up, err := s.srv.cfg.Dial(dctx, hello.RTMPURL, hello.Args...)
+	s.mu.Lock()
+	stopped := s.stopped
+	if err == nil && !stopped {
+		s.up = up
+		s.log = s.log.With("gateway", hello.RTMPURL)
+	}
+	s.mu.Unlock()
+	if stopped {
+		if err == nil {
+			_ = up.Close()
+		}
+		return false
+	}
 	if err != nil {
 		// The error may quote what the gateway said; it never holds args.
 		s.send(map[string]any{"t": "rejected", "reason": err.Error()})
 		s.flushThenStop(websocket.StatusNormalClosure, "gateway refused the connection")
 		return false
 	}
-	s.up = up
 	if err := s.newStreams(dctx); err != nil {
 		s.send(map[string]any{"t": "rejected", "reason": "cannot create streams: " + err.Error()})
 		s.flushThenStop(websocket.StatusInternalError, "gateway streams failed")
 		return false
 	}
-	s.log.Info("connected")
+	s.logger().Info("connected")
 	s.send(map[string]any{"t": "connected"})
 	return true
 }
@@ -282,6 +368,33 @@ func (s *session) pinger() {
 	}
 }
 
+// errTooLarge is a browser frame over MaxText or MaxBinary.
+var errTooLarge = errors.New("frame too large")
+
+// read reads one frame from the browser, at most MaxText bytes of a text
+// frame and MaxBinary of a binary one (errTooLarge beyond). The limit is
+// enforced here rather than by the WebSocket library, which would close
+// the socket with its own reason ("read limited at … bytes") before the
+// relay could give its own.
+func (s *session) read() (websocket.MessageType, []byte, error) {
+	typ, r, err := s.ws.Reader(context.Background())
+	if err != nil {
+		return 0, nil, err
+	}
+	limit := s.srv.cfg.MaxText
+	if typ == websocket.MessageBinary {
+		limit = s.srv.cfg.MaxBinary
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	switch {
+	case err != nil:
+		return 0, nil, err
+	case len(data) > limit:
+		return 0, nil, errTooLarge
+	}
+	return typ, data, nil
+}
+
 // readLoop reads the browser's frames until the session ends. A
 // watchdog closes a socket that stays silent for the idle timeout.
 func (s *session) readLoop() {
@@ -290,18 +403,14 @@ func (s *session) readLoop() {
 	idle := time.AfterFunc(cfg.IdleTimeout, func() { s.stop(websocket.StatusPolicyViolation, "idle") })
 	defer idle.Stop()
 	for {
-		typ, data, err := s.ws.Read(context.Background())
+		typ, data, err := s.read()
 		idle.Reset(cfg.IdleTimeout)
+		if errors.Is(err, errTooLarge) {
+			s.stop(websocket.StatusMessageTooBig, "frame too large")
+			return
+		}
 		if err != nil {
-			var ce websocket.CloseError
-			switch {
-			case errors.As(err, &ce) && ce.Code == websocket.StatusMessageTooBig:
-				s.stop(websocket.StatusMessageTooBig, "frame too large")
-			case strings.Contains(err.Error(), "read limited"):
-				s.stop(websocket.StatusMessageTooBig, "frame too large")
-			default:
-				s.stop(websocket.StatusNormalClosure, "browser closed")
-			}
+			s.stop(websocket.StatusNormalClosure, "browser closed")
 			return
 		}
 		if !limit.take(time.Now()) {
@@ -309,16 +418,8 @@ func (s *session) readLoop() {
 			return
 		}
 		if typ == websocket.MessageBinary {
-			if len(data) > cfg.MaxBinary {
-				s.stop(websocket.StatusMessageTooBig, "frame too large")
-				return
-			}
 			s.uplink(data)
 			continue
-		}
-		if len(data) > cfg.MaxText {
-			s.stop(websocket.StatusMessageTooBig, "frame too large")
-			return
 		}
 		var m inMsg
 		if json.Unmarshal(data, &m) != nil {

@@ -83,7 +83,9 @@ func echoGateway() string {
 }
 
 func startRelay(bin, gw string) (string, int, func()) {
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-gateway", gw, "-origin", "*", "-log-level", "warn")
+	// Every simulated browser comes from 127.0.0.1: no per-address cap.
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-gateway", gw, "-origin", "*", "-log-level", "warn",
+		"-max-per-addr", "0", "-max-sessions", "0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		log.Fatal(err)
