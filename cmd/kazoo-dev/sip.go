@@ -128,6 +128,9 @@ func (s *sipStack) startRTMP(o options, httpAddr net.Addr, log *slog.Logger) err
 		Gateways: []string{s.rtmpURL + "/"},
 		Origins:  origins,
 		Logger:   log.With("component", "relay"),
+		// Every page of a development machine comes from one address:
+		// no per-address cap (the global and per-account ones stay).
+		MaxPerAddr: -1,
 	})
 	return nil
 }
