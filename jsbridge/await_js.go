@@ -103,3 +103,32 @@ func arg(args []safejs.Value, i int) safejs.Value {
 
 // ErrNotFunction reports a value that should have been a function.
 var ErrNotFunction = errors.New("jsbridge: not a function")
+
+// Ask calls fn(args...) from a microtask, as Schedule does, and waits as
+// Await does for what it returns (a promise is awaited). An exception it
+// throws is a *RejectedError. A fn that is not a function gives
+// undefined. Like Await, it must run on a goroutine of its own.
+func Ask(ctx context.Context, fn safejs.Value, args ...any) (safejs.Value, error) {
+	if fn.Type() != safejs.TypeFunction {
+		return safejs.Undefined(), nil
+	}
+	bound, err := fn.Call("bind", append([]any{safejs.Null()}, args...)...)
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	promise, err := safejs.Global().Get("Promise")
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	resolved, err := promise.Call("resolve")
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	// then() calls bound from a microtask, off kazoo's stack, and turns
+	// its result or exception into a promise.
+	p, err := resolved.Call("then", bound)
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	return Await(ctx, p)
+}

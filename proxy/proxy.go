@@ -14,6 +14,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/internal/logcap"
 	"github.com/kazoo-softphone/kazoo/registrar"
 )
 
@@ -280,10 +281,11 @@ func (h floorHandler) WithGroup(g string) slog.Handler {
 // QuietLogger is what sipgo's package-wide logger should be for a server
 // that logs with log: silent unless log debugs. sipgo logs a closed or
 // reset connection, or a malformed message, as an error; the proxy logs
-// what matters itself.
+// what matters itself. What it does log is capped (internal/logcap):
+// sipgo logs a whole unparsable datagram, which anyone can send.
 func QuietLogger(log *slog.Logger) *slog.Logger {
 	if log.Enabled(context.Background(), slog.LevelDebug) {
-		return log.With("component", "sipgo")
+		return logcap.Logger(log).With("component", "sipgo")
 	}
 	return slog.New(floorHandler{log.Handler(), slog.LevelError + 4}).With("component", "sipgo")
 }

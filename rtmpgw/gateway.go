@@ -15,6 +15,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/internal/logcap"
 	"github.com/kazoo-softphone/kazoo/rtmp"
 )
 
@@ -129,13 +130,19 @@ func New(cfg Config) (*Gateway, error) {
 }
 
 func (g *Gateway) startSIP() error {
-	slog := g.log.With("component", "sipgo")
+	// Capped: sipgo logs every unparsable datagram, whole, at ERROR.
+	slog := logcap.Logger(g.log).With("component", "sipgo")
 	addr := g.SIPAddr()
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(g.cfg.UserAgent),
 		sipgo.WithUserAgentHostname(g.ip.String()),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slog),
+			// Without this, sipgo logs a response matching no transaction
+			// (a retransmission) through its package-wide logger.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				slog.Debug("dropped a response matching no transaction", "status", r.StatusCode, "reason", r.Reason)
+			})),
 	)
 	if err != nil {
 		return fmt.Errorf("rtmpgw: %w", err)

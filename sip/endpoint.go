@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/internal/logcap"
 )
 
 // Conn is what an Endpoint needs from a connection: a sipgo Connection
@@ -54,7 +56,9 @@ func NewEndpoint(conn Conn, handler RequestHandler, logger *slog.Logger) *Endpoi
 	return &Endpoint{
 		conn:    conn,
 		handler: handler,
-		log:     logger,
+		// What a server sends decides what the endpoint and sipgo's
+		// transactions log: capped, so a hostile server cannot flood.
+		log: logcap.Logger(logger),
 		txs: &txTable{
 			client: make(map[string]*sipgo.ClientTx),
 			server: make(map[string]*sipgo.ServerTx),

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"strings"
+
+	"github.com/kazoo-softphone/kazoo/internal/logcap"
 )
 
 // ErrClosed reports a connection closed by its owner.
@@ -51,15 +52,4 @@ func RandomToken(n int) string {
 
 // Redact hides the values of Authorization and Proxy-Authorization in a
 // SIP message, so that traces never carry credentials.
-func Redact(msg string) string {
-	lines := strings.SplitAfter(msg, "\n")
-	for i, line := range lines {
-		name, _, ok := strings.Cut(line, ":")
-		name = strings.TrimRight(name, " \t")
-		if ok && (strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization")) {
-			end := line[len(strings.TrimRight(line, "\r\n")):]
-			lines[i] = name + ": [redacted]" + end
-		}
-	}
-	return strings.Join(lines, "")
-}
+func Redact(msg string) string { return logcap.Redact(msg) }

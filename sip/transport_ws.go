@@ -15,6 +15,8 @@ import (
 
 	"github.com/coder/websocket"
 	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/internal/logcap"
 )
 
 // Subprotocol is the WebSocket subprotocol for SIP (RFC 7118 §4.1).
@@ -34,10 +36,11 @@ const writeTimeout = 10 * time.Second
 // ends).
 type WSConn struct {
 	ws        *websocket.Conn
-	transport string // "WS" or "WSS", as written in Via (RFC 7118 §5.2)
-	remote    string // host:port of the server
-	viaHost   string // a random .invalid host for Via and Contact
-	log       *slog.Logger
+	transport string       // "WS" or "WSS", as written in Via (RFC 7118 §5.2)
+	remote    string       // host:port of the server
+	viaHost   string       // a random .invalid host for Via and Contact
+	log       *slog.Logger // traces: whole messages, at debug
+	capped    *slog.Logger // what the server's input decides: capped
 
 	writeMu sync.Mutex
 
@@ -86,6 +89,7 @@ func DialWS(ctx context.Context, rawURL string, logger *slog.Logger) (*WSConn, e
 		remote:    remote,
 		viaHost:   RandomToken(12) + ".invalid",
 		log:       logger,
+		capped:    logcap.Logger(logger),
 		done:      make(chan struct{}),
 	}, nil
 }
@@ -144,7 +148,7 @@ func (c *WSConn) readLoop(handle func(sipgo.Message)) {
 		c.trace("SIP received", string(data))
 		msg, err := sipgo.ParseMessage(data)
 		if err != nil {
-			c.log.Warn("dropped an unparsable SIP message", "error", err, "bytes", len(data))
+			c.capped.Warn("dropped an unparsable SIP message", "error", err, "bytes", len(data))
 			continue
 		}
 		msg.SetTransport(c.transport)

@@ -3,6 +3,7 @@ package ua
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ type phone struct {
 	transfer    chan *Error
 	transferred chan *Call
 	answer      bool // accept every incoming call at once
+	// askTransfer, when set, is Events.TransferRequest.
+	askTransfer atomic.Pointer[func(ctx context.Context, c *Call, target string) bool]
 }
 
 func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Options)) *phone {
@@ -62,6 +65,12 @@ func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Opt
 		CallDTMF:     func(c *Call, d string) { p.dtmf <- d },
 		CallTransfer: func(c *Call, e *Error) { p.transfer <- e },
 		Transferred:  func(old, next *Call, target string) { p.transferred <- next },
+		TransferRequest: func(ctx context.Context, c *Call, target string) bool {
+			if f := p.askTransfer.Load(); f != nil {
+				return (*f)(ctx, c, target)
+			}
+			return true
+		},
 	}
 	if err := p.ua.Register(context.Background(), o, ev); err != nil {
 		t.Fatal(err)

@@ -41,6 +41,13 @@ type Options struct {
 	// DTMF is how SendDTMF sends digits: DTMFRFC4733 (default, in the RTP
 	// stream) or DTMFInfo (SIP INFO, application/dtmf-relay).
 	DTMF string
+	// TransferRequests is what a REFER from the far end of a call (it
+	// transferring us, RFC 3515) does: TransferAsk (the default) asks
+	// Events.TransferRequest and follows the REFER when there is none;
+	// TransferAccept follows every REFER; TransferRefuse declines every
+	// REFER with 603. Following a REFER calls the URI it names with this
+	// account's credentials.
+	TransferRequests string
 	// AllowIncomingWhileBusy hands a second incoming call to
 	// Events.Incoming; by default it is refused with 486 Busy Here.
 	AllowIncomingWhileBusy bool
@@ -64,6 +71,13 @@ type Options struct {
 const (
 	DTMFRFC4733 = "rfc4733"
 	DTMFInfo    = "info"
+)
+
+// What a REFER from the far end does (Options.TransferRequests).
+const (
+	TransferAsk    = "ask"
+	TransferAccept = "accept"
+	TransferRefuse = "refuse"
 )
 
 // target is a validated registration target.
@@ -135,6 +149,13 @@ func (o Options) validate() (*target, *Error) {
 	case DTMFRFC4733, DTMFInfo:
 	default:
 		return nil, InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, DTMFRFC4733, DTMFInfo)
+	}
+	switch o.TransferRequests {
+	case "":
+		t.opts.TransferRequests = TransferAsk
+	case TransferAsk, TransferAccept, TransferRefuse:
+	default:
+		return nil, InvalidParameter("transferRequests", "%q: give %q, %q or %q", o.TransferRequests, TransferAsk, TransferAccept, TransferRefuse)
 	}
 	t.reconnectOff, t.reconnectMax = o.ReconnectOff, o.ReconnectMaxAttempts
 	switch t.reconnectDelay = o.ReconnectDelay; {

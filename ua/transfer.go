@@ -142,12 +142,37 @@ func (c *Call) handleRefer(req *sipgo.Request, tx sipgo.ServerTransaction) {
 		return
 	}
 	target.Headers = nil // Replaces (attended transfer) is not supported
-	if c.State() != CallEstablished {
+	if c.State() != CallEstablished || !c.followReferTo(target.String()) || c.State() != CallEstablished {
 		_ = tx.Respond(c.answerTo(req, 603, "Decline", ""))
 		return
 	}
 	_ = tx.Respond(c.answerTo(req, 202, "Accepted", ""))
 	go c.followRefer(target, req.GetHeader("Referred-By"))
+}
+
+// TransferRequestTimeout bounds how long Events.TransferRequest may take
+// to decide; the REFER is declined after it. It stays below the 32 s a
+// REFER's sender waits for an answer (Timer F, RFC 3261 §17.1.2.2).
+var TransferRequestTimeout = 20 * time.Second
+
+// followReferTo decides, by Options.TransferRequests and then
+// Events.TransferRequest, whether to follow a REFER to target (RFC 3515
+// §2.4.2 lets the transferee decline one).
+func (c *Call) followReferTo(target string) bool {
+	switch c.r.t.opts.TransferRequests {
+	case TransferRefuse:
+		return false
+	case TransferAccept:
+		return true
+	}
+	ask := c.r.ev.TransferRequest
+	if ask == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), TransferRequestTimeout)
+	defer cancel()
+	ok := ask(ctx, c, target)
+	return ok && ctx.Err() == nil
 }
 
 func (c *Call) followRefer(target sipgo.Uri, referredBy sipgo.Header) {

@@ -87,6 +87,12 @@ type Events struct {
 	CallDTMF func(c *Call, digit string)
 	// CallTransfer: the result of Call.Transfer (nil error on success).
 	CallTransfer func(*Call, *Error)
+	// TransferRequest: the far end of c asks us (REFER) to call target
+	// instead; asked when Options.TransferRequests is TransferAsk. False
+	// declines the REFER with 603 and the call goes on; true follows it.
+	// It may block while the user decides, until ctx ends (after
+	// TransferRequestTimeout): a decision after that declines.
+	TransferRequest func(ctx context.Context, c *Call, target string) bool
 	// Transferred: the far end of old asked us (REFER) to call target;
 	// next is that new call.
 	Transferred func(old, next *Call, target string)

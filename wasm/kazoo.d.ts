@@ -143,6 +143,15 @@ export interface RegisterParams {
   dtmfType?: 'rfc4733' | 'info';
   /** Hand a second incoming call to onIncoming instead of answering 486. */
   allowIncomingWhileBusy?: boolean;
+  /**
+   * What the far end's transfer request (a SIP REFER: "call this URI
+   * instead") does; following one calls that URI with this account.
+   * 'ask' (default): onTransferRequest decides, and without it the
+   * request is followed; 'accept': every request is followed; 'refuse':
+   * every request is declined (603) and the call goes on. The RTMP path
+   * has no transfer requests.
+   */
+  transferRequests?: 'ask' | 'accept' | 'refuse';
   /** A new incoming call, ringing. */
   onIncoming?: (call: Call) => void;
   /** Our outgoing call was answered. */
@@ -155,6 +164,13 @@ export interface RegisterParams {
   onRinging?: (progress: { code: number; earlyMedia: boolean }) => void;
   /** Our blind transfer succeeded. */
   onTransfer?: () => void;
+  /**
+   * The far end of call asks us to call target instead (transferRequests
+   * 'ask'). Return false, or a promise resolving false, to decline it
+   * (603; the call goes on); anything else follows it. A throw, a
+   * rejection, or no answer within 20 s declines it.
+   */
+  onTransferRequest?: (call: Call, target: string) => boolean | void | Promise<boolean | void>;
   /** A DTMF digit received in SIP INFO. */
   onDTMF?: (digit: string) => void;
   /** Registration, connectivity, voicemail and transfer news; switch on its key. */

@@ -87,5 +87,23 @@ func mountStatic(mux *http.ServeMux, o options, cfg *demoConfig, embedded bool) 
 		_ = json.NewEncoder(w).Encode(c)
 	})
 	mux.Handle("GET /dist/", http.StripPrefix("/dist", newStatic(http.Dir(o.dist))))
-	mux.Handle("GET /", newStatic(http.Dir(o.web)))
+	mux.Handle("GET /", withCSP(newStatic(http.Dir(o.web))))
+}
+
+// demoCSP is the demo page's Content-Security-Policy: its own scripts
+// and styles only (no inline ones), WebAssembly, SIP and relay
+// WebSockets anywhere, and no framing. The page carries the same policy
+// in a meta element, which cannot say frame-ancestors.
+const demoCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss: http: https:; " +
+	"style-src 'self'; img-src 'self' data:; media-src 'self' blob: mediastream:; worker-src 'self' blob:; " +
+	"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// withCSP sends demoCSP with everything h serves (the demo, not the
+// library or the tests' mounts).
+func withCSP(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", demoCSP)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
 }

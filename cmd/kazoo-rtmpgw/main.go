@@ -31,6 +31,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/internal/logcap"
 	"github.com/kazoo-softphone/kazoo/rtmp"
 	"github.com/kazoo-softphone/kazoo/rtmpgw"
 )
@@ -52,6 +55,9 @@ func main() {
 		fatal("bad -log-level: %v", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	// What sipgo logs through its package-wide logger goes to ours too,
+	// at our level, capped (the gateway gives sipgo a capped logger).
+	sip.SetDefaultLogger(logcap.Logger(log).With("component", "sipgo"))
 	minPort, maxPort, err := parseRange(*rtpPorts)
 	if err != nil {
 		fatal("bad -rtp-ports: %v", err)

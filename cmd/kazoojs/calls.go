@@ -96,6 +96,18 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 	if cbs.onIncoming.Type() == safejs.TypeFunction { // without it, calls get 480
 		incoming = func(c phoneCall) { cbs.call(cbs.onIncoming, f.track(c)) }
 	}
+	var transferRequest func(context.Context, phoneCall, string) bool
+	if cbs.onTransferRequest.Type() == safejs.TypeFunction {
+		transferRequest = func(ctx context.Context, c phoneCall, target string) bool {
+			v, err := jsbridge.Ask(ctx, cbs.onTransferRequest, f.track(c), target)
+			if err != nil { // it threw, rejected or took too long
+				warn("onTransferRequest failed (" + err.Error() + "); the transfer request to " + target + " is declined")
+				return false
+			}
+			b, berr := v.Bool()
+			return v.Type() != safejs.TypeBoolean || berr != nil || b
+		}
+	}
 	return events{
 		connected: func() { cbs.call(cbs.onConnected) },
 		err:       cbs.error,
@@ -146,6 +158,7 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 				"target": target, "source": "REFER",
 			}))
 		},
+		transferRequest: transferRequest,
 	}
 }
 

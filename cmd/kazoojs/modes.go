@@ -76,6 +76,9 @@ type events struct {
 	dtmf        func(phoneCall, string)
 	transfer    func(phoneCall, *ua.Error)
 	transferred func(old, next phoneCall, target string)
+	// transferRequest: may we follow the far end's REFER to target? nil:
+	// yes (the page has no onTransferRequest).
+	transferRequest func(ctx context.Context, c phoneCall, target string) bool
 }
 
 func (e events) forWebRTC() ua.Events {
@@ -90,6 +93,9 @@ func (e events) forWebRTC() ua.Events {
 	}
 	if e.incoming != nil {
 		ev.Incoming = func(c *ua.Call) { e.incoming(c) }
+	}
+	if e.transferRequest != nil {
+		ev.TransferRequest = func(ctx context.Context, c *ua.Call, target string) bool { return e.transferRequest(ctx, c, target) }
 	}
 	return ev
 }

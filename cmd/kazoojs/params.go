@@ -18,7 +18,7 @@ import (
 // pageCallbacks are the register() callbacks of the page.
 type pageCallbacks struct {
 	onConnected, onError, onIncoming, onAccepted, onHangup,
-	onCancel, onTransfer, onNotified, onRinging, onDTMF safejs.Value
+	onCancel, onTransfer, onTransferRequest, onNotified, onRinging, onDTMF safejs.Value
 }
 
 // call schedules a callback with arguments; a missing one is skipped.
@@ -33,8 +33,13 @@ func (c pageCallbacks) error(e *ua.Error) {
 		c.call(c.onError, errorObject(e))
 		return
 	}
+	warn(e.Error() + " (give register() an onError callback to handle this)")
+}
+
+// warn writes "kazoo: msg" to the console as a warning.
+func warn(msg string) {
 	if console, err := safejs.Global().Get("console"); err == nil {
-		_, _ = console.Call("warn", "kazoo: "+e.Error()+" (give register() an onError callback to handle this)")
+		_, _ = console.Call("warn", "kazoo: "+msg)
 	}
 }
 
@@ -74,7 +79,7 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		{"onAccepted", &cbs.onAccepted}, {"onHangup", &cbs.onHangup},
 		{"onCancel", &cbs.onCancel}, {"onTransfer", &cbs.onTransfer},
 		{"onNotified", &cbs.onNotified}, {"onRinging", &cbs.onRinging},
-		{"onDTMF", &cbs.onDTMF},
+		{"onDTMF", &cbs.onDTMF}, {"onTransferRequest", &cbs.onTransferRequest},
 	} {
 		if *f.dst, err = p.Func(f.name); err != nil {
 			return r, cbs, err
@@ -90,6 +95,7 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		{"instanceId", &o.InstanceID}, {"rtmpUrl", &r.rtmp.RTMPURL},
 		{"relayUrl", &r.rtmp.RelayURL}, {"relayToken", &r.rtmp.Token},
 		{"dtmfType", &o.DTMF}, {"warmup", (*string)(&r.media.Warmup)},
+		{"transferRequests", &o.TransferRequests},
 	} {
 		if *f.dst, err = p.String(f.name); err != nil {
 			return r, cbs, err

@@ -150,6 +150,8 @@ test('blind transfer: A transfers B to C; B talks to C; onTransfer at A', async 
     await waitEvent(a, 'onTransfer');
     const n = await waitEvent(b, 'onNotified');
     assert.equal(n.key, 'transfer_notification');
+    // B's onTransferRequest returned undefined: the transfer is followed.
+    assert.match((await waitEvent(b, 'onTransferRequest')).target, /^sip:1003@/);
     await waitEvent(c, 'onIncoming');
     await waitEvent(b, 'onAccepted');
     await audioFlowing(b, { what: 'audio at B from C' });
@@ -159,6 +161,40 @@ test('blind transfer: A transfers B to C; B talks to C; onTransfer at A', async 
     await b.evaluate(() => kazoo.hangup());
     await waitEvent(c, 'onHangup');
   });
+});
+
+test('a refused transfer request: the REFER gets 603, no INVITE goes out, the call goes on', async () => {
+  await withPhones(['1001', '1002', '1003'], async (a, b, c) => {
+    await c.evaluate(() => { window.autoAnswer = true; });
+    await b.evaluate(() => { window.transferAnswer = Promise.resolve(false); });
+    await establish(a, b, '1002');
+    const err = await a.evaluate(() => kazoo.transfer('1003').then(() => null, (e) => ({ key: e.key, code: e.code })));
+    assert.deepEqual(err, { key: 'transfer_failed', code: 603 });
+    const asked = await waitEvent(b, 'onTransferRequest');
+    assert.match(asked.target, /^sip:1003@/);
+    await until(() => b.sipSent.some((l) => l.startsWith('SIP/2.0 603')), { what: "B's 603 to the REFER" });
+    assert.ok(!b.sipSent.some((l) => l.startsWith('INVITE ')), 'B sent an INVITE although it declined');
+    assert.equal(await count(c, 'onIncoming'), 0, 'the transfer target was called');
+    assert.equal(await count(b, 'onNotified'), 0);
+    await audioFlowing(b, { what: 'the call still has audio at B' });
+    await audioFlowing(a, { what: 'the call still has audio at A' });
+    await a.evaluate(() => kazoo.hangup());
+    await waitEvent(b, 'onHangup');
+  });
+});
+
+test('transferRequests refuse: every REFER gets 603 without asking the page', async () => {
+  await withPhones(['1001', '1002', '1003'], async (a, b, c) => {
+    await c.evaluate(() => { window.autoAnswer = true; });
+    await establish(a, b, '1002');
+    const err = await a.evaluate(() => kazoo.transfer('1003').then(() => null, (e) => ({ key: e.key, code: e.code })));
+    assert.deepEqual(err, { key: 'transfer_failed', code: 603 });
+    assert.equal(await count(b, 'onTransferRequest'), 0, 'the page was asked');
+    assert.ok(!b.sipSent.some((l) => l.startsWith('INVITE ')), 'B sent an INVITE');
+    assert.equal(await count(c, 'onIncoming'), 0, 'the transfer target was called');
+    await b.evaluate(() => kazoo.hangup());
+    await waitEvent(a, 'onHangup');
+  }, { 1002: { transferRequests: 'refuse' } });
 });
 
 test('a second incoming call while busy gets 486', async () => {

@@ -175,6 +175,12 @@ export function makeLab({ kamailio, server, browser, rtpengine, stopAll }) {
       page.on('pageerror', (e) => page.pageErrors.push(String(e)));
       page.consoleLines = [];
       page.on('console', (m) => page.consoleLines.push(`${m.type()}: ${m.text()}`));
+      // The first line of every text frame the page sends on a WebSocket:
+      // its SIP requests and responses.
+      page.sipSent = [];
+      page.on('websocket', (ws) => ws.on('framesent', (f) => {
+        if (typeof f.payload === 'string') page.sipSent.push(f.payload.split('\r\n', 1)[0]);
+      }));
       if (initScript) await page.addInitScript(initScript);
       await page.goto(`${server.url}/test/blank.html`);
       return page;
@@ -236,6 +242,13 @@ export async function register(page, params) {
     for (const name of ['onConnected', 'onError', 'onAccepted', 'onHangup', 'onCancel',
       'onTransfer', 'onNotified', 'onRinging', 'onDTMF']) {
       if (!(name in p)) p[name] = cb(name);
+    }
+    // onTransferRequest answers window.transferAnswer (undefined: follow).
+    if (!('onTransferRequest' in p)) {
+      p.onTransferRequest = (call, target) => {
+        cb('onTransferRequest')({ id: call.id, target });
+        return window.transferAnswer;
+      };
     }
     p.onIncoming = (call) => {
       window.incoming = call;
