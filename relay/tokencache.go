@@ -39,12 +39,6 @@ func (c *tokenCache) use(tok helloToken, now int64) (reason string) {
 	return ""
 }
 
-func (c *tokenCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.seen)
-}
-
 // expHeap orders tokens by expiry, the soonest first.
 type expHeap []helloToken
 
