@@ -37,6 +37,7 @@ func main() {
 	p99 := flag.Duration("p99", 5*time.Millisecond, "step search: the round trip p99 a step must stay within")
 	pin := flag.Bool("pin", true, "relay on core 1, browsers and gateway on core 0 (needs taskset and 2 cores)")
 	niceness := flag.Int("nice", 0, "with -pin, the niceness of the browsers and gateway")
+	extra := flag.String("relay-args", "", "more kazoo-relay flags, space-separated (e.g. -pprof 127.0.0.1:6060)")
 	flag.Parse()
 
 	// The re-executed child sees one CPU (its own core 0).
@@ -46,7 +47,7 @@ func main() {
 	}
 
 	gw := echoGateway()
-	relay := startRelay(*relayBin, gw, pinned)
+	relay := startRelay(*relayBin, gw, pinned, strings.Fields(*extra))
 	defer relay.stop()
 	where := "relay, gateway and browsers share the cores (not pinned)"
 	if pinned {

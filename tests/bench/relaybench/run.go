@@ -55,11 +55,12 @@ type relayProc struct {
 	stop        func()
 }
 
-func startRelay(bin, gw string, pinned bool) relayProc {
+func startRelay(bin, gw string, pinned bool, extra []string) relayProc {
 	// Every simulated browser comes from 127.0.0.1, each with its own
 	// account: no per-address cap (the per-account one is not reached).
 	args := []string{bin, "-addr", "127.0.0.1:0", "-gateway", gw, "-origin", "*", "-log-level", "warn",
 		"-max-per-addr", "0", "-max-sessions", "0"}
+	args = append(args, extra...)
 	if pinned {
 		args = append([]string{"taskset", "-c", "1"}, args...)
 	}
