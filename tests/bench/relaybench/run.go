@@ -97,7 +97,7 @@ func (r relayProc) sessions() string {
 type result struct {
 	sent, received int64
 	lost, cpu      float64 // lost in %, cpu in cores
-	perCall        float64 // relay CPU seconds per call per second
+	perCall        float64 // relay CPU seconds per call (50 frames each way) per second
 	p50, p99       time.Duration
 	load           string
 }
@@ -207,8 +207,10 @@ func step(relay relayProc, gw string, n int, dur time.Duration) result {
 	if r.sent > 0 {
 		r.lost = float64(r.sent-r.received) / float64(r.sent) * 100
 	}
-	if n > 0 {
-		r.perCall = cpu / float64(n)
+	// Per call as the frames count it: a call is 50 round trips a second
+	// (when the browsers fall behind, n would overstate the calls).
+	if calls := float64(r.received) / 50 / dur.Seconds(); calls > 0 {
+		r.perCall = cpu / calls
 	}
 	if len(rtts) > 0 {
 		r.p50, r.p99 = rtts[len(rtts)/2], rtts[len(rtts)*99/100]
