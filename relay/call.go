@@ -216,7 +216,8 @@ func (s *session) teardown() {
 	}
 }
 
-// uplink sends one browser audio frame to the gateway.
+// uplink sends one browser audio frame to the gateway. It runs on the
+// read loop, whose message buffer it reuses.
 func (s *session) uplink(frame []byte) {
 	if len(frame) < 9 || frame[0] != 1 || (frame[1] != 8 && frame[1] != 7) {
 		return
@@ -228,18 +229,18 @@ func (s *session) uplink(frame []byte) {
 		return
 	}
 	ts := binary.BigEndian.Uint32(frame[4:])
-	msg := make([]byte, 1+len(frame)-8)
 	// The FLV tag byte siprtmp uses: sound format, then 16-bit mono
 	// (0x82 PCMU, 0x72 PCMA).
-	msg[0] = frame[1]<<4 | 2
-	copy(msg[1:], frame[8:])
+	msg := append(s.ubuf[:0], frame[1]<<4|2)
+	msg = append(msg, frame[8:]...)
+	s.ubuf = msg
 	if err := s.up.WriteAudio(pub, ts, msg); err != nil {
 		s.stop(websocket.StatusInternalError, "gateway write failed")
 	}
 }
 
-// downlink forwards the gateway's audio to the browser, dropping frames
-// when the browser does not keep up.
+// downlink forwards the gateway's audio to the browser, for an upstream
+// that delivers it on a channel (one with OnAudio calls forward itself).
 func (s *session) downlink() {
 	for {
 		select {
@@ -247,24 +248,33 @@ func (s *session) downlink() {
 			if !ok {
 				return
 			}
-			s.mu.Lock()
-			on, play := s.media, s.play
-			s.seq++
-			seq := s.seq
-			s.mu.Unlock()
-			if !on || a.StreamID != play || len(a.Data) < 2 {
-				continue
-			}
-			f := append(header(a.Data[0]>>4, seq, a.Timestamp), a.Data[1:]...)
-			select {
-			case s.audio <- f:
-			default:
-				s.mu.Lock()
-				s.dropped++
-				s.mu.Unlock()
-			}
+			s.forward(a)
 		case <-s.done:
 			return
 		}
+	}
+}
+
+// forward queues one gateway audio message for the browser, dropping it
+// when the browser does not keep up. a.Data is copied: it may be reused
+// once forward returns.
+func (s *session) forward(a Audio) {
+	s.mu.Lock()
+	on, play := s.media, s.play
+	s.seq++
+	seq := s.seq
+	s.mu.Unlock()
+	if !on || a.StreamID != play || len(a.Data) < 2 {
+		return
+	}
+	f := framePool.Get().(*[]byte)
+	*f = append(appendHeader((*f)[:0], a.Data[0]>>4, seq, a.Timestamp), a.Data[1:]...)
+	select {
+	case s.audio <- f:
+	default:
+		framePool.Put(f)
+		s.mu.Lock()
+		s.dropped++
+		s.mu.Unlock()
 	}
 }

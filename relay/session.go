@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -40,11 +41,20 @@ type session struct {
 	srv *Server
 	ws  *websocket.Conn
 
-	out   chan any    // JSON to the browser
-	audio chan []byte // binary to the browser; dropped when full
-	steps chan func() // media steps, run in order (inOrder)
+	out   chan any     // JSON to the browser
+	audio chan *[]byte // binary to the browser, from framePool; dropped when full
+	steps chan func()  // media steps, run in order (inOrder)
 	done  chan struct{}
 	once  sync.Once
+
+	// Used by the read loop only: the last frame read and the uplink
+	// message built from it, reused frame after frame.
+	rbuf, ubuf []byte
+	// lastRead is when the read loop last got a frame (UnixNano), for
+	// the idle watchdog; writeStart is when the writer's current write
+	// began (0: none), for the write watchdog. Watchdogs check these
+	// rather than having a timer reset per frame.
+	lastRead, writeStart atomic.Int64
 
 	// up is set once, under mu, by connect, unless the session stopped
 	// meanwhile; stop reads it under mu. The goroutines connect starts
@@ -74,7 +84,7 @@ type session struct {
 func newSession(s *Server, ws *websocket.Conn, log *slog.Logger) *session {
 	return &session{
 		srv: s, ws: ws, log: log,
-		out: make(chan any, 64), audio: make(chan []byte, 8), steps: make(chan func(), 16), done: make(chan struct{}),
+		out: make(chan any, 64), audio: make(chan *[]byte, 8), steps: make(chan func(), 16), done: make(chan struct{}),
 		phase: "idle", codec: 8,
 	}
 }
@@ -136,7 +146,11 @@ func (s *session) run(ctx context.Context) {
 	go s.pinger()
 	go s.mediaSteps()
 	go s.callbacks()
-	go s.downlink()
+	if u, ok := s.up.(interface{ OnAudio(func(Audio)) }); ok {
+		u.OnAudio(s.forward) // on the RTMP read loop: no goroutine hop per frame
+	} else {
+		go s.downlink()
+	}
 	s.readLoop()
 }
 
@@ -308,12 +322,19 @@ func (s *session) flushThenStop(code websocket.StatusCode, reason string) {
 	s.send(closeAfter{code, reason})
 }
 
-// writer is the only goroutine writing to the WebSocket.
+// writeTimeout bounds one write to the browser.
+const writeTimeout = 10 * time.Second
+
+// writer is the only goroutine writing to the WebSocket. A write that
+// takes longer than writeTimeout ends the session: a watchdog checks
+// writeStart, so that no write needs a context with a timer of its own.
 func (s *session) writer() {
+	time.AfterFunc(writeTimeout, s.checkWrite) // until the session ends
 	write := func(typ websocket.MessageType, b []byte) bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.ws.Write(ctx, typ, b); err != nil {
+		s.writeStart.Store(time.Now().UnixNano())
+		err := s.ws.Write(context.Background(), typ, b)
+		s.writeStart.Store(0)
+		if err != nil {
 			s.stop(websocket.StatusGoingAway, "write failed")
 			return false
 		}
@@ -331,13 +352,54 @@ func (s *session) writer() {
 				return
 			}
 		case a := <-s.audio:
-			if !write(websocket.MessageBinary, a) {
+			ok := write(websocket.MessageBinary, *a)
+			framePool.Put(a)
+			if !ok {
 				return
 			}
 		case <-s.done:
 			return
 		}
 	}
+}
+
+// checkWrite is the write watchdog: it stops the session when the
+// current write began writeTimeout ago or more, and otherwise looks again
+// when the current (or the next) write could reach it.
+func (s *session) checkWrite() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	next := writeTimeout
+	if start := s.writeStart.Load(); start != 0 {
+		took := time.Since(time.Unix(0, start))
+		if took >= writeTimeout {
+			s.stop(websocket.StatusGoingAway, "write failed")
+			return
+		}
+		next = writeTimeout - took
+	}
+	time.AfterFunc(next, s.checkWrite)
+}
+
+// checkIdle is the idle watchdog: it stops the session when the browser
+// sent nothing for the idle timeout, and otherwise looks again when it
+// could have.
+func (s *session) checkIdle() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	timeout := s.srv.cfg.IdleTimeout
+	quiet := time.Since(time.Unix(0, s.lastRead.Load()))
+	if quiet >= timeout {
+		s.stop(websocket.StatusPolicyViolation, "idle")
+		return
+	}
+	time.AfterFunc(timeout-quiet, s.checkIdle)
 }
 
 // pinger pings the browser; two missed pongs end the session.
@@ -385,11 +447,28 @@ func (s *session) read() (websocket.MessageType, []byte, error) {
 	if typ == websocket.MessageBinary {
 		limit = s.srv.cfg.MaxBinary
 	}
-	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
-	switch {
-	case err != nil:
-		return 0, nil, err
-	case len(data) > limit:
+	// Into the session's buffer, reused: the frame is used up (copied
+	// or parsed) before the next read.
+	data := s.rbuf[:0]
+	for {
+		if len(data) > limit {
+			s.rbuf = data[:0]
+			return 0, nil, errTooLarge
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):min(cap(data), limit+1)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+	}
+	s.rbuf = data[:0]
+	if len(data) > limit {
 		return 0, nil, errTooLarge
 	}
 	return typ, data, nil
@@ -400,11 +479,12 @@ func (s *session) read() (websocket.MessageType, []byte, error) {
 func (s *session) readLoop() {
 	cfg := &s.srv.cfg
 	limit := newBucket(cfg.Rate, cfg.Burst, time.Now())
-	idle := time.AfterFunc(cfg.IdleTimeout, func() { s.stop(websocket.StatusPolicyViolation, "idle") })
-	defer idle.Stop()
+	s.lastRead.Store(time.Now().UnixNano())
+	time.AfterFunc(cfg.IdleTimeout, s.checkIdle)
 	for {
 		typ, data, err := s.read()
-		idle.Reset(cfg.IdleTimeout)
+		now := time.Now()
+		s.lastRead.Store(now.UnixNano())
 		if errors.Is(err, errTooLarge) {
 			s.stop(websocket.StatusMessageTooBig, "frame too large")
 			return
@@ -413,7 +493,7 @@ func (s *session) readLoop() {
 			s.stop(websocket.StatusNormalClosure, "browser closed")
 			return
 		}
-		if !limit.take(time.Now()) {
+		if !limit.take(now) {
 			s.stop(websocket.StatusPolicyViolation, "rate limit exceeded")
 			return
 		}
@@ -444,9 +524,16 @@ func (s *session) readLoop() {
 
 // header builds the 8-byte header of a binary audio frame.
 func header(format byte, seq uint16, ts uint32) []byte {
-	h := make([]byte, 8, 8+160)
-	h[0], h[1] = 1, format
-	binary.BigEndian.PutUint16(h[2:], seq)
-	binary.BigEndian.PutUint32(h[4:], ts)
-	return h
+	return appendHeader(make([]byte, 0, 8+160), format, seq, ts)
 }
+
+// appendHeader appends the 8-byte header of a binary audio frame.
+func appendHeader(dst []byte, format byte, seq uint16, ts uint32) []byte {
+	dst = append(dst, 1, format)
+	dst = binary.BigEndian.AppendUint16(dst, seq)
+	return binary.BigEndian.AppendUint32(dst, ts)
+}
+
+// framePool holds the browser's audio frames between the downlink and
+// the writer.
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 8+160); return &b }}

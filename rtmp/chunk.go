@@ -38,6 +38,7 @@ type chunkStream struct {
 	length   uint32
 	streamID uint32
 	buf      []byte // the unfinished message; nil between messages
+	spare    []byte // a released body, reused by the next message that fits
 }
 
 // chunkReader reassembles messages from the chunk stream (§5.3).
@@ -45,7 +46,8 @@ type chunkReader struct {
 	r         io.Reader // buffered by the caller
 	chunkSize uint32
 	streams   map[uint32]*chunkStream
-	pending   int // declared length of every unfinished message
+	pending   int          // declared length of every unfinished message
+	last      *chunkStream // where the last message read came from
 	hdr       [11]byte
 }
 
@@ -172,7 +174,11 @@ func (cr *chunkReader) readHeader(cs *chunkStream, format byte) error {
 		return fmt.Errorf("%w: %d bytes of unfinished messages", ErrTooLarge, cr.pending+int(cs.length))
 	}
 	cr.pending += int(cs.length)
-	cs.buf = make([]byte, 0, cs.length)
+	if cap(cs.spare) >= int(cs.length) {
+		cs.buf, cs.spare = cs.spare[:0], nil
+	} else {
+		cs.buf = make([]byte, 0, cs.length)
+	}
 	return nil
 }
 
@@ -189,8 +195,21 @@ func (cr *chunkReader) readBody(cs *chunkStream) (message, bool, error) {
 	}
 	m := message{typ: cs.typ, ts: cs.ts, streamID: cs.streamID, body: cs.buf}
 	cr.pending -= int(cs.length)
-	cs.buf = nil
+	cs.buf, cr.last = nil, cs
 	return m, true, nil
+}
+
+// maxSpare bounds the body kept for reuse on a chunk stream.
+const maxSpare = 4 << 10
+
+// release hands the body of the last message read, m's, back for the
+// next message on its chunk stream: the caller (the read loop, the
+// reader's only user) is done with it and has read nothing since. Bodies
+// handed to another goroutine are never released.
+func (cr *chunkReader) release(m message) {
+	if cr.last != nil && cap(m.body) <= maxSpare {
+		cr.last.spare = m.body[:0]
+	}
 }
 
 // sentHeader is what the writer last sent on a chunk stream, so the next

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,7 @@ type Client struct {
 	commands chan Command
 	status   chan Command
 	audio    chan Audio
+	onAudio  atomic.Pointer[func(Audio)]
 }
 
 // statusWaiter is a Publish or Play waiting for its onStatus.
@@ -126,7 +128,13 @@ func (c *Client) run() {
 func (c *Client) handle(m message) error {
 	switch m.typ {
 	case msgAudio:
-		c.conn.deliverAudio(c.audio, Audio{StreamID: m.streamID, Timestamp: m.ts, Data: m.body})
+		a := Audio{StreamID: m.streamID, Timestamp: m.ts, Data: m.body}
+		if f := c.onAudio.Load(); f != nil {
+			(*f)(a)
+			c.conn.cr.release(m) // f is done with a.Data
+			return nil
+		}
+		c.conn.deliverAudio(c.audio, a)
 	case msgCommandAMF0, msgCommandAMF3:
 		cmd, err := decodeCommand(m)
 		if err != nil {
@@ -322,6 +330,13 @@ func (c *Client) Status() <-chan Command { return c.status }
 // Audio returns the audio messages received on playing streams. When
 // 256 wait unread, newer ones are dropped and counted by DroppedAudio.
 func (c *Client) Audio() <-chan Audio { return c.audio }
+
+// OnAudio makes f receive the audio messages instead of the Audio
+// channel, with no goroutine and no allocation per message: f runs on the
+// connection's read loop, must return quickly (it holds up everything
+// the server sends) and may use a.Data only until it returns. Set it
+// before audio can arrive, i.e. before Play.
+func (c *Client) OnAudio(f func(Audio)) { c.onAudio.Store(&f) }
 
 // DroppedAudio returns how many audio messages were dropped because
 // Audio was not read fast enough.

@@ -13,8 +13,13 @@ import (
 )
 
 // writeTimeout bounds one write to the peer; a peer that does not read
-// for this long is considered gone.
-const writeTimeout = 10 * time.Second
+// for this long is considered gone. The deadline is moved on at most once
+// per deadlineStep (setting it costs a timer update), so a write has
+// between writeTimeout and writeTimeout+deadlineStep.
+const (
+	writeTimeout = 10 * time.Second
+	deadlineStep = time.Second
+)
 
 // Audio is one audio message (type 8). Data starts with the FLV audio tag
 // byte, e.g. 0x82 for PCMU 8 kHz mono, followed by the codec payload.
@@ -42,9 +47,10 @@ type conn struct {
 	lastAck    uint64 // bytes received when the last Acknowledgement went out
 	sentWindow uint32 // the window we last told the peer
 
-	wmu  sync.Mutex
-	cw   *chunkWriter
-	wbuf []byte
+	wmu      sync.Mutex
+	cw       *chunkWriter
+	wbuf     []byte
+	deadline time.Time // the write deadline set last
 
 	dropped  atomic.Uint64 // audio messages dropped on a full queue
 	done     chan struct{}
@@ -127,7 +133,10 @@ func (c *conn) writeLocked(csid uint32, m message) error {
 		return err
 	}
 	c.wbuf = c.cw.appendMessage(c.wbuf[:0], csid, m)
-	_ = c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if now := time.Now(); c.deadline.Sub(now) < writeTimeout {
+		c.deadline = now.Add(writeTimeout + deadlineStep)
+		_ = c.nc.SetWriteDeadline(c.deadline)
+	}
 	if _, err := c.nc.Write(c.wbuf); err != nil {
 		c.fail(err)
 		return c.error()

@@ -203,6 +203,9 @@ func (sc *ServerConn) start(timeout time.Duration) error {
 		sc.app, _ = obj["app"].(string)
 		sc.tcURL, _ = obj["tcUrl"].(string)
 		sc.connectTx, sc.connectArgs = cmd.TxID, cmd.Args
+		sc.conn.wmu.Lock()
+		sc.conn.deadline = time.Time{} // cleared below: the next write sets one
+		sc.conn.wmu.Unlock()
 		return nc.SetDeadline(time.Time{})
 	}
 }

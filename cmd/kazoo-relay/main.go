@@ -22,6 +22,9 @@
 //	-token-single-use       a token opens one session (kazoo's automatic
 //	                        reconnect then needs a fresh token)
 //
+// -pprof 127.0.0.1:6060 serves Go's profiles on a loopback address (off by
+// default; any other address is refused).
+//
 // It listens on plain HTTP: put TLS in front of it (a reverse proxy that
 // passes WebSocket upgrades) and give browsers wss:// URLs. Logs are JSON
 // on stderr; passwords are never logged. SIGINT/SIGTERM close every
@@ -54,6 +57,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 // options are the command line.
 type options struct {
 	addr, path, level, secretFile string
+	pprofAddr                     string
 	gateways, origins, proxies    listFlag
 	maxSessions, maxPerAddr       int
 	maxPerAOR                     int
@@ -75,6 +79,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.Var(&o.proxies, "trusted-proxy", "reverse proxy address or CIDR whose X-Forwarded-For names the client (repeatable)")
 	fs.DurationVar(&o.tokenMaxLifetime, "token-max-lifetime", time.Hour, "refuse a hello token expiring further ahead than this")
 	fs.BoolVar(&o.tokenSingleUse, "token-single-use", false, "a hello token opens one session (a reconnect then needs a fresh token)")
+	fs.StringVar(&o.pprofAddr, "pprof", "", "serve Go profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (off by default)")
 	return o, fs.Parse(args)
 }
 
@@ -133,6 +138,11 @@ func main() {
 	cfg, err := o.config(secret, log)
 	if err != nil {
 		fatal("%v", err)
+	}
+	if o.pprofAddr != "" {
+		if err := servePprof(o.pprofAddr, log); err != nil {
+			fatal("%v", err)
+		}
 	}
 	srv := relay.New(cfg)
 	mux := http.NewServeMux()

@@ -51,3 +51,18 @@ func TestLimitFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestPprofLoopbackOnly(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, bad := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:0", "nonsense"} {
+		if err := servePprof(bad, log); err == nil {
+			t.Errorf("-pprof %s accepted", bad)
+		}
+	}
+	if err := servePprof("127.0.0.1:0", log); err != nil {
+		t.Fatal(err)
+	}
+	if o := configOf(t); o.pprofAddr != "" {
+		t.Fatalf("pprof on by default: %q", o.pprofAddr)
+	}
+}
