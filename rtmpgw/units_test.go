@@ -126,9 +126,7 @@ func TestMediaAllocs(t *testing.T) {
 		default:
 		}
 	})
-	pc, _ := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(m.addr))
-	defer pc.Close()
-	_, _ = pc.Write(pkt)
+	_, _ = peer.WriteToUDPAddrPort(pkt, m.addr) // from the SDP address
 	select {
 	case d := <-got:
 		if d[0] != tagPCMU || !bytes.Equal(d[1:], f[1:]) {
