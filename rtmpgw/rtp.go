@@ -287,39 +287,44 @@ func (m *media) readLoop(deliver deliverFunc) {
 			}
 			return
 		}
-		off, ok := rtpPayload(buf[:n])
-		if !ok {
-			continue
-		}
-		dtmfPT, ok := m.admit(src, buf[:n])
-		if !ok {
-			continue
-		}
-		var tag byte
-		switch pt := int(buf[1] & 0x7f); pt {
-		case ptPCMU:
-			tag = tagPCMU
-		case ptPCMA:
-			tag = tagPCMA
-		default:
-			if pt == dtmfPT {
-				m.readEvent(buf[:n], off)
-			}
-			continue
-		}
-		ts := binary.BigEndian.Uint32(buf[4:])
-		ssrc := binary.BigEndian.Uint32(buf[8:])
-		end := n
-		if buf[0]&0x20 != 0 { // padding
-			end -= int(buf[n-1])
-		}
-		if end-off < 1 || end-off > maxPayload {
-			continue
-		}
-		m.received.Add(1)
-		buf[off-1] = tag
-		deliver(ssrc, ts, buf[off-1:end])
+		m.packet(src, buf[:n], deliver)
 	}
+}
+
+// packet handles one datagram from src; p may be overwritten.
+func (m *media) packet(src netip.AddrPort, p []byte, deliver deliverFunc) {
+	off, ok := rtpPayload(p)
+	if !ok {
+		return
+	}
+	dtmfPT, ok := m.admit(src, p)
+	if !ok {
+		return
+	}
+	var tag byte
+	switch pt := int(p[1] & 0x7f); pt {
+	case ptPCMU:
+		tag = tagPCMU
+	case ptPCMA:
+		tag = tagPCMA
+	default:
+		if pt == dtmfPT {
+			m.readEvent(p, off)
+		}
+		return
+	}
+	ts := binary.BigEndian.Uint32(p[4:])
+	ssrc := binary.BigEndian.Uint32(p[8:])
+	end := len(p)
+	if p[0]&0x20 != 0 { // padding
+		end -= int(p[len(p)-1])
+	}
+	if end-off < 1 || end-off > maxPayload {
+		return
+	}
+	m.received.Add(1)
+	p[off-1] = tag
+	deliver(ssrc, ts, p[off-1:end])
 }
 
 // admit asks the latch whether packet p from src is accepted, and
