@@ -243,11 +243,14 @@ func (c *conn) readLoop(handle func(message) error) {
 	}
 }
 
-// pinger sends a ping request (§7.1.7) each time interval passes without
-// a message from the peer, until the connection ends; the peer's ping
-// response keeps a quiet connection within the idle timeout.
+// pinger sends a ping request (§7.1.7) once interval passed without a
+// message from the peer, and again every half interval while that lasts,
+// until the connection ends; the peer's ping response keeps a quiet
+// connection within the idle timeout. With interval a third of the idle
+// timeout, the first ping goes out by half of it, leaving the peer the
+// other half to answer.
 func (c *conn) pinger(interval time.Duration) {
-	t := time.NewTicker(interval)
+	t := time.NewTicker(interval / 2)
 	defer t.Stop()
 	start := time.Now()
 	for {

@@ -146,7 +146,7 @@ func silentClient(t *testing.T, base string) net.Conn {
 // IdleTimeout, while a quiet client that answers the server's pings (as
 // the relay's Client does while no call runs) stays.
 func TestIdleTimeout(t *testing.T) {
-	const idle = 300 * time.Millisecond
+	const idle = time.Second
 	ended := make(chan error, 4)
 	_, base := serve(t, &Server{IdleTimeout: idle, Handler: acceptAll(func(c *ServerConn) {
 		go func() {

@@ -38,8 +38,9 @@ type Server struct {
 	// from the client (not even a ping response or an acknowledgement)
 	// completes for this long; 60 s when zero, never when negative. So
 	// that a live but quiet client is not cut, the server sends a ping
-	// request after a third of it without a message, which every RTMP
-	// client (Flash, ffmpeg, this package's Client) answers.
+	// request after a third to a half of it without a message (and again
+	// while the silence lasts), which every RTMP client (Flash, ffmpeg,
+	// this package's Client) answers.
 	IdleTimeout time.Duration
 
 	// MaxConns bounds the connections served at once, connected or
