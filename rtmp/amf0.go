@@ -25,16 +25,41 @@ const (
 // so a hostile peer cannot make the decoder recurse a million levels deep.
 const maxAMFDepth = 32
 
+// maxAMFValues bounds how many values (object keys and nested values
+// included) one message may decode to. Bytes alone do not bound memory:
+// a null or an empty string is one byte on the wire but a 16-byte
+// interface once decoded, so a 1 MiB strict array of nulls would cost
+// 16 MiB. siprtmp's commands hold a few dozen values; with this bound a
+// message decodes to at most about 200 KiB plus the bytes of its
+// strings, which are never more than the message itself.
+const maxAMFValues = 2048
+
 // ECMAArray is a map encoded as an AMF0 ECMA array rather than an object.
 // Flash sends the metadata of a stream this way; decoding returns both
 // kinds as map[string]any.
 type ECMAArray map[string]any
 
+// amfDecoder decodes one message, counting what it has produced against
+// maxAMFValues.
+type amfDecoder struct {
+	left int // values that may still be decoded
+}
+
+// take spends n values of the budget.
+func (d *amfDecoder) take(n int) error {
+	if n > d.left {
+		return errAMF0Values
+	}
+	d.left -= n
+	return nil
+}
+
 // decodeAMF0 decodes every value in b.
 func decodeAMF0(b []byte) ([]any, error) {
+	d := amfDecoder{left: maxAMFValues}
 	var vals []any
 	for len(b) > 0 {
-		v, rest, err := decodeAMF0Value(b, 0)
+		v, rest, err := d.value(b, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -44,9 +69,12 @@ func decodeAMF0(b []byte) ([]any, error) {
 	return vals, nil
 }
 
-func decodeAMF0Value(b []byte, depth int) (any, []byte, error) {
+func (d *amfDecoder) value(b []byte, depth int) (any, []byte, error) {
 	if len(b) == 0 {
 		return nil, nil, errAMF0Short
+	}
+	if err := d.take(1); err != nil {
+		return nil, nil, err
 	}
 	marker, b := b[0], b[1:]
 	switch marker {
@@ -67,13 +95,13 @@ func decodeAMF0Value(b []byte, depth int) (any, []byte, error) {
 	case amfNull, amfUndefined:
 		return nil, b, nil
 	case amfObject:
-		return decodeAMF0Object(b, depth+1)
+		return d.object(b, depth+1)
 	case amfECMAArray:
 		if len(b) < 4 {
 			return nil, nil, errAMF0Short
 		}
 		// The count is only a hint; the end marker terminates the array.
-		return decodeAMF0Object(b[4:], depth+1)
+		return d.object(b[4:], depth+1)
 	case amfStrictArray:
 		if depth+1 > maxAMFDepth {
 			return nil, nil, errAMF0Depth
@@ -86,9 +114,12 @@ func decodeAMF0Value(b []byte, depth int) (any, []byte, error) {
 		if uint64(n) > uint64(len(b)) { // every value takes at least one byte
 			return nil, nil, errAMF0Short
 		}
+		if uint64(n) > uint64(d.left) { // every value takes one of the budget
+			return nil, nil, errAMF0Values
+		}
 		arr := make([]any, 0, n)
 		for range n {
-			v, rest, err := decodeAMF0Value(b, depth+1)
+			v, rest, err := d.value(b, depth+1)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -119,9 +150,9 @@ func decodeAMF0String(b []byte, size int) (string, []byte, error) {
 	return string(b[:n]), b[n:], nil
 }
 
-// decodeAMF0Object reads key/value pairs up to the empty key and the
-// object end marker.
-func decodeAMF0Object(b []byte, depth int) (map[string]any, []byte, error) {
+// object reads key/value pairs up to the empty key and the object end
+// marker. Each key counts as a value of the budget.
+func (d *amfDecoder) object(b []byte, depth int) (map[string]any, []byte, error) {
 	if depth > maxAMFDepth {
 		return nil, nil, errAMF0Depth
 	}
@@ -141,7 +172,10 @@ func decodeAMF0Object(b []byte, depth int) (map[string]any, []byte, error) {
 			}
 			return obj, b[1:], nil
 		}
-		v, rest, err := decodeAMF0Value(b, depth)
+		if err := d.take(1); err != nil {
+			return nil, nil, err
+		}
+		v, rest, err := d.value(b, depth)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -174,21 +174,35 @@ func (cr *chunkReader) readHeader(cs *chunkStream, format byte) error {
 		return fmt.Errorf("%w: %d bytes of unfinished messages", ErrTooLarge, cr.pending+int(cs.length))
 	}
 	cr.pending += int(cs.length)
+	// A released body is reused when it fits. Otherwise the buffer grows
+	// as data arrives, doubling: a header alone, which may announce
+	// 1 MiB, costs no more than twice the bytes actually sent.
 	if cap(cs.spare) >= int(cs.length) {
 		cs.buf, cs.spare = cs.spare[:0], nil
 	} else {
-		cs.buf = make([]byte, 0, cs.length)
+		cs.buf = make([]byte, 0, min(cs.length, readStep))
 	}
 	return nil
 }
 
+// readStep is the most the reader allocates ahead of the bytes it reads.
+const readStep = 16 << 10
+
 // readBody reads the chunk data into the message being assembled.
 func (cr *chunkReader) readBody(cs *chunkStream) (message, bool, error) {
-	n := min(cs.length-uint32(len(cs.buf)), cr.chunkSize)
-	start := len(cs.buf)
-	cs.buf = cs.buf[:start+int(n)]
-	if _, err := io.ReadFull(cr.r, cs.buf[start:]); err != nil {
-		return message{}, false, err
+	for n := int(min(cs.length-uint32(len(cs.buf)), cr.chunkSize)); n > 0; {
+		k := min(n, readStep)
+		start := len(cs.buf)
+		if start+k > cap(cs.buf) { // double, up to the message length
+			nb := make([]byte, start, min(max(2*cap(cs.buf), start+k), int(cs.length)))
+			copy(nb, cs.buf)
+			cs.buf = nb
+		}
+		cs.buf = cs.buf[:start+k]
+		if _, err := io.ReadFull(cr.r, cs.buf[start:]); err != nil {
+			return message{}, false, err
+		}
+		n -= k
 	}
 	if uint32(len(cs.buf)) < cs.length {
 		return message{}, false, nil

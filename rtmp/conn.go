@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,11 @@ type conn struct {
 	br     *bufio.Reader
 	cr     *chunkReader
 	closed atomic.Bool // the owner asked to close
+
+	// idle, when not zero, ends the connection when no message arrives
+	// for that long; set before the read loop starts.
+	idle     time.Duration
+	lastRead atomic.Int64 // unix nanoseconds of the last message, with idle
 
 	// Used by the read loop only.
 	ackWindow  uint32 // the peer's Window Acknowledgement Size
@@ -206,8 +212,16 @@ func (c *conn) deliverAudio(ch chan Audio, a Audio) {
 // message, handling those on the way.
 func (c *conn) readMessage() (message, error) {
 	for {
+		if c.idle > 0 {
+			now := time.Now()
+			c.lastRead.Store(now.UnixNano())
+			_ = c.nc.SetReadDeadline(now.Add(c.idle))
+		}
 		m, err := c.cr.readMessage()
 		if err != nil {
+			if c.idle > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("%w: nothing received for %v", ErrIdle, c.idle)
+			}
 			return m, err
 		}
 		if err := c.acknowledge(); err != nil {
@@ -234,6 +248,32 @@ func (c *conn) readLoop(handle func(message) error) {
 		if err != nil {
 			c.fail(err)
 			return
+		}
+	}
+}
+
+// pinger sends a ping request (§7.1.7) once interval passed without a
+// message from the peer, and again every half interval while that lasts,
+// until the connection ends; the peer's ping response keeps a quiet
+// connection within the idle timeout. With interval a third of the idle
+// timeout, the first ping goes out by half of it, leaving the peer the
+// other half to answer.
+func (c *conn) pinger(interval time.Duration) {
+	t := time.NewTicker(interval / 2)
+	defer t.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-c.done:
+			return
+		case now := <-t.C:
+			if now.Sub(time.Unix(0, c.lastRead.Load())) < interval {
+				continue
+			}
+			ms := uint32(now.Sub(start).Milliseconds())
+			if c.writeControl(msgUserControl, userControlBody(eventPingRequest, ms)) != nil {
+				return
+			}
 		}
 	}
 }

@@ -41,8 +41,13 @@
 //
 // Input from the network is bounded: messages up to [MaxMessageSize],
 // at most 64 chunk streams and 4 MiB of unfinished messages per
-// connection, AMF0 nested at most 32 deep, handshake and connect within
-// a timeout. Malformed input ends the connection with an error wrapping
+// connection (buffers grow with the bytes that arrive, not with the
+// length a header announces), AMF0 nested at most 32 deep and at most
+// 2048 values per message (so a 1 MiB message decodes to at most about
+// 200 KiB plus its strings, however it is made), handshake and connect
+// within a timeout. A [Server] also closes a connection idle for its
+// IdleTimeout (pinging quiet clients first) and can cap its connections
+// (MaxConns). Malformed input ends the connection with an error wrapping
 // [ErrMalformed]. Commands and Status must be drained by the owner;
 // audio that is not read in time is dropped and counted.
 //

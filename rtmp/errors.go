@@ -21,6 +21,10 @@ var ErrTooLarge = errors.New("rtmp: message too large")
 // drain Commands() or Status() and the queue overflowed.
 var ErrSlowConsumer = errors.New("rtmp: command queue overflow (Commands or Status not drained)")
 
+// ErrIdle reports a server connection closed because nothing arrived
+// from the client for the server's IdleTimeout.
+var ErrIdle = errors.New("rtmp: connection idle")
+
 // ErrServerClosed is returned by [Server.Serve] after [Server.Shutdown].
 var ErrServerClosed = errors.New("rtmp: server closed")
 
@@ -29,8 +33,9 @@ var ErrServerClosed = errors.New("rtmp: server closed")
 var ErrStreamNotActive = errors.New("rtmp: stream is not active")
 
 var (
-	errAMF0Short = fmt.Errorf("%w: truncated AMF0 value", ErrMalformed)
-	errAMF0Depth = fmt.Errorf("%w: AMF0 nesting deeper than %d", ErrMalformed, maxAMFDepth)
+	errAMF0Short  = fmt.Errorf("%w: truncated AMF0 value", ErrMalformed)
+	errAMF0Depth  = fmt.Errorf("%w: AMF0 nesting deeper than %d", ErrMalformed, maxAMFDepth)
+	errAMF0Values = fmt.Errorf("%w: AMF0 message of more than %d values", ErrMalformed, maxAMFValues)
 )
 
 // ConnectError reports a connect refused with _error, such as siprtmp's

@@ -28,8 +28,14 @@ func FuzzAMF0Decode(f *testing.F) {
 	}
 	f.Add([]byte{0x06, 0x0c, 0, 0, 0, 1, 'x', 0x08, 0, 0, 0, 9, 0, 0, 0x09})
 	f.Add([]byte{0x03, 0, 1, 'a', 0x0a, 0xff, 0xff, 0xff, 0xff})
+	// Arrays at the value bound, and one beyond it.
+	f.Add(append([]byte{0x0a, 0, 0, 0x07, 0xff}, bytes.Repeat([]byte{0x05}, maxAMFValues-1)...))
+	f.Add(append([]byte{0x0a, 0, 0, 0x08, 0x00}, bytes.Repeat([]byte{0x06}, maxAMFValues)...))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		vals, err := decodeAMF0(in)
+		if n := countAMF0(vals); n > maxAMFValues {
+			t.Fatalf("%d values decoded, more than %d", n, maxAMFValues)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error %v does not wrap ErrMalformed", err)
@@ -51,6 +57,24 @@ func FuzzAMF0Decode(f *testing.F) {
 			t.Fatalf("unstable encoding:\n% x\n% x (%v)", enc, enc2, err)
 		}
 	})
+}
+
+// countAMF0 counts the values of vals as the decoder's budget does:
+// nested values and object keys included.
+func countAMF0(vals []any) int {
+	n := 0
+	for _, v := range vals {
+		n++
+		switch v := v.(type) {
+		case []any:
+			n += countAMF0(v)
+		case map[string]any:
+			for _, e := range v {
+				n += 1 + countAMF0([]any{e})
+			}
+		}
+	}
+	return n
 }
 
 func FuzzChunkReader(f *testing.F) {

@@ -21,11 +21,16 @@ func testContext(t *testing.T) context.Context {
 // URL (no application).
 func startServer(t *testing.T, h HandlerFunc) (*Server, string) {
 	t.Helper()
+	return serve(t, &Server{Handler: h, HandshakeTimeout: 2 * time.Second})
+}
+
+// serve serves srv on a loopback port and returns its rtmp:// base URL.
+func serve(t *testing.T, srv *Server) (*Server, string) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &Server{Handler: h, HandshakeTimeout: 2 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	t.Cleanup(func() {

@@ -34,6 +34,20 @@ type Server struct {
 	// 10 s when zero.
 	HandshakeTimeout time.Duration
 
+	// IdleTimeout closes a connection once connected when no message
+	// from the client (not even a ping response or an acknowledgement)
+	// completes for this long; 60 s when zero, never when negative. So
+	// that a live but quiet client is not cut, the server sends a ping
+	// request after a third to a half of it without a message (and again
+	// while the silence lasts), which every RTMP client (Flash, ffmpeg,
+	// this package's Client) answers.
+	IdleTimeout time.Duration
+
+	// MaxConns bounds the connections served at once, connected or
+	// still in the handshake; the ones beyond it are closed as soon as
+	// they are accepted. Zero means no bound.
+	MaxConns int
+
 	// Logger receives connection errors at debug level and handler panics
 	// at error level; nil discards them.
 	Logger *slog.Logger
@@ -43,6 +57,7 @@ type Server struct {
 	conns     map[*ServerConn]struct{}
 	shutdown  bool
 	wg        sync.WaitGroup
+	warned    time.Time // when the last "too many connections" went out
 }
 
 // Serve accepts connections on l for h until l fails.
@@ -89,7 +104,11 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		backoff = 0
 		sc := newServerConn(nc)
-		if !s.track(sc, true) {
+		switch s.track(sc) {
+		case errFull:
+			_ = nc.Close()
+			continue
+		case ErrServerClosed:
 			_ = nc.Close()
 			return ErrServerClosed
 		}
@@ -97,21 +116,35 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
-// track adds or removes a connection; it refuses new ones after Shutdown.
-func (s *Server) track(sc *ServerConn, add bool) bool {
+var errFull = errors.New("rtmp: too many connections")
+
+// track adds a connection; it refuses new ones after Shutdown
+// ([ErrServerClosed]) and beyond MaxConns (errFull).
+func (s *Server) track(sc *ServerConn) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !add {
-		delete(s.conns, sc)
-		s.wg.Done()
-		return true
-	}
 	if s.shutdown {
-		return false
+		return ErrServerClosed
+	}
+	if s.MaxConns > 0 && len(s.conns) >= s.MaxConns {
+		if now := time.Now(); now.Sub(s.warned) >= 10*time.Second {
+			s.warned = now
+			s.logger().Warn("rtmp: connection refused: too many connections", "max", s.MaxConns,
+				"remote", sc.conn.nc.RemoteAddr().String())
+		}
+		return errFull
 	}
 	s.conns[sc] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return nil
+}
+
+// untrack removes a connection that ended.
+func (s *Server) untrack(sc *ServerConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, sc)
+	s.wg.Done()
 }
 
 // Shutdown stops the listeners, closes every connection and waits for
@@ -147,12 +180,16 @@ func (s *Server) logger() *slog.Logger {
 }
 
 func (s *Server) serveConn(sc *ServerConn) {
-	defer s.track(sc, false)
+	defer s.untrack(sc)
 	log := s.logger().With("remote", sc.conn.nc.RemoteAddr().String())
 	if err := sc.start(s.timeout()); err != nil {
 		log.Debug("rtmp: connection refused before connect", "err", err)
 		sc.conn.fail(err)
 		return
+	}
+	if idle := s.idleTimeout(); idle > 0 {
+		sc.conn.idle = idle
+		go sc.conn.pinger(idle / 3)
 	}
 	go sc.run()
 	defer func() {
@@ -168,6 +205,17 @@ func (s *Server) serveConn(sc *ServerConn) {
 	if s.Handler != nil {
 		s.Handler.ServeRTMP(sc)
 	}
+}
+
+// defaultIdleTimeout is IdleTimeout when zero; nginx-rtmp's default ping
+// interval and timeout add up to about the same.
+const defaultIdleTimeout = 60 * time.Second
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.IdleTimeout == 0 {
+		return defaultIdleTimeout
+	}
+	return max(s.IdleTimeout, 0)
 }
 
 func (s *Server) timeout() time.Duration {

@@ -85,13 +85,22 @@
 // connection time of the SSRC's first packet plus the RTP time since,
 // so 20 ms per 160 samples. Nothing is sent before play. Incoming
 // telephone-event becomes dtmf(tone); other payload types are dropped.
+// RTP is accepted from one source only: the address in the peer's SDP,
+// or, for a peer behind a NAT, the source of its first packets
+// (symmetric RTP: a run of 3 with one SSRC and consecutive sequence
+// numbers, while nothing is latched; the SDP address replaces a learnt
+// one), which then also receives our audio. Packets from any other
+// source, audio or events, are dropped; a re-INVITE to a new address
+// starts over.
 // An INFO in the call with a DTMF body is answered 200, an empty one
 // (keepalive) too, other bodies 415.
 //
 // # Robustness
 //
-// Malformed RTMP ends that connection (package rtmp); bad RPC arguments
-// get _error; malformed SIP gets 400 (or is dropped by sipgo's parser).
+// Malformed RTMP ends that connection (package rtmp), and so does
+// silence beyond Config.IdleTimeout (quiet clients are pinged first);
+// connections beyond Config.MaxConns are closed at once. Bad RPC
+// arguments get _error; malformed SIP gets 400 (or is dropped by sipgo's parser).
 // Panics in handlers are recovered and end the call. Passwords are never
 // logged. Shutdown hangs up every call and un-REGISTERs every
 // connection.

@@ -45,6 +45,16 @@ type Config struct {
 	// UserAgent is the User-Agent header; "kazoo-rtmpgw" when empty.
 	UserAgent string
 
+	// MaxConns bounds the RTMP connections served at once (each is one
+	// SIP identity); the ones beyond it are closed at once. Zero means
+	// no bound.
+	MaxConns int
+
+	// IdleTimeout closes an RTMP connection from which nothing arrived
+	// for this long; quiet clients are pinged first, so only a client
+	// that stopped answering is cut. 60 s when zero ([rtmp.Server]).
+	IdleTimeout time.Duration
+
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
 
@@ -121,7 +131,7 @@ func New(cfg Config) (*Gateway, error) {
 		}
 	}
 	g.ports = &portPool{ip: g.media, min: cfg.RTPPortMin, max: cfg.RTPPortMax}
-	g.rtmp = &rtmp.Server{Handler: g, Logger: log}
+	g.rtmp = &rtmp.Server{Handler: g, Logger: log, MaxConns: cfg.MaxConns, IdleTimeout: cfg.IdleTimeout}
 	if err := g.startSIP(); err != nil {
 		_ = pc.Close()
 		return nil, err

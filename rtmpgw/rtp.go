@@ -61,8 +61,8 @@ type media struct {
 	conn *net.UDPConn
 	addr netip.AddrPort // local
 
-	mu      sync.Mutex // send side
-	remote  netip.AddrPort
+	mu      sync.Mutex // send side, and the latch
+	latch   latch      // which source is accepted, where audio goes
 	dtmfPT  int
 	mute    bool // the peer does not want our audio (it sent sendonly/inactive)
 	seq     uint16
@@ -110,7 +110,7 @@ func newMedia(conn *net.UDPConn) *media {
 // DTMF and direction.
 func (m *media) setRemote(sd sdpMedia) {
 	m.mu.Lock()
-	m.remote = netip.AddrPortFrom(sd.addr, uint16(sd.port))
+	m.latch.setSDP(netip.AddrPortFrom(sd.addr, uint16(sd.port)))
 	m.dtmfPT = sd.dtmfPT
 	m.mute = sd.dir == dirSendOnly || sd.dir == dirInactive || sd.addr.IsUnspecified()
 	m.mu.Unlock()
@@ -141,7 +141,7 @@ func (m *media) sendAudio(data []byte) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.remote.IsValid() || m.mute {
+	if !m.latch.dest().IsValid() || m.mute {
 		return
 	}
 	if !m.started {
@@ -165,7 +165,7 @@ func (m *media) header(mpt byte, ts uint32) {
 }
 
 func (m *media) write(n int) {
-	if _, err := m.conn.WriteToUDPAddrPort(m.buf[:n], m.remote); err == nil {
+	if _, err := m.conn.WriteToUDPAddrPort(m.buf[:n], m.latch.dest()); err == nil {
 		m.sent.Add(1)
 	}
 }
@@ -241,7 +241,7 @@ func (m *media) sendEvent(ev byte) {
 		end := i > dtmfSteps
 		dur := uint16(min(i, dtmfSteps) * frameTicks)
 		m.mu.Lock()
-		if m.remote.IsValid() && m.dtmfPT != noDTMF {
+		if m.latch.dest().IsValid() && m.dtmfPT != noDTMF {
 			mpt := byte(m.dtmfPT)
 			if i == 1 {
 				mpt |= 0x80
@@ -267,13 +267,14 @@ func (m *media) sendEvent(ev byte) {
 }
 
 // readLoop hands incoming PCMU and PCMA packets to deliver, and
-// telephone-event tones to onTone, until the session is closed. Other
-// payload types (comfort noise…) and malformed packets are dropped. It allocates nothing per
-// packet: the tag byte overwrites the header's last byte.
+// telephone-event tones to onTone, until the session is closed. Packets
+// from a source the latch refuses, other payload types (comfort noise…)
+// and malformed packets are dropped. It allocates nothing per packet:
+// the tag byte overwrites the header's last byte.
 func (m *media) readLoop(deliver deliverFunc) {
 	buf := make([]byte, 1500)
 	for {
-		n, _, err := m.conn.ReadFromUDPAddrPort(buf)
+		n, src, err := m.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			select {
 			case <-m.closed:
@@ -286,41 +287,52 @@ func (m *media) readLoop(deliver deliverFunc) {
 			}
 			return
 		}
-		off, ok := rtpPayload(buf[:n])
-		if !ok {
-			continue
-		}
-		var tag byte
-		switch pt := int(buf[1] & 0x7f); pt {
-		case ptPCMU:
-			tag = tagPCMU
-		case ptPCMA:
-			tag = tagPCMA
-		default:
-			if pt == m.receivedDTMFPT() {
-				m.readEvent(buf[:n], off)
-			}
-			continue
-		}
-		ts := binary.BigEndian.Uint32(buf[4:])
-		ssrc := binary.BigEndian.Uint32(buf[8:])
-		end := n
-		if buf[0]&0x20 != 0 { // padding
-			end -= int(buf[n-1])
-		}
-		if end-off < 1 || end-off > maxPayload {
-			continue
-		}
-		m.received.Add(1)
-		buf[off-1] = tag
-		deliver(ssrc, ts, buf[off-1:end])
+		m.packet(src, buf[:n], deliver)
 	}
 }
 
-func (m *media) receivedDTMFPT() int {
+// packet handles one datagram from src; p may be overwritten.
+func (m *media) packet(src netip.AddrPort, p []byte, deliver deliverFunc) {
+	off, ok := rtpPayload(p)
+	if !ok {
+		return
+	}
+	dtmfPT, ok := m.admit(src, p)
+	if !ok {
+		return
+	}
+	var tag byte
+	switch pt := int(p[1] & 0x7f); pt {
+	case ptPCMU:
+		tag = tagPCMU
+	case ptPCMA:
+		tag = tagPCMA
+	default:
+		if pt == dtmfPT {
+			m.readEvent(p, off)
+		}
+		return
+	}
+	ts := binary.BigEndian.Uint32(p[4:])
+	ssrc := binary.BigEndian.Uint32(p[8:])
+	end := len(p)
+	if p[0]&0x20 != 0 { // padding
+		end -= int(p[len(p)-1])
+	}
+	if end-off < 1 || end-off > maxPayload {
+		return
+	}
+	m.received.Add(1)
+	p[off-1] = tag
+	deliver(ssrc, ts, p[off-1:end])
+}
+
+// admit asks the latch whether packet p from src is accepted, and
+// returns the call's telephone-event payload type.
+func (m *media) admit(src netip.AddrPort, p []byte) (dtmfPT int, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.dtmfPT
+	return m.dtmfPT, m.latch.accept(src, p, m.dtmfPT)
 }
 
 // readEvent reports an RFC 4733 event once, at its first end packet (the

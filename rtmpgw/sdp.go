@@ -153,12 +153,16 @@ func parseSDP(body []byte) (sdpMedia, error) {
 			if err != nil || port <= 0 || port > 65535 {
 				continue
 			}
-			m.port, m.formats, section, found = port, m.formats[:0], 1, true
+			var formats []int
 			for _, s := range f[3:] {
 				if pt, err := strconv.Atoi(s); err == nil && pt >= 0 && pt < 128 {
-					m.formats = append(m.formats, pt)
+					formats = append(formats, pt)
 				}
 			}
+			if len(formats) == 0 { // no payload type: not a usable stream
+				continue
+			}
+			m.port, m.formats, section, found = port, formats, 1, true
 		case 'c':
 			f := strings.Fields(val)
 			if len(f) < 3 || f[0] != "IN" {

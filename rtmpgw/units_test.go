@@ -29,7 +29,7 @@ func TestParseSDP(t *testing.T) {
 	if !hold.held() || hold.dtmfPT != noDTMF {
 		t.Fatalf("c=0.0.0.0: %+v", hold)
 	}
-	for _, bad := range []string{"", "v=0\r\n", "m=audio 1 RTP/AVP 0\r\n", "c=IN IP4 nonsense\r\nm=audio 1 RTP/AVP 0\r\n", strings.Repeat("a", maxSDP+1)} {
+	for _, bad := range []string{"", "v=0\r\n", "m=audio 1 RTP/AVP 0\r\n", "c=IN IP4 nonsense\r\nm=audio 1 RTP/AVP 0\r\n", "c=IN IP4 10.0.0.1\r\nm=audio 1 RTP/AVP 1000 x\r\n", strings.Repeat("a", maxSDP+1)} {
 		if _, err := parseSDP([]byte(bad)); err == nil {
 			t.Errorf("parsed %.40q", bad)
 		}
@@ -126,9 +126,7 @@ func TestMediaAllocs(t *testing.T) {
 		default:
 		}
 	})
-	pc, _ := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(m.addr))
-	defer pc.Close()
-	_, _ = pc.Write(pkt)
+	_, _ = peer.WriteToUDPAddrPort(pkt, m.addr) // from the SDP address
 	select {
 	case d := <-got:
 		if d[0] != tagPCMU || !bytes.Equal(d[1:], f[1:]) {

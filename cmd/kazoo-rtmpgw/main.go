@@ -6,7 +6,8 @@
 // without WebRTC. See package rtmpgw for the protocol.
 //
 //	kazoo-rtmpgw -rtmp 127.0.0.1:1935 -sip-proxy 127.0.0.1:5060 \
-//	    -sip-listen 127.0.0.1:0 [-media-ip 127.0.0.1] -rtp-ports 40000-40999
+//	    -sip-listen 127.0.0.1:0 [-media-ip 127.0.0.1] -rtp-ports 40000-40999 \
+//	    [-max-conns 1000] [-idle-timeout 60s]
 //
 // -listen and -registrar are aliases of -rtmp and -sip-proxy.
 //
@@ -47,6 +48,8 @@ func main() {
 	mediaIP := flag.String("media-ip", "", "local RTP address, also put in SDP (default: the -sip-listen IP)")
 	rtpPorts := flag.String("rtp-ports", "40000-40999", "local RTP port range min-max, or 0 for ephemeral ports")
 	expires := flag.Duration("register-expires", 300*time.Second, "REGISTER lifetime asked for (refreshed at half the granted one)")
+	maxConns := flag.Int("max-conns", 1000, "RTMP connections served at once, 0 for no bound (the default matches the default RTP port range, one call per connection)")
+	idle := flag.Duration("idle-timeout", 60*time.Second, "close an RTMP connection silent for this long; quiet clients are pinged at a third of it (0: 60s, negative: never)")
 	level := flag.String("log-level", "info", "debug, info, warn or error")
 	flag.Parse()
 
@@ -64,7 +67,7 @@ func main() {
 	}
 	gw, err := rtmpgw.New(rtmpgw.Config{
 		Proxy: *proxy, SIPListen: *sipListen, MediaIP: *mediaIP, RTPPortMin: minPort, RTPPortMax: maxPort,
-		RegisterExpires: *expires, Logger: log,
+		RegisterExpires: *expires, Logger: log, MaxConns: *maxConns, IdleTimeout: *idle,
 	})
 	if err != nil {
 		fatal("%v", err)
