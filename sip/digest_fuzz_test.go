@@ -28,10 +28,12 @@ func FuzzChallenge(f *testing.F) {
 		`Digest realm="a", nonce="1` + "\\\r\n" + `Via: x"`,
 		`Digest ,,,=, realm="", nonce`,
 	} {
-		f.Add(s, false, "", "sip:lab.test")
-		f.Add(s, true, "a", "sip:1002@lab.test;transport=ws")
+		f.Add(s, false, "")
+		f.Add(s, true, "a")
 	}
-	f.Fuzz(func(t *testing.T, challenges string, proxy bool, realm, uri string) {
+	// The request's URI is ours, not the server's: a fixed one.
+	target := sipgo.Uri{Scheme: "sip", User: "1002", Host: "lab.test", UriParams: sipgo.HeaderParams{{K: "transport", V: "ws"}}}
+	f.Fuzz(func(t *testing.T, challenges string, proxy bool, realm string) {
 		code, name, answer := 401, "WWW-Authenticate", "Authorization"
 		if proxy {
 			code, name, answer = 407, "Proxy-Authenticate", "Proxy-Authorization"
@@ -45,10 +47,6 @@ func FuzzChallenge(f *testing.F) {
 			return
 		}
 		_, _, _ = chal.Stale(), chal.Realm(), chal.Algorithm()
-		var target sipgo.Uri
-		if sipgo.ParseUri(uri, &target) != nil {
-			target = sipgo.Uri{Scheme: "sip", Host: "lab.test"}
-		}
 		req := sipgo.NewRequest(sipgo.REGISTER, target)
 		req.AppendHeader(sipgo.NewHeader("Via", "SIP/2.0/WS x.invalid;branch=z9hG4bKf"))
 		req.AppendHeader(sipgo.NewHeader("From", "<sip:1001@lab.test>;tag=f"))

@@ -244,6 +244,15 @@ func (e *Endpoint) handleCancel(cancel *sipgo.Request) {
 	}
 }
 
+// Transactions counts the client and server transactions still running
+// (an answered INVITE's linger for Timer L or M, 32 s; others end with
+// their final response on a reliable transport).
+func (e *Endpoint) Transactions() (client, server int) {
+	e.txs.mu.Lock()
+	defer e.txs.mu.Unlock()
+	return len(e.txs.client), len(e.txs.server)
+}
+
 // Close terminates every transaction still running.
 func (e *Endpoint) Close() {
 	e.txs.mu.Lock()
