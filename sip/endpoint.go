@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	sipgo "github.com/emiago/sipgo/sip"
 )
@@ -42,7 +43,7 @@ type Endpoint struct {
 type txTable struct {
 	mu     sync.Mutex
 	client map[string]*sipgo.ClientTx
-	server map[string]*sipgo.ServerTx
+	server map[string]*serverTx
 }
 
 // NewEndpoint makes an endpoint over conn. Feed it incoming messages
@@ -57,7 +58,7 @@ func NewEndpoint(conn Conn, handler RequestHandler, logger *slog.Logger) *Endpoi
 		log:     logger,
 		txs: &txTable{
 			client: make(map[string]*sipgo.ClientTx),
-			server: make(map[string]*sipgo.ServerTx),
+			server: make(map[string]*serverTx),
 		},
 	}
 }
@@ -171,11 +172,15 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 
 	switch {
 	case req.IsAck():
-		if tx != nil {
+		if tx != nil && !tx.accepted.Load() {
 			_ = tx.Receive(req) // ACK for a non-2xx final response
 			return
 		}
-		go e.handle(req, nil) // ACK for a 2xx belongs to the dialog
+		// ACK for a 2xx belongs to the dialog, also when it carries the
+		// INVITE's branch: sipgo's transaction, lingering after a 2xx
+		// (RFC 6026 Timer L, 32 s), would park a goroutine on each such
+		// ACK until someone read it.
+		go e.handle(req, nil)
 		return
 	case req.IsCancel():
 		e.handleCancel(req)
@@ -186,7 +191,7 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 	}
 
 	conn := &txConn{c: e.conn}
-	tx = sipgo.NewServerTx(key, req, conn, e.log)
+	tx = &serverTx{ServerTx: sipgo.NewServerTx(key, req, conn, e.log)}
 	if err := tx.Init(); err != nil {
 		e.log.Warn("could not start a server transaction", "error", err)
 		return
@@ -226,7 +231,7 @@ func (e *Endpoint) handleCancel(cancel *sipgo.Request) {
 	probe := cancel.Clone()
 	probe.CSeq().MethodName = sipgo.INVITE
 	key, err := sipgo.ServerTxKeyMake(probe)
-	var invite *sipgo.ServerTx
+	var invite *serverTx
 	if err == nil {
 		e.txs.mu.Lock()
 		invite = e.txs.server[key]
@@ -260,7 +265,7 @@ func (e *Endpoint) Close() {
 	for _, tx := range e.txs.client {
 		client = append(client, tx)
 	}
-	server := make([]*sipgo.ServerTx, 0, len(e.txs.server))
+	server := make([]*serverTx, 0, len(e.txs.server))
 	for _, tx := range e.txs.server {
 		server = append(server, tx)
 	}
@@ -271,6 +276,19 @@ func (e *Endpoint) Close() {
 	for _, tx := range server {
 		tx.Terminate()
 	}
+}
+
+// serverTx is a server transaction that remembers sending a 2xx.
+type serverTx struct {
+	*sipgo.ServerTx
+	accepted atomic.Bool
+}
+
+func (t *serverTx) Respond(res *sipgo.Response) error {
+	if res.IsSuccess() && t.Origin().IsInvite() {
+		t.accepted.Store(true)
+	}
+	return t.ServerTx.Respond(res)
 }
 
 // wellFormed checks the headers every request must carry (RFC 3261 §8.1.1).
