@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -161,9 +162,25 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 		e.log.Debug("dropped a request missing mandatory headers", "method", req.Method)
 		return
 	}
+	// RFC 4475 §3.1.2.16–18: an unknown SIP version gets 505, a CSeq
+	// method other than the request's 400 (not for ACK: it is never
+	// answered).
+	if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
+		e.refuse(req, 505, "Version Not Supported")
+		return
+	}
+	if !strings.EqualFold(string(req.CSeq().MethodName), string(req.Method)) {
+		e.refuse(req, 400, "Bad Request (CSeq method does not match)")
+		return
+	}
 	key, err := sipgo.ServerTxKeyMake(req)
 	if err != nil {
-		e.log.Debug("dropped a request without a usable Via", "error", err)
+		// No transaction can hold it, e.g. an RFC 2543 Via branch and a
+		// From tag sipgo does not find: sipgo v1.7.2 keeps the blanks
+		// around "=" in header parameters (RFC 4475 §3.1.1.1, "tag =
+		// 98asjd8"), so such a request is refused, not processed.
+		e.log.Debug("refused a request no transaction can match", "error", err)
+		e.refuse(req, 400, "Bad Request (no transaction key)")
 		return
 	}
 	e.txs.mu.Lock()
@@ -275,6 +292,16 @@ func (e *Endpoint) Close() {
 	}
 	for _, tx := range server {
 		tx.Terminate()
+	}
+}
+
+// refuse answers a request statelessly (never an ACK).
+func (e *Endpoint) refuse(req *sipgo.Request, code int, reason string) {
+	if req.IsAck() {
+		return
+	}
+	if err := e.conn.WriteMsg(sipgo.NewResponseFromRequest(req, code, reason, nil)); err != nil {
+		e.log.Debug("could not refuse a request", "code", code, "error", err)
 	}
 }
 
