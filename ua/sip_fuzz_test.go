@@ -11,11 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fuzzGoroutines bounds the goroutines hostile messages may leave
 // running at once (each exec's own end within a second or so).
 const fuzzGoroutines = 200
+
+// execTimeout bounds one exec, set-up included.
+const execTimeout = 30 * time.Second
 
 // serverSeeds are messages a server could send, in and out of the kept
 // call's dialog. $CALLID, $ATAG (the caller's tag), $BTAG (the callee's),
@@ -108,12 +112,21 @@ func FuzzServerMessage(f *testing.F) {
 	var out, in *Call
 	base := runtime.NumGoroutine()
 	f.Fuzz(func(t *testing.T, msg []byte) {
+		// A user agent that stops answering would hang the exec: crash
+		// instead, so that the fuzzer keeps the input and the stacks say
+		// where it waits.
+		watchdog := time.AfterFunc(execTimeout, func() {
+			panic(fmt.Sprintf("an exec ran for %v; goroutines by creator:\n%s", execTimeout, goroutinesByCreator()))
+		})
+		defer watchdog.Stop()
 		w.ensureRegistered(t)
 		if out == nil || out.State() == CallEnded || in.State() == CallEnded {
 			if out != nil {
 				// One end may live on (a BYE to one side only): end both.
-				_ = out.Hangup(context.Background())
-				_ = in.Hangup(context.Background())
+				ctx, cancel := context.WithTimeout(context.Background(), wait)
+				_ = out.Hangup(ctx)
+				_ = in.Hangup(ctx)
+				cancel()
 			}
 			w.settle(t, 0, false, w.ack)
 			out, in = w.call(t)
