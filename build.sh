@@ -14,6 +14,9 @@
 #   ./build.sh bench     bundle sizes, cold load to onLoaded, register and call times
 #                        (medians), relay capacity (sessions, loss, round trip p50/p99),
 #                        kazoo-dev's registrar (REGISTER/s, concurrent clients)
+#   ./build.sh fuzz      every Fuzz target of the module, one at a time for
+#                        $FUZZTIME (1m); per target its executions and whether it
+#                        found a crasher; ends with "N targets, M crashers"
 #
 # Everything listens on 127.0.0.1. Tests run in a private network namespace
 # when `ip netns` is allowed (root), on host loopback with free ports otherwise.
@@ -353,11 +356,39 @@ test_all() {
   node tests/summary.mjs --go "$CACHE/gotest.json" --tap "$CACHE/browser.tap" "${checks[@]/#/--check=}"
 }
 
+# fuzz runs every FuzzXxx of the module (go test -list finds them), one
+# at a time with one worker, for $FUZZTIME each. A crasher's input lands
+# in its package's testdata/fuzz/, where plain go test replays it.
+fuzz() {
+  need_go
+  local fuzztime=${FUZZTIME:-1m} pkg target out execs status n=0 crashers=0
+  local targets
+  targets=$(go test -list '^Fuzz' ./... | awk '/^Fuzz/ { names[++k] = $1 } /^ok/ { for (i = 1; i <= k; i++) print $2, names[i]; k = 0 }')
+  [[ -n $targets ]] || die "no Fuzz targets found"
+  : >"$CACHE/fuzz.log"
+  while read -r pkg target; do
+    n=$((n + 1))
+    log "fuzz $target in $pkg for $fuzztime"
+    status=ok
+    out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -parallel 1 "$pkg" 2>&1) || status=crasher
+    printf '%s\n' "$out" >>"$CACHE/fuzz.log"
+    execs=$(printf '%s\n' "$out" | sed -n 's/.*execs: \([0-9]*\).*/\1/p' | tail -1)
+    if [[ $status == crasher ]]; then
+      crashers=$((crashers + 1))
+      status="CRASHER: $(printf '%s\n' "$out" | sed -n 's/.*Failing input written to //p' | head -1)"
+    fi
+    printf '%-48s %-22s %12s execs  %s\n' "$pkg" "$target" "${execs:-0}" "$status"
+  done <<<"$targets"
+  printf '%d targets, %d crashers\n' "$n" "$crashers"
+  ((crashers == 0))
+}
+
 case "${1:-build}" in
   build) build ;;
   demo) demo "${2:-}" ;;
   test) test_all ;;
   pack) pack ;;
+  fuzz) fuzz ;;
   bench)
     need_go
     lab_install
@@ -370,5 +401,5 @@ case "${1:-build}" in
     log "kazoo-dev's registrar: REGISTERs per second, concurrent registered clients"
     in_netns go run ./tests/bench/regbench -dev "$CACHE/bin/kazoo-dev"
     ;;
-  *) die "usage: ./build.sh [build|demo|test|pack|bench]" ;;
+  *) die "usage: ./build.sh [build|demo|test|pack|bench|fuzz]" ;;
 esac

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	sipgo "github.com/emiago/sipgo/sip"
 
@@ -44,7 +46,7 @@ type Endpoint struct {
 type txTable struct {
 	mu     sync.Mutex
 	client map[string]*sipgo.ClientTx
-	server map[string]*sipgo.ServerTx
+	server map[string]*serverTx
 }
 
 // NewEndpoint makes an endpoint over conn. Feed it incoming messages
@@ -61,7 +63,7 @@ func NewEndpoint(conn Conn, handler RequestHandler, logger *slog.Logger) *Endpoi
 		log: logcap.Logger(logger),
 		txs: &txTable{
 			client: make(map[string]*sipgo.ClientTx),
-			server: make(map[string]*sipgo.ServerTx),
+			server: make(map[string]*serverTx),
 		},
 	}
 }
@@ -164,9 +166,25 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 		e.log.Debug("dropped a request missing mandatory headers", "method", req.Method)
 		return
 	}
+	// RFC 4475 §3.1.2.16–18: an unknown SIP version gets 505, a CSeq
+	// method other than the request's 400 (not for ACK: it is never
+	// answered).
+	if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
+		e.refuse(req, 505, "Version Not Supported")
+		return
+	}
+	if !strings.EqualFold(string(req.CSeq().MethodName), string(req.Method)) {
+		e.refuse(req, 400, "Bad Request (CSeq method does not match)")
+		return
+	}
 	key, err := sipgo.ServerTxKeyMake(req)
 	if err != nil {
-		e.log.Debug("dropped a request without a usable Via", "error", err)
+		// No transaction can hold it, e.g. an RFC 2543 Via branch and a
+		// From tag sipgo does not find: sipgo v1.7.2 keeps the blanks
+		// around "=" in header parameters (RFC 4475 §3.1.1.1, "tag =
+		// 98asjd8"), so such a request is refused, not processed.
+		e.log.Debug("refused a request no transaction can match", "error", err)
+		e.refuse(req, 400, "Bad Request (no transaction key)")
 		return
 	}
 	e.txs.mu.Lock()
@@ -175,11 +193,15 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 
 	switch {
 	case req.IsAck():
-		if tx != nil {
+		if tx != nil && !tx.accepted.Load() {
 			_ = tx.Receive(req) // ACK for a non-2xx final response
 			return
 		}
-		go e.handle(req, nil) // ACK for a 2xx belongs to the dialog
+		// ACK for a 2xx belongs to the dialog, also when it carries the
+		// INVITE's branch: sipgo's transaction, lingering after a 2xx
+		// (RFC 6026 Timer L, 32 s), would park a goroutine on each such
+		// ACK until someone read it.
+		go e.handle(req, nil)
 		return
 	case req.IsCancel():
 		e.handleCancel(req)
@@ -190,7 +212,7 @@ func (e *Endpoint) handleRequest(req *sipgo.Request) {
 	}
 
 	conn := &txConn{c: e.conn}
-	tx = sipgo.NewServerTx(key, req, conn, e.log)
+	tx = &serverTx{ServerTx: sipgo.NewServerTx(key, req, conn, e.log)}
 	if err := tx.Init(); err != nil {
 		e.log.Warn("could not start a server transaction", "error", err)
 		return
@@ -230,7 +252,7 @@ func (e *Endpoint) handleCancel(cancel *sipgo.Request) {
 	probe := cancel.Clone()
 	probe.CSeq().MethodName = sipgo.INVITE
 	key, err := sipgo.ServerTxKeyMake(probe)
-	var invite *sipgo.ServerTx
+	var invite *serverTx
 	if err == nil {
 		e.txs.mu.Lock()
 		invite = e.txs.server[key]
@@ -248,6 +270,15 @@ func (e *Endpoint) handleCancel(cancel *sipgo.Request) {
 	}
 }
 
+// Transactions counts the client and server transactions still running
+// (an answered INVITE's linger for Timer L or M, 32 s; others end with
+// their final response on a reliable transport).
+func (e *Endpoint) Transactions() (client, server int) {
+	e.txs.mu.Lock()
+	defer e.txs.mu.Unlock()
+	return len(e.txs.client), len(e.txs.server)
+}
+
 // Close terminates every transaction still running.
 func (e *Endpoint) Close() {
 	e.txs.mu.Lock()
@@ -255,7 +286,7 @@ func (e *Endpoint) Close() {
 	for _, tx := range e.txs.client {
 		client = append(client, tx)
 	}
-	server := make([]*sipgo.ServerTx, 0, len(e.txs.server))
+	server := make([]*serverTx, 0, len(e.txs.server))
 	for _, tx := range e.txs.server {
 		server = append(server, tx)
 	}
@@ -266,6 +297,29 @@ func (e *Endpoint) Close() {
 	for _, tx := range server {
 		tx.Terminate()
 	}
+}
+
+// refuse answers a request statelessly (never an ACK).
+func (e *Endpoint) refuse(req *sipgo.Request, code int, reason string) {
+	if req.IsAck() {
+		return
+	}
+	if err := e.conn.WriteMsg(sipgo.NewResponseFromRequest(req, code, reason, nil)); err != nil {
+		e.log.Debug("could not refuse a request", "code", code, "error", err)
+	}
+}
+
+// serverTx is a server transaction that remembers sending a 2xx.
+type serverTx struct {
+	*sipgo.ServerTx
+	accepted atomic.Bool
+}
+
+func (t *serverTx) Respond(res *sipgo.Response) error {
+	if res.IsSuccess() && t.Origin().IsInvite() {
+		t.accepted.Store(true)
+	}
+	return t.ServerTx.Respond(res)
 }
 
 // wellFormed checks the headers every request must carry (RFC 3261 §8.1.1).

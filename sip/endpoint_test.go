@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -224,4 +225,43 @@ func TestEndpointCancel(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("OnCancel not called")
 	}
+}
+
+// ACKs carrying an answered INVITE's branch reach the handler as ACKs
+// of the dialog, and leave no goroutine behind (sipgo parks one per
+// such ACK for the 32 s its transaction lingers, unless they are read).
+func TestEndpointAcksOfAnAnsweredInvite(t *testing.T) {
+	conn := newPipeConn()
+	acks := make(chan *sipgo.Request, 200)
+	e := NewEndpoint(conn, func(req *sipgo.Request, tx sipgo.ServerTransaction) {
+		if req.IsAck() {
+			acks <- req
+			return
+		}
+		_ = tx.Respond(sipgo.NewResponseFromRequest(req, 200, "OK", nil))
+	}, nil)
+	invite := newRequest(sipgo.INVITE)
+	e.HandleMessage(parse(t, invite.String()))
+	if res := conn.next(t).(*sipgo.Response); res.StatusCode != 200 {
+		t.Fatalf("INVITE answered %d", res.StatusCode)
+	}
+	before := runtime.NumGoroutine()
+	ack := invite.Clone()
+	ack.Method = sipgo.ACK
+	ack.CSeq().MethodName = sipgo.ACK
+	const n = 100
+	for range n {
+		e.HandleMessage(parse(t, ack.String()))
+	}
+	for i := range n {
+		select {
+		case <-acks:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d ACKs reached the handler", i, n)
+		}
+	}
+	if g := runtime.NumGoroutine(); g > before+10 {
+		t.Fatalf("%d goroutines after %d ACKs, %d before", g, n, before)
+	}
+	e.Close()
 }

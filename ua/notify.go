@@ -73,10 +73,10 @@ func voicemail(body string) Notification {
 		case "voice-message":
 			counts, _, _ := strings.Cut(value, " ")
 			newS, oldS, _ := strings.Cut(counts, "/")
-			if n, err := strconv.Atoi(strings.TrimSpace(newS)); err == nil {
+			if n, ok := messageCount(newS); ok {
 				fields["newMessages"] = n
 			}
-			if n, err := strconv.Atoi(strings.TrimSpace(oldS)); err == nil {
+			if n, ok := messageCount(oldS); ok {
 				fields["oldMessages"] = n
 			}
 		}
@@ -86,6 +86,17 @@ func voicemail(body string) Notification {
 		msg = "You have one or more voicemail message(s)."
 	}
 	return Notification{Key: NotifyVoicemail, Message: msg, Fields: fields}
+}
+
+// messageCount reads one count of a Voice-Message line: digits only
+// (RFC 3842 §5.2), so a server's "-1" or "+3" is no count at all.
+func messageCount(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }
 
 // handleNotify answers an out-of-dialog NOTIFY (always 200) and reports

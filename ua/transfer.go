@@ -116,8 +116,9 @@ func sipfragStatus(body string) (int, string) {
 	if len(parts) < 2 || !strings.HasPrefix(parts[0], "SIP/") {
 		return 0, ""
 	}
+	// A Status-Code is three digits (RFC 3261 §25.1).
 	code, err := strconv.Atoi(parts[1])
-	if err != nil {
+	if err != nil || len(parts[1]) != 3 || code < 100 {
 		return 0, ""
 	}
 	if len(parts) == 3 {

@@ -114,6 +114,10 @@ func (r *Registrar) DropUser(user string) {
 	}
 }
 
+// Unbind forgets user's bindings, as a registrar does when another
+// device takes them over (after a NOTIFY Replaced-By).
+func (r *Registrar) Unbind(user string) { r.mu.Lock(); delete(r.bindings, user); r.mu.Unlock() }
+
 // SetSilent makes the registrar stop answering.
 func (r *Registrar) SetSilent(v bool) { r.mu.Lock(); r.silent = v; r.mu.Unlock() }
 
@@ -161,6 +165,11 @@ func (r *Registrar) NextResponse(t testing.TB, d time.Duration) *sipgo.Response 
 		return nil
 	}
 }
+
+// Responses are the responses the clients sent to requests the test
+// wrote with Send (the ones NextResponse returns), for a test that must
+// not block on them.
+func (r *Registrar) Responses() <-chan *sipgo.Response { return r.responses }
 
 // NoRequest fails the test if a request arrives within d.
 func (r *Registrar) NoRequest(t testing.TB, d time.Duration) {
