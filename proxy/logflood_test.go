@@ -5,29 +5,12 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/internal/logbuf"
 	"github.com/kazoo-softphone/kazoo/registrar"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // countingConn reports each ReadFrom call: when the n+1th starts, the
 // nth datagram has been handled (sipgo reads a socket on one goroutine).
@@ -47,7 +30,7 @@ func (c *countingConn) ReadFrom(p []byte) (int, net.Addr, error) {
 // kazoo-dev -log-level debug: 200 unparsable datagrams of 60 KB on the
 // SIP UDP port add a few KB of log, not the 12 MB sipgo would write.
 func TestHostileDatagramsDoNotFloodADebugLog(t *testing.T) {
-	var out syncBuffer
+	var out logbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	p, err := New(Config{Domain: "lab.test", Accounts: registrar.NewAccounts("lab.test", nil), Logger: log})
 	if err != nil {

@@ -12,11 +12,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/kazoo-softphone/kazoo/internal/logbuf"
 )
 
 const (
@@ -30,25 +30,13 @@ type rig struct {
 	t    *testing.T
 	srv  *Server
 	url  string
-	logs *syncBuffer
+	logs *logbuf.Buffer
 
 	newU chan *fakeUpstream
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func newRig(t *testing.T, tweak func(*Config)) *rig {
-	g := &rig{t: t, logs: &syncBuffer{}, newU: make(chan *fakeUpstream, 8)}
+	g := &rig{t: t, logs: &logbuf.Buffer{}, newU: make(chan *fakeUpstream, 8)}
 	cfg := Config{
 		Gateways: []string{gateway},
 		Origins:  []string{origin},

@@ -8,34 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/kazoo-softphone/kazoo/internal/logbuf"
 )
-
-// syncBuffer is a log destination written by several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Len()
-}
 
 // ping sends an OPTIONS to the gateway and waits for its answer: the
 // gateway reads its socket in order, so everything sent before has been
@@ -66,7 +43,7 @@ func ping(t *testing.T, c net.Conn, n int) {
 // log, not the 12 MB sipgo would write; and a response matching no
 // transaction is logged by our logger, not sipgo's package-wide one.
 func TestHostileDatagramsDoNotFloodTheLog(t *testing.T) {
-	var out, def syncBuffer
+	var out, def logbuf.Buffer
 	level := new(slog.LevelVar) // info, as kazoo-rtmpgw runs by default
 	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(slog.New(slog.NewTextHandler(&def, nil)))
