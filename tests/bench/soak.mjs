@@ -109,7 +109,7 @@ async function main() {
       readings.a.push({ at, s, ...await reading(a) });
       readings.b.push({ at, s, ...await reading(b) });
       const r = readings.a.at(-1);
-      console.error(`${o.idle ? `${at} s` : `cycle ${at}`}: A goroutines ${r.goroutines} js.Funcs ${r.jsFuncs} PCs ${r.pcs.open}/${r.pcs.reachable} JS heap ${mb(r.jsHeap)} MB wasm ${mb(r.wasm)} MB (${s.toFixed(0)} s)`);
+      console.error(`${o.idle ? `${at} s` : `cycle ${at}`}: A goroutines ${r.goroutines} js.Funcs ${r.jsFuncs} PCs ${r.pcs.open}/${r.pcs.reachable} Go heap ${mb(r.goHeap)} MB JS heap ${mb(r.jsHeap)} MB wasm ${mb(r.wasm)} MB (${s.toFixed(0)} s)`);
     };
     if (o.idle) {
       await a.evaluate((x) => window.bench.register(x), p);
