@@ -17,6 +17,10 @@
 #   ./build.sh fuzz      every Fuzz target of the module, one at a time for
 #                        $FUZZTIME (1m); per target its executions and whether it
 #                        found a crasher; ends with "N targets, M crashers"
+#   ./build.sh soak [N]  long: N (1000) register/call/hang-up/unregister cycles in one page,
+#                        goroutines, js.Funcs, RTCPeerConnections, JS heap, wasm memory
+#                        every 100 cycles; ./build.sh soak idle [S]: registered and idle
+#                        S (3600) seconds, a reading every 5 minutes (tests/bench/soak.mjs)
 #
 # Everything listens on 127.0.0.1. Tests run in a private network namespace
 # when `ip netns` is allowed (root), on host loopback with free ports otherwise.
@@ -401,5 +405,16 @@ case "${1:-build}" in
     log "kazoo-dev's registrar: REGISTERs per second, concurrent registered clients"
     in_netns go run ./tests/bench/regbench -dev "$CACHE/bin/kazoo-dev"
     ;;
-  *) die "usage: ./build.sh [build|demo|test|pack|bench|fuzz]" ;;
+  soak)
+    need_go
+    lab_install
+    need_node
+    build
+    if [[ ${2:-} == idle ]]; then
+      in_netns node tests/bench/soak.mjs -idle "${3:-3600}"
+    else
+      in_netns node tests/bench/soak.mjs -cycles "${2:-1000}"
+    fi
+    ;;
+  *) die "usage: ./build.sh [build|demo|test|pack|bench|soak [N|idle [S]]|fuzz]" ;;
 esac

@@ -42,11 +42,11 @@ func Await(ctx context.Context, promise safejs.Value) (safejs.Value, error) {
 	// nobody waits any more, so none is ever called after release.
 	release := func() {
 		once.Do(func() {
-			onFulfilled.Release()
-			onRejected.Release()
+			releaseFunc(onFulfilled)
+			releaseFunc(onRejected)
 		})
 	}
-	onFulfilled, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	onFulfilled, err = funcOf(func(_ safejs.Value, args []safejs.Value) any {
 		done <- result{v: arg(args, 0)}
 		release()
 		return nil
@@ -54,14 +54,14 @@ func Await(ctx context.Context, promise safejs.Value) (safejs.Value, error) {
 	if err != nil {
 		return safejs.Undefined(), err
 	}
-	onRejected, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	onRejected, err = funcOf(func(_ safejs.Value, args []safejs.Value) any {
 		reason := arg(args, 0)
 		done <- result{err: &RejectedError{Reason: reason, Message: Describe(reason)}}
 		release()
 		return nil
 	})
 	if err != nil {
-		onFulfilled.Release()
+		releaseFunc(onFulfilled)
 		return safejs.Undefined(), err
 	}
 	if _, err := promise.Call("then", onFulfilled.Value(), onRejected.Value()); err != nil {

@@ -47,7 +47,7 @@ type Exporter struct {
 // Go runtime (js.FuncOf callbacks run on the event loop). The function
 // lives as long as the page.
 func (x Exporter) Export(obj safejs.Value, name string, m Method) error {
-	fn, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	fn, err := funcOf(func(_ safejs.Value, args []safejs.Value) any {
 		resolve, reject := arg(args, 0), arg(args, 1)
 		var rest []safejs.Value
 		if len(args) > 2 {
@@ -59,7 +59,11 @@ func (x Exporter) Export(obj safejs.Value, name string, m Method) error {
 	if err != nil {
 		return err
 	}
-	return obj.Set(name, fn.Value())
+	if err := obj.Set(name, fn.Value()); err != nil {
+		releaseFunc(fn)
+		return err
+	}
+	return nil
 }
 
 func (x Exporter) run(name string, m Method, args []safejs.Value, resolve, reject safejs.Value) {

@@ -26,7 +26,7 @@ type listener struct {
 // add makes fn a listener of target's event. fn runs inside the JS event
 // dispatch: it must not block.
 func (l *listeners) add(target safejs.Value, event string, fn func(ev safejs.Value)) error {
-	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	f, err := funcOf(func(_ safejs.Value, args []safejs.Value) any {
 		fn(arg(args, 0))
 		return nil
 	})
@@ -34,7 +34,7 @@ func (l *listeners) add(target safejs.Value, event string, fn func(ev safejs.Val
 		return err
 	}
 	if _, err := target.Call("addEventListener", event, f.Value()); err != nil {
-		f.Release()
+		releaseFunc(f)
 		return err
 	}
 	l.mu.Lock()
@@ -52,7 +52,7 @@ func (l *listeners) release() {
 	l.mu.Unlock()
 	for _, x := range list {
 		_, _ = x.target.Call("removeEventListener", x.event, x.fn.Value())
-		x.fn.Release()
+		releaseFunc(x.fn)
 	}
 }
 

@@ -379,3 +379,8 @@ func TestRelayHelloTimeoutAndShutdown(t *testing.T) {
 		t.Fatalf("%d sessions after shutdown", n)
 	}
 }
+
+// header builds the 8-byte header of a binary audio frame.
+func header(format byte, seq uint16, ts uint32) []byte {
+	return appendHeader(make([]byte, 0, 8+160), format, seq, ts)
+}

@@ -522,11 +522,6 @@ func (s *session) readLoop() {
 	}
 }
 
-// header builds the 8-byte header of a binary audio frame.
-func header(format byte, seq uint16, ts uint32) []byte {
-	return appendHeader(make([]byte, 0, 8+160), format, seq, ts)
-}
-
 // appendHeader appends the 8-byte header of a binary audio frame.
 func appendHeader(dst []byte, format byte, seq uint16, ts uint32) []byte {
 	dst = append(dst, 1, format)

@@ -237,6 +237,8 @@ function kazooCore() {
       stopAutoReconnect: function () { return invoke('stopAutoReconnect', []); },
       /** monitorConnectivity(on): report and act on online/offline (default on). */
       monitorConnectivity: function (on) { return invoke('monitorConnectivity', [on]); },
+      /** diagnostics({gc, stacks}): leak counters (goroutines, live JS functions, Go heap); gc collects first; stacks adds every goroutine's stack. */
+      diagnostics: function (options) { return invoke('diagnostics', [options]); },
     };
   }
 

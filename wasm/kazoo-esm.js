@@ -46,3 +46,4 @@ export const reconnect = kazoo.reconnect;
 export const startAutoReconnect = kazoo.startAutoReconnect;
 export const stopAutoReconnect = kazoo.stopAutoReconnect;
 export const monitorConnectivity = kazoo.monitorConnectivity;
+export const diagnostics = kazoo.diagnostics;

@@ -270,6 +270,27 @@ export function stopAutoReconnect(): Promise<void>;
 /** Report online/offline as connectivity_notification and reconnect when back online (default on). */
 export function monitorConnectivity(on: boolean): Promise<void>;
 
+/**
+ * What a long-lived page can watch for leaks, for soak runs and bug
+ * reports. Not a stable API: the fields may change between versions.
+ */
+export interface KazooDiagnostics {
+  /** Go goroutines (runtime.NumGoroutine). */
+  goroutines: number;
+  /** JS functions kazoo made for Go (exported methods, promise callbacks, listeners) and has not released. */
+  jsFuncs: number;
+  /** Calls kazoo still tracks. */
+  calls: number;
+  /** Go heap bytes in use (live after a collection with {gc: true}), held for the heap, and in all (runtime.MemStats). */
+  heapAlloc: number;
+  heapSys: number;
+  goSys: number;
+  /** With {stacks: true}: every goroutine's stack (runtime.Stack). */
+  stacks?: string;
+}
+/** Leak counters of this page's kazoo runtime; see KazooDiagnostics. */
+export function diagnostics(options?: { gc?: boolean; stacks?: boolean }): Promise<KazooDiagnostics>;
+
 /** The whole API as one object: the global `kazoo`, and the ES module's default export. */
 export interface Kazoo {
   readonly version: typeof version;
@@ -287,4 +308,5 @@ export interface Kazoo {
   startAutoReconnect: typeof startAutoReconnect;
   stopAutoReconnect: typeof stopAutoReconnect;
   monitorConnectivity: typeof monitorConnectivity;
+  diagnostics: typeof diagnostics;
 }

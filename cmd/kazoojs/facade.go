@@ -105,6 +105,7 @@ func (f *facade) exports() (safejs.Value, error) {
 		"monitorConnectivity": f.monitorConnectivity,
 		"network":             f.network,
 		"restore":             f.restore,
+		"diagnostics":         f.diagnostics,
 	} {
 		if err := x.Export(obj, name, m); err != nil {
 			return obj, err

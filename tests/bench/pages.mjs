@@ -47,12 +47,14 @@ export async function loadTimes(serverUrl, lib) {
 /**
  * Opens lib's page in a new context of the lab's browser (fake microphone),
  * waits until the library is ready and adds the bench driver. With tap,
- * the wire tap (drivers/wiretap.js) is in the page from the start; the
- * wasm memory probe always is.
+ * the wire tap (drivers/wiretap.js) is in the page from the start, and with
+ * pcCount the RTCPeerConnection counter (drivers/pc-count.js); the wasm
+ * memory probe always is.
  */
-export async function openBenchPage(lab, lib, { tap = true } = {}) {
+export async function openBenchPage(lab, lib, { tap = true, pcCount = false } = {}) {
   const context = await lab.browser.newContext();
   if (tap) await context.addInitScript({ path: path.join(drivers, 'wiretap.js') });
+  if (pcCount) await context.addInitScript({ path: path.join(drivers, 'pc-count.js') });
   await context.addInitScript({ path: path.join(drivers, 'wasm-memory.js') });
   const page = await context.newPage();
   page.pageErrors = [];

@@ -7,13 +7,15 @@ import { openBenchPage, closeBenchPage, memory, waitState } from './pages.mjs';
 const users = { kazoo: { caller: '1001', callee: '1002' }, jssip: { caller: '1003', callee: '1004' } };
 
 /** register() params for lib's caller or callee; extra goes to kazoo only. */
-function params(lab, lib, who, extra) {
+export function params(lab, lib, who, extra) {
   return registerParams(lab, users[lib][who], lib === 'kazoo' ? extra : {});
 }
 
-const target = (lib) => `sip:${users[lib].callee}@${realm}`;
+/** The SIP URI of lib's callee. */
+export const target = (lib) => `sip:${users[lib].callee}@${realm}`;
 
-async function openCallee(lab, lib, extra, opts) {
+/** A page of lib registered as its callee, answering every call at once. */
+export async function openCallee(lab, lib, extra, opts) {
   const callee = await openBenchPage(lab, lib, opts);
   await callee.evaluate((p) => window.bench.register(p), params(lab, lib, 'callee', extra));
   await callee.evaluate(() => window.bench.autoAnswer(true));

@@ -11,7 +11,12 @@
   const pcs = new Set();
   const PC = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends PC {
-    constructor(...a) { super(...a); pcs.add(this); }
+    constructor(...a) {
+      super(...a);
+      // Closed ones go, so that a long-lived page (the soak) keeps none.
+      for (const pc of pcs) if (pc.signalingState === 'closed') pcs.delete(pc);
+      pcs.add(this);
+    }
   };
   const callPC = () => [...pcs].find((pc) => pc.signalingState !== 'closed' && pc.remoteDescription);
   const state = { incoming: 0, ended: 0, liveSockets: 0 };
