@@ -307,15 +307,16 @@ func (s *Session) SetMuted(muted bool) error {
 	return mic.SetEnabled(!muted)
 }
 
-// Stats summarises the connection's getStats() report.
-func (s *Session) Stats(ctx context.Context) (Stats, error) {
+// Stats implements ua.Media: it summarises the connection's getStats()
+// report.
+func (s *Session) Stats(ctx context.Context) (ua.MediaStats, error) {
 	tr, _, err := s.transceiver()
 	if err != nil {
-		return Stats{}, err
+		return ua.MediaStats{}, err
 	}
 	report, err := jsbridge.GetStats(ctx, s.pc)
 	if err != nil {
-		return Stats{}, fmt.Errorf("media: stats: %w", err)
+		return ua.MediaStats{}, fmt.Errorf("media: stats: %w", err)
 	}
 	st := summarise(report)
 	st.ICEState = s.pc.ICEConnectionState().String()

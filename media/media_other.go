@@ -32,7 +32,7 @@ func (*Session) SetMuted(bool) error                            { return ErrUnsu
 func (*Session) Close()                                         {}
 
 // Stats fails with ErrUnsupported.
-func (*Session) Stats(context.Context) (Stats, error) { return Stats{}, ErrUnsupported }
+func (*Session) Stats(context.Context) (ua.MediaStats, error) { return ua.MediaStats{}, ErrUnsupported }
 
 // Warmer prepares nothing outside a browser; its factory fails with
 // ErrUnsupported.

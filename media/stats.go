@@ -1,32 +1,11 @@
 package media
 
-// Stats summarises RTCPeerConnection.getStats() for the call's audio.
-type Stats struct {
-	// inbound-rtp (kind audio): what we receive.
-	InboundPackets, InboundBytes, InboundPacketsLost int64
-	InboundJitter                                    float64 // seconds
-	InboundAudioEnergy, InboundAudioLevel            float64 // totalAudioEnergy, audioLevel (0..1)
-	InboundSamplesDuration                           float64 // seconds of audio played out
-	// outbound-rtp (kind audio): what we send.
-	OutboundPackets, OutboundBytes int64
-	// media-source (kind audio): the microphone track.
-	SourceAudioEnergy, SourceAudioLevel float64
-	// RoundTripTime is the selected candidate pair's currentRoundTripTime
-	// (seconds), or RTCP's when ICE has none.
-	RoundTripTime float64
-	// Codec is the codec's mimeType, e.g. "audio/opus".
-	Codec string
-	// ICEState is the peer connection's iceConnectionState.
-	ICEState string
-	// Direction is the audio transceiver's negotiated direction
-	// (currentDirection), "" before the first negotiation.
-	Direction string
-}
+import "github.com/kazoo-softphone/kazoo/ua"
 
 // summarise folds a stats report (each entry a stats dictionary, numbers
-// as float64) into Stats. ICEState and Direction are the caller's.
-func summarise(report []map[string]any) Stats {
-	var st Stats
+// as float64) into ua.MediaStats. ICEState and Direction are the caller's.
+func summarise(report []map[string]any) ua.MediaStats {
+	var st ua.MediaStats
 	byID := make(map[string]map[string]any, len(report))
 	for _, e := range report {
 		byID[str(e, "id")] = e

@@ -72,6 +72,7 @@ func (m *fakeMedia) Rollback(context.Context) error                      { retur
 func (m *fakeMedia) SetDirection(ua.Direction) error                     { return nil }
 func (m *fakeMedia) SendDTMF(string) error                               { return nil }
 func (m *fakeMedia) SetMuted(bool) error                                 { return nil }
+func (m *fakeMedia) Stats(context.Context) (ua.MediaStats, error)        { return ua.MediaStats{}, nil }
 func (m *fakeMedia) Close()                                              { m.closed.Store(true) }
 func fakeMediaFactory(context.Context, ua.MediaEvents) (ua.Media, error) { return &fakeMedia{}, nil }
 

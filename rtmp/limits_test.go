@@ -73,7 +73,7 @@ func TestAMF0DecodedSizeBound(t *testing.T) {
 	}
 }
 
-// The gateway's RTMP port under the attack of issue 11: connections each
+// The gateway's RTMP port under a memory attack: connections each
 // sending a 1 MiB connect holding a strict array of about a million
 // nulls. Each costs the server at most a few MB, and is closed.
 func TestHostileConnectMemory(t *testing.T) {

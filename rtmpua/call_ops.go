@@ -238,18 +238,22 @@ func (c *Call) SetMuted(muted bool) *ua.Error {
 	return nil
 }
 
-// Stats reports the call's audio in getStats' shape (zeros before the
-// audio starts).
-func (c *Call) Stats(ctx context.Context) (AudioStats, *ua.Error) {
+// Stats reports the call's audio: frames count as packets, Codec is
+// "G.711", and the rest is zero before the audio starts.
+func (c *Call) Stats(ctx context.Context) (ua.MediaStats, *ua.Error) {
 	c.mu.Lock()
 	a := c.audio
 	c.mu.Unlock()
+	st := ua.MediaStats{Codec: "G.711"}
 	if a == nil { // ringing, or answered with the streams not yet up: nothing so far
-		return AudioStats{}, nil
+		return st, nil
 	}
-	st, err := a.Stats(ctx)
+	as, err := a.Stats(ctx)
 	if err != nil {
 		return st, &ua.Error{Key: ua.KeyMedia, Message: err.Error(), Err: err}
 	}
+	st.InboundPackets, st.InboundPlayed, st.InboundDropped = as.FramesReceived, as.FramesPlayed, as.FramesDropped
+	st.Underruns, st.InboundAudioEnergy, st.BufferMs = as.Underruns, as.Energy, as.BufferMs
+	st.OutboundPackets = as.FramesCaptured
 	return st, nil
 }

@@ -22,7 +22,7 @@ type Audio interface {
 	Close()
 }
 
-// AudioStats is what Audio reports, mapped onto kazoo's getStats shape.
+// AudioStats is what Audio reports; Call.Stats maps it onto ua.MediaStats.
 type AudioStats struct {
 	FramesCaptured, FramesReceived, FramesPlayed, FramesDropped, Underruns int64
 	Energy, BufferMs                                                       float64

@@ -262,3 +262,16 @@ func (c *Call) SetMuted(muted bool) *Error {
 	}
 	return nil
 }
+
+// Stats summarises the call's audio (the page's getStats()).
+func (c *Call) Stats(ctx context.Context) (MediaStats, *Error) {
+	m := c.Media()
+	if m == nil {
+		return MediaStats{}, &Error{Key: KeyCallState, Message: "the call has no media yet"}
+	}
+	st, err := m.Stats(ctx)
+	if err != nil {
+		return st, &Error{Key: KeyMedia, Message: err.Error(), Err: err}
+	}
+	return st, nil
+}

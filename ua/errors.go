@@ -2,8 +2,9 @@ package ua
 
 import "fmt"
 
-// Error keys: the stable strings a page switches on (the kazoo.js
-// contract's error table, plus keys for cases it did not name).
+// Error keys: the stable strings a page switches on (the original
+// kazoo.js's keys, plus keys for cases it did not name; README.md and
+// wasm/kazoo.d.ts list them).
 const (
 	// KeyInvalidParameter: a method was called with a missing or malformed
 	// parameter; nothing was sent.

@@ -41,6 +41,9 @@ type Media interface {
 	// SetMuted stops or resumes sending the microphone, without
 	// renegotiation.
 	SetMuted(muted bool) error
+	// Stats summarises the call's audio so far (zeros for what is not
+	// measured yet).
+	Stats(ctx context.Context) (MediaStats, error)
 	// Close stops the microphone and the remote audio, and frees the
 	// session. It is safe to call more than once.
 	Close()

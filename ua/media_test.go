@@ -137,6 +137,8 @@ func (m *fakeMedia) SetMuted(muted bool) error {
 	return nil
 }
 
+func (m *fakeMedia) Stats(context.Context) (MediaStats, error) { return MediaStats{}, nil }
+
 func (m *fakeMedia) Close() {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -7,7 +7,8 @@ import (
 	sipgo "github.com/emiago/sipgo/sip"
 )
 
-// Notification keys (the kazoo.js contract's table).
+// Notification keys (the original kazoo.js's, listed in README.md and
+// wasm/kazoo.d.ts).
 const (
 	NotifyOverriding   = "overriding_registration"
 	NotifyReplaced     = "replaced_registration"

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Reconnect defaults (the kazoo.js contract: forever, every 5 s, at
+// Reconnect defaults (as the original kazoo.js: forever, every 5 s, at
 // least 1 s apart).
 const (
 	DefaultReconnectDelay = 5 * time.Second

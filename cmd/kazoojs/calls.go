@@ -9,7 +9,6 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
-	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -308,37 +307,23 @@ func opMute(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) 
 	return nil, nilIfOK(c.SetMuted(muted))
 }
 
-// opStats summarises the call's getStats() for the page.
+// opStats summarises the call's getStats() for the page: the fields each
+// engine measures (frames and playout on RTMP, RTP and ICE on WebRTC).
 func opStats(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
-	if rc, ok := c.(*rtmpua.Call); ok {
-		st, e := rc.Stats(ctx)
-		if e != nil {
-			return nil, e
-		}
+	st, e := c.Stats(ctx)
+	if e != nil {
+		return nil, e
+	}
+	mode := callMode(c)
+	if mode == "rtmp" {
 		return jsObject(map[string]any{
 			"inbound": map[string]any{
-				"packets": st.FramesReceived, "packetsPlayed": st.FramesPlayed, "packetsDropped": st.FramesDropped,
-				"underruns": st.Underruns, "audioEnergy": st.Energy, "bufferMs": st.BufferMs,
+				"packets": st.InboundPackets, "packetsPlayed": st.InboundPlayed, "packetsDropped": st.InboundDropped,
+				"underruns": st.Underruns, "audioEnergy": st.InboundAudioEnergy, "bufferMs": st.BufferMs,
 			},
-			"outbound": map[string]any{"packets": st.FramesCaptured},
-			"codec":    "G.711", "state": c.State().String(), "mode": "rtmp",
+			"outbound": map[string]any{"packets": st.OutboundPackets},
+			"codec":    st.Codec, "state": c.State().String(), "mode": mode,
 		}), nil
-	}
-	wc, _ := c.(*ua.Call)
-	var s interface {
-		Stats(context.Context) (media.Stats, error)
-	}
-	if wc != nil {
-		s, _ = wc.Media().(interface {
-			Stats(context.Context) (media.Stats, error)
-		})
-	}
-	if s == nil {
-		return nil, &ua.Error{Key: ua.KeyCallState, Message: "the call has no media yet"}
-	}
-	st, err := s.Stats(ctx)
-	if err != nil {
-		return nil, &ua.Error{Key: ua.KeyMedia, Message: err.Error(), Err: err}
 	}
 	return jsObject(map[string]any{
 		"inbound": map[string]any{
@@ -351,7 +336,7 @@ func opStats(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
 			"audioEnergy": st.SourceAudioEnergy, "audioLevel": st.SourceAudioLevel,
 		},
 		"roundTripTime": st.RoundTripTime, "codec": st.Codec, "iceState": st.ICEState,
-		"direction": st.Direction, "state": c.State().String(), "mode": "webrtc",
+		"direction": st.Direction, "state": c.State().String(), "mode": mode,
 	}), nil
 }
 

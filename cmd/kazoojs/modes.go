@@ -31,6 +31,7 @@ type phoneCall interface {
 	SendDTMF(ctx context.Context, tones string) *ua.Error
 	Transfer(ctx context.Context, target string) *ua.Error
 	SetMuted(muted bool) *ua.Error
+	Stats(ctx context.Context) (ua.MediaStats, *ua.Error)
 }
 
 // phone is an engine's registration-level API.
