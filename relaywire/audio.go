@@ -34,7 +34,6 @@ func FLVFormat(tag byte) byte { return tag >> 4 }
 // PutHeader writes the header of a binary audio frame into
 // h[:HeaderLen].
 func PutHeader(h []byte, format byte, seq uint16, ts uint32) {
-	_ = h[HeaderLen-1]
 	h[0], h[1] = KindAudio, format
 	binary.BigEndian.PutUint16(h[2:], seq)
 	binary.BigEndian.PutUint32(h[4:], ts)
