@@ -2,11 +2,12 @@ package relay
 
 import (
 	"context"
-	"encoding/binary"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kazoo-softphone/kazoo/relaywire"
 )
 
 // call runs one browser RPC against the gateway.
@@ -26,11 +27,8 @@ func (s *session) call(id int64, method string, args []any) {
 		case "reject": // the page ends the call all the same
 			s.setPhase("incoming", "idle")
 		}
-		s.send(map[string]any{"t": "result", "id": id, "ok": false, "error": err.Error()})
+		s.send(relaywire.NewResultError(id, err.Error()))
 		return
-	}
-	if res == nil {
-		res = []any{}
 	}
 	s.mu.Lock()
 	phase := s.phase
@@ -58,7 +56,7 @@ func (s *session) call(id int64, method string, args []any) {
 	case method == "bye" || method == "reject":
 		s.inOrder(s.teardown)
 	}
-	s.send(map[string]any{"t": "result", "id": id, "ok": true, "args": res})
+	s.send(relaywire.NewResultOK(id, res))
 }
 
 // setPhase moves the call phase from one value to another, if it is
@@ -79,7 +77,7 @@ func (s *session) pendingByeExpired(gen uint64) {
 	report := s.phase == "idle" && s.byeWait == gen
 	s.mu.Unlock()
 	if report {
-		s.send(map[string]any{"t": "cb", "method": "cancelled", "args": []any{"487 Request Terminated"}, "relay": true})
+		s.send(relaywire.Callback{T: relaywire.TCallback, Method: "cancelled", Args: []any{"487 Request Terminated"}, Relay: true})
 	}
 }
 
@@ -98,7 +96,7 @@ func (s *session) callbacks() {
 				return
 			}
 			if code := statusCode(st); code != "" && !strings.HasSuffix(code, ".Start") {
-				s.send(map[string]any{"t": "stream", "code": code})
+				s.send(relaywire.Stream{T: relaywire.TStream, Code: code})
 			}
 		case <-s.done:
 			return
@@ -119,11 +117,7 @@ func statusCode(st Command) string {
 }
 
 func (s *session) onCallback(c Command) {
-	args := c.Args
-	if args == nil {
-		args = []any{}
-	}
-	s.send(map[string]any{"t": "cb", "method": c.Name, "args": args})
+	s.send(relaywire.NewCallback(c.Name, c.Args))
 	s.mu.Lock()
 	switch c.Name {
 	case "invited":
@@ -137,10 +131,10 @@ func (s *session) onCallback(c Command) {
 	s.mu.Unlock()
 	switch c.Name {
 	case "accepted":
-		codec := "pcmu"
+		codec := relaywire.CodecPCMU
 		if len(c.Args) > 0 {
-			if v, ok := c.Args[0].(string); ok && v == "pcma" {
-				codec = "pcma"
+			if v, ok := c.Args[0].(string); ok && v == relaywire.CodecPCMA {
+				codec = relaywire.CodecPCMA
 			}
 		}
 		s.inOrder(func() { s.startMedia(codec) })
@@ -178,20 +172,20 @@ func (s *session) startMedia(codec string) {
 	defer cancel()
 	s.mu.Lock()
 	pub, play := s.pub, s.play
-	s.codec = map[string]byte{"pcmu": 8, "pcma": 7}[codec]
+	s.codec = relaywire.Format(codec)
 	s.mu.Unlock()
 	if err := s.up.Publish(ctx, pub, "local"); err != nil {
-		s.send(map[string]any{"t": "stream", "code": err.Error()})
+		s.send(relaywire.Stream{T: relaywire.TStream, Code: err.Error()})
 		return
 	}
 	if err := s.up.Play(ctx, play, "remote"); err != nil {
-		s.send(map[string]any{"t": "stream", "code": err.Error()})
+		s.send(relaywire.Stream{T: relaywire.TStream, Code: err.Error()})
 		return
 	}
 	s.mu.Lock()
 	s.media = true
 	s.mu.Unlock()
-	s.send(map[string]any{"t": "media", "codec": codec})
+	s.send(relaywire.Media{T: relaywire.TMedia, Codec: codec})
 }
 
 // teardown ends a call's streams and prepares fresh ones (siprtmp keys
@@ -219,7 +213,8 @@ func (s *session) teardown() {
 // uplink sends one browser audio frame to the gateway. It runs on the
 // read loop, whose message buffer it reuses.
 func (s *session) uplink(frame []byte) {
-	if len(frame) < 9 || frame[0] != 1 || (frame[1] != 8 && frame[1] != 7) {
+	format, ts, payload, ok := relaywire.ParseAudio(frame)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -228,11 +223,8 @@ func (s *session) uplink(frame []byte) {
 	if !on {
 		return
 	}
-	ts := binary.BigEndian.Uint32(frame[4:])
-	// The FLV tag byte siprtmp uses: sound format, then 16-bit mono
-	// (0x82 PCMU, 0x72 PCMA).
-	msg := append(s.ubuf[:0], frame[1]<<4|2)
-	msg = append(msg, frame[8:]...)
+	msg := append(s.ubuf[:0], relaywire.FLVTag(format))
+	msg = append(msg, payload...)
 	s.ubuf = msg
 	if err := s.up.WriteAudio(pub, ts, msg); err != nil {
 		s.stop(websocket.StatusInternalError, "gateway write failed")
@@ -268,7 +260,9 @@ func (s *session) forward(a Audio) {
 		return
 	}
 	f := framePool.Get().(*[]byte)
-	*f = append(appendHeader((*f)[:0], a.Data[0]>>4, seq, a.Timestamp), a.Data[1:]...)
+	h := (*f)[:relaywire.HeaderLen]
+	relaywire.PutHeader(h, relaywire.FLVFormat(a.Data[0]), seq, a.Timestamp)
+	*f = append(h, a.Data[1:]...)
 	select {
 	case s.audio <- f:
 	default:

@@ -6,6 +6,10 @@
 //
 // # Protocol (WebSocket subprotocol "kazoo-rtmp.v1")
 //
+// The frames, the audio header and the FLV codec bytes are defined once,
+// in package relaywire, which the browser's end (package rtmpua) imports
+// too; this is what they mean.
+//
 // Text frames are JSON objects with a type "t".
 //
 // Browser → relay:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/kazoo-softphone/kazoo/internal/logbuf"
+	"github.com/kazoo-softphone/kazoo/relaywire"
 )
 
 const (
@@ -382,5 +383,7 @@ func TestRelayHelloTimeoutAndShutdown(t *testing.T) {
 
 // header builds the 8-byte header of a binary audio frame.
 func header(format byte, seq uint16, ts uint32) []byte {
-	return appendHeader(make([]byte, 0, 8+160), format, seq, ts)
+	h := make([]byte, 8, 8+160)
+	relaywire.PutHeader(h, format, seq, ts)
+	return h
 }

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kazoo-softphone/kazoo/relaywire"
 )
 
 // Subprotocol is the relay's WebSocket subprotocol.
-const Subprotocol = "kazoo-rtmp.v1"
+const Subprotocol = relaywire.Subprotocol
 
 // Config is the relay's policy. Zero durations and limits mean the
 // defaults shown.

@@ -2,7 +2,6 @@ package relay
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kazoo-softphone/kazoo/relaywire"
 )
 
 // methods are the RPCs a browser may ask the gateway for.
@@ -24,17 +25,6 @@ var methods = map[string]bool{
 
 // closeGrace bounds waiting for the browser's answer to our close frame.
 const closeGrace = time.Second
-
-// inMsg is any JSON frame from the browser.
-type inMsg struct {
-	T       string `json:"t"`
-	V       int    `json:"v"`
-	RTMPURL string `json:"rtmpUrl"`
-	Args    []any  `json:"args"`
-	Token   string `json:"token"`
-	ID      int64  `json:"id"`
-	Method  string `json:"method"`
-}
 
 // session is one browser WebSocket and its gateway connection.
 type session struct {
@@ -85,7 +75,7 @@ func newSession(s *Server, ws *websocket.Conn, log *slog.Logger) *session {
 	return &session{
 		srv: s, ws: ws, log: log,
 		out: make(chan any, 64), audio: make(chan *[]byte, 8), steps: make(chan func(), 16), done: make(chan struct{}),
-		phase: "idle", codec: 8,
+		phase: "idle", codec: relaywire.FormatPCMU,
 	}
 }
 
@@ -155,7 +145,7 @@ func (s *session) run(ctx context.Context) {
 }
 
 // readHello reads and checks the first frame.
-func (s *session) readHello() (*inMsg, bool) {
+func (s *session) readHello() (*relaywire.Request, bool) {
 	cfg := &s.srv.cfg
 	// Not a Read deadline: coder/websocket drops the connection when a
 	// Read's context ends, and the browser must see the reason.
@@ -175,8 +165,8 @@ func (s *session) readHello() (*inMsg, bool) {
 		s.stop(websocket.StatusNormalClosure, "browser closed")
 		return nil, false
 	}
-	var m inMsg
-	if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.T != "hello" || m.V != 1 {
+	var m relaywire.Request
+	if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.T != relaywire.THello || m.V != relaywire.Version {
 		s.stop(websocket.StatusProtocolError, "the first frame must be a v1 hello")
 		return nil, false
 	}
@@ -243,7 +233,7 @@ func scalars(args []any) bool {
 // session may stop while the dial runs (hello timer, Shutdown): the dial
 // is cancelled, and an upstream that still arrives is closed here, since
 // stop saw none to close.
-func (s *session) connect(ctx context.Context, hello *inMsg) bool {
+func (s *session) connect(ctx context.Context, hello *relaywire.Request) bool {
 	select {
 	case <-s.done:
 		return false
@@ -274,17 +264,17 @@ func (s *session) connect(ctx context.Context, hello *inMsg) bool {
 	}
 	if err != nil {
 		// The error may quote what the gateway said; it never holds args.
-		s.send(map[string]any{"t": "rejected", "reason": err.Error()})
+		s.send(relaywire.Rejected{T: relaywire.TRejected, Reason: err.Error()})
 		s.flushThenStop(websocket.StatusNormalClosure, "gateway refused the connection")
 		return false
 	}
 	if err := s.newStreams(dctx); err != nil {
-		s.send(map[string]any{"t": "rejected", "reason": "cannot create streams: " + err.Error()})
+		s.send(relaywire.Rejected{T: relaywire.TRejected, Reason: "cannot create streams: " + err.Error()})
 		s.flushThenStop(websocket.StatusInternalError, "gateway streams failed")
 		return false
 	}
 	s.logger().Info("connected")
-	s.send(map[string]any{"t": "connected"})
+	s.send(relaywire.Bare{T: relaywire.TConnected})
 	return true
 }
 
@@ -501,17 +491,17 @@ func (s *session) readLoop() {
 			s.uplink(data)
 			continue
 		}
-		var m inMsg
+		var m relaywire.Request
 		if json.Unmarshal(data, &m) != nil {
 			s.stop(websocket.StatusProtocolError, "bad JSON")
 			return
 		}
 		switch m.T {
-		case "ping":
-			s.send(map[string]any{"t": "pong"})
-		case "call":
+		case relaywire.TPing:
+			s.send(relaywire.Bare{T: relaywire.TPong})
+		case relaywire.TCall:
 			if !methods[m.Method] || !scalars(m.Args) || len(m.Args) > 8 {
-				s.send(map[string]any{"t": "result", "id": m.ID, "ok": false, "error": "method or arguments not allowed"})
+				s.send(relaywire.NewResultError(m.ID, "method or arguments not allowed"))
 				continue
 			}
 			go s.call(m.ID, m.Method, m.Args)
@@ -522,13 +512,6 @@ func (s *session) readLoop() {
 	}
 }
 
-// appendHeader appends the 8-byte header of a binary audio frame.
-func appendHeader(dst []byte, format byte, seq uint16, ts uint32) []byte {
-	dst = append(dst, 1, format)
-	dst = binary.BigEndian.AppendUint16(dst, seq)
-	return binary.BigEndian.AppendUint32(dst, ts)
-}
-
 // framePool holds the browser's audio frames between the downlink and
 // the writer.
-var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 8+160); return &b }}
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, relaywire.HeaderLen+relaywire.PayloadLen); return &b }}

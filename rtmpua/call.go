@@ -2,7 +2,6 @@ package rtmpua
 
 import (
 	"context"
-	"encoding/binary"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/relaywire"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
@@ -89,7 +89,7 @@ func (s *session) dial(ctx context.Context, target string) (*Call, *ua.Error) {
 	if busy {
 		return nil, &ua.Error{Key: ua.KeyCallState, Message: "one call at a time in RTMP mode"}
 	}
-	if _, err := s.rpc(ctx, "invite", t, "pcmu", "pcma", "dtmf"); err != nil {
+	if _, err := s.rpc(ctx, "invite", t, relaywire.CodecPCMU, relaywire.CodecPCMA, "dtmf"); err != nil {
 		c.end(ua.End{Code: 503, Reason: "Service Unavailable (" + err.Error() + ")", ByRemote: true})
 		return nil, &ua.Error{Key: ua.KeyRequestFailed, Message: "the gateway refused the call: " + err.Error(), Err: err}
 	}
@@ -228,15 +228,13 @@ func (c *Call) startAudio(codec string) {
 		emitError(c.s.ev, &ua.Error{Key: ua.KeyMedia, Message: "cannot open the microphone or speaker: " + err.Error(), Err: err})
 		return
 	}
-	format := byte(8)
-	if codec == "pcma" {
-		format = 7
+	format := byte(relaywire.FormatPCMU)
+	if codec == relaywire.CodecPCMA {
+		format = relaywire.FormatPCMA
 	}
 	a.OnFrame(func(payload []byte, seq uint16) {
-		f := make([]byte, 8, 8+len(payload))
-		f[0], f[1] = 1, format
-		binary.BigEndian.PutUint16(f[2:], seq)
-		binary.BigEndian.PutUint32(f[4:], uint32(seq)*20)
+		f := make([]byte, relaywire.HeaderLen, relaywire.HeaderLen+len(payload))
+		relaywire.PutHeader(f, format, seq, uint32(seq)*relaywire.FrameMillis)
 		_ = c.s.send(websocket.MessageBinary, append(f, payload...))
 	})
 	_ = a.SetMuted(muted)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/relaywire"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
@@ -20,7 +21,7 @@ func (c *Call) Accept(ctx context.Context) *ua.Error {
 	if c.outgoing || c.State() != ua.CallRinging {
 		return &ua.Error{Key: ua.KeyCallState, Message: "only a ringing incoming call can be accepted"}
 	}
-	if _, err := c.s.rpc(ctx, "accept", "pcmu", "pcma", "dtmf"); err != nil {
+	if _, err := c.s.rpc(ctx, "accept", relaywire.CodecPCMU, relaywire.CodecPCMA, "dtmf"); err != nil {
 		return rpcError("the gateway could not answer", err)
 	}
 	return nil

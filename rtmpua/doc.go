@@ -1,7 +1,8 @@
 // Package rtmpua is kazoo's user agent for browsers without WebRTC (or
 // with forceRTMP): the SIP signalling and the RTP media are done by a
 // SIP-RTMP gateway, reached through kazoo-relay over one WebSocket
-// (package relay has the protocol). This package speaks that protocol,
+// (package relaywire has the wire format, shared with the relay, and
+// package relay what it means). This package speaks that protocol,
 // maps the kazoo.js API onto the gateway's RPCs and callbacks (invite,
 // accept, reject, bye, sendDTMF, hold, transfer; ringing, accepted,
 // rejected, invited, cancelled, byed, notified, unauthorized), and moves

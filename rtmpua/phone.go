@@ -9,11 +9,12 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/relaywire"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // Subprotocol is kazoo-relay's WebSocket subprotocol.
-const Subprotocol = "kazoo-rtmp.v1"
+const Subprotocol = relaywire.Subprotocol
 
 // Events are the callbacks of a registration and its calls, as in
 // package ua.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/relaywire"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
@@ -55,35 +56,22 @@ type result struct {
 	error string
 }
 
-// frame is any JSON frame from the relay.
-type frame struct {
-	T      string // "t"
-	ID     int64  // "id"
-	OK     bool   // "ok"
-	Args   []any  // "args"
-	Error  string // "error"
-	Method string // "method"
-	Reason string // "reason"
-	Codec  string // "codec"
-	Code   string // "code"
-}
-
 // readFrame parses a text frame; a frame that is not a JSON object is
 // false. Fields of the wrong type read as their zero value.
-func (s *session) readFrame(data []byte) (frame, bool) {
+func (s *session) readFrame(data []byte) (relaywire.Reply, bool) {
 	v, err := s.p.cfg.ParseJSON(data)
 	if err != nil {
-		return frame{}, false
+		return relaywire.Reply{}, false
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return frame{}, false
+		return relaywire.Reply{}, false
 	}
 	str := func(k string) string { x, _ := m[k].(string); return x }
 	id, _ := m["id"].(float64)
 	okv, _ := m["ok"].(bool)
 	args, _ := m["args"].([]any)
-	return frame{
+	return relaywire.Reply{
 		T: str("t"), ID: int64(id), OK: okv, Args: args, Error: str("error"),
 		Method: str("method"), Reason: str("reason"), Codec: str("codec"), Code: str("code"),
 	}, true
@@ -100,8 +88,7 @@ func (s *session) connect(ctx context.Context) *ua.Error {
 	}
 	ws.SetReadLimit(64 << 10)
 	o := s.t.opts
-	hello := map[string]any{"t": "hello", "v": 1, "rtmpUrl": s.t.rtmpURL, "token": o.Token,
-		"args": []any{s.t.user, o.Password, o.DisplayName, "narrowband"}}
+	hello := relaywire.NewHello(s.t.rtmpURL, o.Token, s.t.user, o.Password, o.DisplayName, "narrowband")
 	if err := writeJSON(ctx, ws, hello); err != nil {
 		_ = ws.CloseNow()
 		return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay closed the connection", Err: err}
@@ -123,7 +110,7 @@ func (s *session) connect(ctx context.Context) *ua.Error {
 			continue
 		}
 		switch f.T {
-		case "connected":
+		case relaywire.TConnected:
 			s.mu.Lock()
 			s.ws, s.registered = ws, true
 			s.mu.Unlock()
@@ -135,11 +122,11 @@ func (s *session) connect(ctx context.Context) *ua.Error {
 			}()
 			go s.keepalive(ws, done)
 			return nil
-		case "cb":
+		case relaywire.TCallback:
 			if f.Method == "unauthorized" {
 				continue // the rejection that follows says the same
 			}
-		case "rejected":
+		case relaywire.TRejected:
 			_ = ws.CloseNow()
 			return reasonError(f.Reason)
 		}
@@ -194,10 +181,7 @@ func (s *session) rpc(ctx context.Context, method string, args ...any) ([]any, e
 		delete(s.pending, id)
 		s.mu.Unlock()
 	}()
-	if args == nil {
-		args = []any{}
-	}
-	b, _ := json.Marshal(map[string]any{"t": "call", "id": id, "method": method, "args": args})
+	b, _ := json.Marshal(relaywire.NewCall(id, method, args...))
 	if err := s.send(websocket.MessageText, b); err != nil {
 		return nil, err
 	}
@@ -224,8 +208,8 @@ func (s *session) readLoop(ws *websocket.Conn) {
 		}
 		s.lastRead.Store(time.Now().UnixNano())
 		if typ == websocket.MessageBinary {
-			if c := s.current(); c != nil && len(data) > 8 {
-				c.play(data[8:])
+			if c := s.current(); c != nil && len(data) > relaywire.HeaderLen {
+				c.play(data[relaywire.HeaderLen:])
 			}
 			continue
 		}
@@ -234,20 +218,20 @@ func (s *session) readLoop(ws *websocket.Conn) {
 			continue
 		}
 		switch f.T {
-		case "result":
+		case relaywire.TResult:
 			s.mu.Lock()
 			ch := s.pending[f.ID]
 			s.mu.Unlock()
 			if ch != nil {
 				ch <- result{ok: f.OK, args: f.Args, error: f.Error}
 			}
-		case "cb":
+		case relaywire.TCallback:
 			s.callback(f.Method, f.Args)
-		case "media":
+		case relaywire.TMedia:
 			if c := s.current(); c != nil {
 				go c.startAudio(f.Codec)
 			}
-		case "stream":
+		case relaywire.TStream:
 			s.p.cfg.Logger.Warn("gateway stream problem", "code", f.Code)
 		}
 	}
@@ -259,7 +243,7 @@ func (s *session) readLoop(ws *websocket.Conn) {
 // and reconnecting starts.
 func (s *session) keepalive(ws *websocket.Conn, done <-chan struct{}) {
 	cfg := s.p.cfg
-	ping, _ := json.Marshal(map[string]string{"t": "ping"})
+	ping := []byte(relaywire.PingFrame)
 	t := time.NewTicker(cfg.KeepaliveInterval)
 	defer t.Stop()
 	for {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kazoo-softphone/kazoo/relaywire"
 )
 
 // browser is one simulated browser: a WebSocket client written by hand
@@ -44,7 +46,7 @@ func dialBrowser(rawURL string, timeout time.Duration) (*browser, error) {
 	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
 		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
 		"Sec-WebSocket-Key: " + base64.StdEncoding.EncodeToString(key[:]) +
-		"\r\nSec-WebSocket-Protocol: kazoo-rtmp.v1\r\nOrigin: http://bench.invalid\r\n\r\n"
+		"\r\nSec-WebSocket-Protocol: " + relaywire.Subprotocol + "\r\nOrigin: http://bench.invalid\r\n\r\n"
 	_ = nc.SetDeadline(time.Now().Add(timeout))
 	if _, err := io.WriteString(nc, req); err != nil {
 		nc.Close()

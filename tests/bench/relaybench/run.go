@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/relaywire"
 	"github.com/kazoo-softphone/kazoo/rtmp"
 	"github.com/kazoo-softphone/kazoo/tests/bench/procstat"
 )
@@ -125,8 +126,8 @@ func step(relay relayProc, gw string, n int, dur time.Duration) result {
 				return
 			}
 			_ = b.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
-			_ = b.sendJSON(map[string]any{"t": "hello", "v": 1, "rtmpUrl": fmt.Sprintf("%sb%d@lab.test", gw, i), "args": []any{"b", "pw"}})
-			_ = b.sendJSON(map[string]any{"t": "call", "id": 1, "method": "invite", "args": []any{"sip:echo@lab.test", "pcmu"}})
+			_ = b.sendJSON(relaywire.NewHello(fmt.Sprintf("%sb%d@lab.test", gw, i), "", "b", "pw"))
+			_ = b.sendJSON(relaywire.NewCall(1, "invite", "sip:echo@lab.test", relaywire.CodecPCMU))
 			if err := b.waitText(`"t":"media"`); err != nil {
 				log.Printf("session %d: %v", i, err)
 				b.close()
@@ -170,12 +171,10 @@ func step(relay relayProc, gw string, n int, dur time.Duration) result {
 			time.Sleep(time.Duration(k) * 20 * time.Millisecond / shards)
 			tick := time.NewTicker(20 * time.Millisecond)
 			defer tick.Stop()
-			frame := make([]byte, 8+160)
-			frame[0], frame[1] = 1, 8
+			frame := make([]byte, relaywire.HeaderLen+relaywire.PayloadLen)
 			end := time.Now().Add(dur)
 			for seq := uint16(0); time.Now().Before(end); seq++ {
-				binary.BigEndian.PutUint16(frame[2:], seq)
-				binary.BigEndian.PutUint32(frame[4:], uint32(seq)*20)
+				relaywire.PutHeader(frame, relaywire.FormatPCMU, seq, uint32(seq)*relaywire.FrameMillis)
 				for i := k; i < len(live); i += shards {
 					binary.BigEndian.PutUint64(frame[8:], uint64(time.Now().UnixNano()))
 					if live[i].write(opBinary, frame) == nil {
