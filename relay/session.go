@@ -319,7 +319,8 @@ const writeTimeout = 10 * time.Second
 // takes longer than writeTimeout ends the session: a watchdog checks
 // writeStart, so that no write needs a context with a timer of its own.
 func (s *session) writer() {
-	time.AfterFunc(writeTimeout, s.checkWrite) // until the session ends
+	// The current write, if any, may take up to writeTimeout.
+	s.watchdog(writeTimeout, func() time.Duration { return since(&s.writeStart) }, websocket.StatusGoingAway, "write failed")
 	write := func(typ websocket.MessageType, b []byte) bool {
 		s.writeStart.Store(time.Now().UnixNano())
 		err := s.ws.Write(context.Background(), typ, b)
@@ -353,43 +354,36 @@ func (s *session) writer() {
 	}
 }
 
-// checkWrite is the write watchdog: it stops the session when the
-// current write began writeTimeout ago or more, and otherwise looks again
-// when the current (or the next) write could reach it.
-func (s *session) checkWrite() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	next := writeTimeout
-	if start := s.writeStart.Load(); start != 0 {
-		took := time.Since(time.Unix(0, start))
-		if took >= writeTimeout {
-			s.stop(websocket.StatusGoingAway, "write failed")
+// watchdog stops the session with code and reason once elapsed()
+// reaches limit: it looks after limit, and then again whenever the
+// watched span could next reach it, so that nothing on the per-frame path
+// resets a timer. elapsed is how long the watched span has lasted (0:
+// none running).
+func (s *session) watchdog(limit time.Duration, elapsed func() time.Duration, code websocket.StatusCode, reason string) {
+	var check func()
+	check = func() {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		e := elapsed()
+		if e >= limit {
+			s.stop(code, reason)
 			return
 		}
-		next = writeTimeout - took
+		time.AfterFunc(limit-e, check)
 	}
-	time.AfterFunc(next, s.checkWrite)
+	time.AfterFunc(limit, check)
 }
 
-// checkIdle is the idle watchdog: it stops the session when the browser
-// sent nothing for the idle timeout, and otherwise looks again when it
-// could have.
-func (s *session) checkIdle() {
-	select {
-	case <-s.done:
-		return
-	default:
+// since is how long ago the UnixNano time in v was (0 when v holds 0).
+func since(v *atomic.Int64) time.Duration {
+	t := v.Load()
+	if t == 0 {
+		return 0
 	}
-	timeout := s.srv.cfg.IdleTimeout
-	quiet := time.Since(time.Unix(0, s.lastRead.Load()))
-	if quiet >= timeout {
-		s.stop(websocket.StatusPolicyViolation, "idle")
-		return
-	}
-	time.AfterFunc(timeout-quiet, s.checkIdle)
+	return time.Since(time.Unix(0, t))
 }
 
 // pinger pings the browser; two missed pongs end the session.
@@ -470,7 +464,7 @@ func (s *session) readLoop() {
 	cfg := &s.srv.cfg
 	limit := newBucket(cfg.Rate, cfg.Burst, time.Now())
 	s.lastRead.Store(time.Now().UnixNano())
-	time.AfterFunc(cfg.IdleTimeout, s.checkIdle)
+	s.watchdog(cfg.IdleTimeout, func() time.Duration { return since(&s.lastRead) }, websocket.StatusPolicyViolation, "idle")
 	for {
 		typ, data, err := s.read()
 		now := time.Now()
