@@ -33,9 +33,8 @@ const learnRun = 3
 // RTP, RFC 4961), else to the SDP address. Its fields are guarded by
 // media.mu.
 type latch struct {
-	sdp     netip.AddrPort // the peer's SDP address
-	src     netip.AddrPort // the latched source, or invalid
-	fromSDP bool           // src is the SDP address
+	sdp netip.AddrPort // the peer's SDP address
+	src netip.AddrPort // the latched source, or invalid
 
 	// The source being learnt and its run so far.
 	cand     netip.AddrPort
@@ -70,7 +69,7 @@ func (l *latch) accept(src netip.AddrPort, p []byte, dtmfPT int) bool {
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	switch {
 	case src == l.sdp:
-		l.src, l.fromSDP = src, true
+		l.src = src
 		return true
 	case l.src.IsValid():
 		return src == l.src

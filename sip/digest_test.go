@@ -157,15 +157,3 @@ func TestAuthorizeHeaders(t *testing.T) {
 		t.Fatal("a 407 must be answered with Proxy-Authorization")
 	}
 }
-
-func TestRedact(t *testing.T) {
-	msg := "REGISTER sip:lab.test SIP/2.0\r\n" +
-		"Authorization: Digest username=\"1001\", response=\"abc\"\r\n" +
-		"proxy-authorization: Digest username=\"1001\", response=\"def\"\r\n" +
-		"Call-ID: x\r\n\r\n"
-	got := Redact(msg)
-	if strings.Contains(got, "response=") || !strings.Contains(got, "Authorization: [redacted]\r\n") ||
-		!strings.Contains(got, "proxy-authorization: [redacted]\r\n") || !strings.Contains(got, "Call-ID: x\r\n") {
-		t.Fatalf("redacted:\n%s", got)
-	}
-}

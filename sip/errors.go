@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-
-	"github.com/kazoo-softphone/kazoo/internal/logcap"
 )
 
 // ErrClosed reports a connection closed by its owner.
@@ -49,7 +47,3 @@ func RandomToken(n int) string {
 	}
 	return string(b)
 }
-
-// Redact hides the values of Authorization and Proxy-Authorization in a
-// SIP message, so that traces never carry credentials.
-func Redact(msg string) string { return logcap.Redact(msg) }

@@ -213,7 +213,7 @@ func (c *WSConn) WriteMsg(msg sipgo.Message) error {
 // trace logs a whole SIP message at debug level, credentials redacted.
 func (c *WSConn) trace(what, text string) {
 	if c.log.Enabled(context.Background(), slog.LevelDebug) {
-		c.log.Debug(what, "server", c.remote, "message", Redact(text))
+		c.log.Debug(what, "server", c.remote, "message", logcap.Redact(text))
 	}
 }
 

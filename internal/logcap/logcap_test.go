@@ -107,3 +107,15 @@ func TestLoggerNil(t *testing.T) {
 		t.Error("a capped logger is capped again")
 	}
 }
+
+func TestRedact(t *testing.T) {
+	msg := "REGISTER sip:lab.test SIP/2.0\r\n" +
+		"Authorization: Digest username=\"1001\", response=\"abc\"\r\n" +
+		"proxy-authorization: Digest username=\"1001\", response=\"def\"\r\n" +
+		"Call-ID: x\r\n\r\n"
+	got := Redact(msg)
+	if strings.Contains(got, "response=") || !strings.Contains(got, "Authorization: [redacted]\r\n") ||
+		!strings.Contains(got, "proxy-authorization: [redacted]\r\n") || !strings.Contains(got, "Call-ID: x\r\n") {
+		t.Fatalf("redacted:\n%s", got)
+	}
+}
