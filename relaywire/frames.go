@@ -62,10 +62,15 @@ type Call struct {
 
 // NewCall is a call frame; nil args are sent as [].
 func NewCall(id int64, method string, args ...any) Call {
+	return Call{T: TCall, ID: id, Method: method, Args: orEmpty(args)}
+}
+
+// orEmpty is args, or an empty list for nil: JSON [] rather than null.
+func orEmpty(args []any) []any {
 	if args == nil {
-		args = []any{}
+		return []any{}
 	}
-	return Call{T: TCall, ID: id, Method: method, Args: args}
+	return args
 }
 
 // Request is any frame from the browser, as the relay decodes it.
@@ -96,10 +101,7 @@ type ResultOK struct {
 
 // NewResultOK is a success; nil args are sent as [].
 func NewResultOK(id int64, args []any) ResultOK {
-	if args == nil {
-		args = []any{}
-	}
-	return ResultOK{T: TResult, ID: id, OK: true, Args: args}
+	return ResultOK{T: TResult, ID: id, OK: true, Args: orEmpty(args)}
 }
 
 // ResultError is an RPC that failed or was not allowed.
