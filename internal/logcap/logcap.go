@@ -62,11 +62,12 @@ func (h *Handler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle passes a truncated, redacted copy of r on, unless its message
 // text is over its rate.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	ok, dropped := h.lim.take(h.cut(r.Message), r.Time)
+	msg := h.cut(r.Message)
+	ok, dropped := h.lim.take(msg, r.Time)
 	if !ok {
 		return nil
 	}
-	out := slog.NewRecord(r.Time, r.Level, h.cut(r.Message), r.PC)
+	out := slog.NewRecord(r.Time, r.Level, msg, r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.attr(a))
 		return true
