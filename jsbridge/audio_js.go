@@ -58,6 +58,11 @@ type AudioOptions struct {
 	// socket backed up and delivered a burst). 0 means 200 ms; it is at
 	// least JitterMs+40.
 	MaxBufferMs int
+	// MicrophoneID is the capture device's deviceId (see
+	// EnumerateDevices); "" means the browser's default. A device that
+	// is gone makes NewAudioPipe fail with a *MediaError
+	// (OverconstrainedError).
+	MicrophoneID string
 }
 
 // AudioStats describe an AudioPipe.
@@ -92,36 +97,39 @@ type capturedFrame struct {
 // any goroutine; those that wait (NewAudioPipe, Stats, Resume) must not
 // run inside a js.FuncOf callback.
 type AudioPipe struct {
-	ac, capture, playback, source safejs.Value
-	capturePort, playbackPort     safejs.Value
-	uint8Array                    safejs.Value
-	mic                           *Microphone
-	l                             listeners
+	ac, capture, playback, input safejs.Value
+	capturePort, playbackPort    safejs.Value
+	uint8Array                   safejs.Value
+	l                            listeners
+	switching                    sync.Mutex // one SetMicrophone at a time
 
 	frames    chan capturedFrame
 	done      chan struct{}
 	closeOnce sync.Once
 
-	mu       sync.Mutex
-	closed   bool
-	onFrame  func(frame []byte, seq uint16)
-	waiting  map[int]chan AudioStats
-	nextID   int
-	captured uint64
-	overflow uint64
+	mu         sync.Mutex
+	closed     bool
+	source     safejs.Value // the microphone's MediaStreamSource, feeding input
+	mic        *Microphone
+	micRelease func() // removes mic's 'ended' listener
+	onMicEnded func()
+	onFrame    func(frame []byte, seq uint16)
+	waiting    map[int]chan AudioStats
+	nextID     int
+	captured   uint64
+	overflow   uint64
 }
 
-// audioConstraints are the getUserMedia constraints of the pipe: the
-// browser's echo canceller matters most here, since nothing else removes
-// the far end's voice from the microphone.
-var audioConstraints = map[string]any{
-	"audio": map[string]any{"echoCancellation": true, "noiseSuppression": true, "autoGainControl": true},
-	"video": false,
-}
+// pipeAudio are the audio track constraints of the pipe's microphone:
+// the browser's echo canceller matters most here, since nothing else
+// removes the far end's voice from the microphone.
+var pipeAudio = map[string]any{"echoCancellation": true, "noiseSuppression": true, "autoGainControl": true}
 
 // NewAudioPipe creates the AudioContext (latencyHint "interactive"),
-// opens the microphone, loads the worklet module and wires microphone →
-// capture processor and playback processor → speakers. A microphone
+// opens the microphone (opts.MicrophoneID), loads the worklet module and
+// wires microphone → input gain → capture processor and playback
+// processor → speakers (the input gain stays when SetMicrophone swaps
+// the microphone, so InputMeter keeps hearing it). A microphone
 // refusal is a *MediaError. An AudioContext that starts suspended
 // (autoplay policy: no user gesture yet) is asked to resume; the pipe is
 // returned either way, and Running tells whether it runs (call Resume
@@ -143,11 +151,9 @@ func NewAudioPipe(ctx context.Context, opts AudioOptions) (*AudioPipe, error) {
 		url = WorkletFile
 	}
 	g := safejs.Global()
-	ctor, err := g.Get("AudioContext")
-	if err != nil || ctor.Type() != safejs.TypeFunction {
-		if ctor, err = g.Get("webkitAudioContext"); err != nil || ctor.Type() != safejs.TypeFunction {
-			return nil, fmt.Errorf("%w: no AudioContext", ErrAudioUnavailable)
-		}
+	ctor, err := audioContextCtor()
+	if err != nil {
+		return nil, err
 	}
 	nodeCtor, err := g.Get("AudioWorkletNode")
 	if err != nil || nodeCtor.Type() != safejs.TypeFunction {
@@ -180,7 +186,7 @@ func NewAudioPipe(ctx context.Context, opts AudioOptions) (*AudioPipe, error) {
 		return fail(fmt.Errorf("jsbridge: audioWorklet.addModule(%s): %w", url, err))
 	}
 	go func() { _, _ = Await(context.Background(), module) }() // no unhandled rejection if we fail first
-	if p.mic, err = OpenMicrophone(ctx, audioConstraints); err != nil {
+	if p.mic, err = OpenMicrophoneDevice(ctx, opts.MicrophoneID, pipeAudio); err != nil {
 		return fail(err)
 	}
 	if _, err := Await(ctx, module); err != nil {
@@ -205,9 +211,13 @@ func NewAudioPipe(ctx context.Context, opts AudioOptions) (*AudioPipe, error) {
 	}); err != nil {
 		return fail(fmt.Errorf("jsbridge: new AudioWorkletNode(kazoo-playback): %w", err))
 	}
+	if p.input, err = p.ac.Call("createGain"); err != nil {
+		return fail(fmt.Errorf("jsbridge: createGain: %w", err))
+	}
 	if p.source, err = p.ac.Call("createMediaStreamSource", p.mic.stream); err != nil {
 		return fail(fmt.Errorf("jsbridge: createMediaStreamSource: %w", err))
 	}
+	p.watchMicrophone(p.mic)
 	if err := p.wire(); err != nil {
 		return fail(err)
 	}
@@ -228,7 +238,7 @@ func (p *AudioPipe) wire() error {
 	if err != nil {
 		return err
 	}
-	for _, c := range [][2]safejs.Value{{p.source, p.capture}, {p.capture, dest}, {p.playback, dest}} {
+	for _, c := range [][2]safejs.Value{{p.source, p.input}, {p.input, p.capture}, {p.capture, dest}, {p.playback, dest}} {
 		if _, err := c[0].Call("connect", c[1]); err != nil {
 			return fmt.Errorf("jsbridge: connecting audio nodes: %w", err)
 		}
@@ -362,6 +372,8 @@ func (p *AudioPipe) Close() {
 		p.closed = true
 		p.waiting = nil
 		p.onFrame = nil
+		p.onMicEnded = nil
+		source, mic, micRelease := p.source, p.mic, p.micRelease
 		p.mu.Unlock()
 		close(p.done)
 		p.l.release()
@@ -371,13 +383,16 @@ func (p *AudioPipe) Close() {
 				_, _ = port.Call("close")
 			}
 		}
-		for _, n := range []safejs.Value{p.source, p.capture, p.playback} {
+		for _, n := range []safejs.Value{source, p.input, p.capture, p.playback} {
 			if n.Type() == safejs.TypeObject {
 				_, _ = n.Call("disconnect")
 			}
 		}
-		if p.mic != nil {
-			p.mic.Stop()
+		if micRelease != nil {
+			micRelease()
+		}
+		if mic != nil {
+			mic.Stop()
 		}
 		if p.ac.Type() == safejs.TypeObject && p.State() != "closed" {
 			if promise, err := p.ac.Call("close"); err == nil {

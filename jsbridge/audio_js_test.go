@@ -24,10 +24,14 @@ const audioFakes = `(() => {
 	const a = {nodes: {}, received: [], captureIn: [], resumed: 0, initialState: 'running', resumeWorks: true,
 		gum: null, addModule: null, contexts: []};
 	class Node {
-		constructor(name) { this.name = name; this.connections = []; this.disconnected = false; }
+		constructor(name, context) { this.name = name; this.context = context; this.connections = []; this.disconnected = false; }
 		connect(n) { this.connections.push(n.name); }
-		disconnect() { this.disconnected = true; }
+		disconnect(n) {
+			if (n === undefined) { this.disconnected = true; this.connections = []; return; }
+			this.connections.splice(this.connections.indexOf(n.name), 1);
+		}
 	}
+	a.Node = Node;
 	a.AudioContext = class {
 		constructor(opts) {
 			this.opts = opts; this.state = a.initialState; this.sampleRate = 48000;
@@ -42,11 +46,19 @@ const audioFakes = `(() => {
 			return Promise.resolve();
 		}
 		close() { this.state = 'closed'; return Promise.resolve(); }
-		createMediaStreamSource(stream) { const n = new Node('source'); n.stream = stream; a.source = n; return n; }
+		createMediaStreamSource(stream) { const n = new Node('source', this); n.stream = stream; a.source = n; (a.sources ||= []).push(n); return n; }
+		createGain() { const n = new Node('input', this); a.input = n; return n; }
+		createAnalyser() {
+			const n = new Node('analyser', this);
+			n.getFloatTimeDomainData = (arr) => { for (let i = 0; i < arr.length; i++) arr[i] = (i % 4) / 8; };
+			(a.analysers ||= []).push(n);
+			return n;
+		}
+		setSinkId(id) { this.sinkId = id; return Promise.resolve(); }
 	};
 	a.AudioWorkletNode = class extends Node {
 		constructor(ctx, name, options) {
-			super(name);
+			super(name, ctx);
 			this.options = options;
 			const ch = new MessageChannel();
 			this.port = ch.port1;
@@ -75,10 +87,18 @@ const audioFakes = `(() => {
 			a.nodes['kazoo-capture'].proc.postMessage({type: 'frame', seq, data}, [data.buffer]);
 		}
 	};
-	a.track = {kind: 'audio', label: 'Fake mic', stopped: false, stop() { this.stopped = true; }};
+	a.newTrack = (id) => Object.assign(new EventTarget(), {kind: 'audio', label: 'Fake mic ' + id, stopped: false,
+		stop() { this.stopped = true; }, getSettings() { return {deviceId: id}; }});
+	a.track = a.newTrack('default');
+	a.track.label = 'Fake mic';
+	a.tracks = [];
 	a.navigator = {mediaDevices: {getUserMedia: (c) => {
 		a.constraints = JSON.stringify(c);
-		return a.gum ? a.gum(c) : Promise.resolve({getAudioTracks: () => [a.track]});
+		if (a.gum) return a.gum(c);
+		const want = c.audio && c.audio.deviceId && c.audio.deviceId.exact;
+		const track = want ? a.newTrack(want) : a.track;
+		a.tracks.push(track);
+		return Promise.resolve({getAudioTracks: () => [track]});
 	}}};
 	return a;
 })()`
@@ -151,7 +171,8 @@ func TestAudioPipe(t *testing.T) {
 		{`(({echoCancellation: e, noiseSuppression: n, autoGainControl: g}) => [e, n, g].join())(JSON.parse(__audio.constraints).audio)`, "true,true,true"},
 		{`(({processorOptions: o, channelCount, channelCountMode}) => [o.law, channelCount, channelCountMode].join())(__audio.nodes['kazoo-capture'].options)`, "pcma,1,explicit"},
 		{`(({jitterMs, law, maxMs}) => [jitterMs, law, maxMs].join())(__audio.nodes['kazoo-playback'].options.processorOptions)`, "40,pcma,0"},
-		{`__audio.source.connections.join() + ' ' + __audio.source.stream.getAudioTracks()[0].label`, "kazoo-capture Fake mic"},
+		{`__audio.source.connections.join() + ' ' + __audio.source.stream.getAudioTracks()[0].label`, "input Fake mic"},
+		{`__audio.input.connections.join()`, "kazoo-capture"},
 		{`__audio.nodes['kazoo-capture'].connections.join()`, "destination"},
 		{`__audio.nodes['kazoo-playback'].connections.join()`, "destination"},
 	} {

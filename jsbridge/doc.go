@@ -16,10 +16,23 @@
 //     JSValue() escape hatch ([JSValuer]): [GetUserMedia], [ReplaceTrack],
 //     [SetTransceiverDirection], [InsertDTMF], [GetStats], [ListenPeer]
 //     and [NewRemoteAudio] (the hidden <audio> element of a call);
+//   - audio devices: [EnumerateDevices], [ListenDeviceChange],
+//     [OpenMicrophoneDevice] (a given deviceId), the [Microphone]'s track,
+//     device ID, 'ended' event and mute-independent [Microphone.Meter],
+//     and the output device of a call ([RemoteAudio.SetSinkID],
+//     [ErrNoSinkSelection] where the browser cannot choose);
+//   - [LevelMeter] copies an AnalyserNode's latest samples into Go (a
+//     MediaStream in one shared page AudioContext, or an AudioNode in its
+//     own); Go computes the level from them;
 //   - [AudioPipe] is the microphone and speaker of the media path without
 //     WebRTC: an AudioContext with the G.711 capture and playback
 //     processors of wasm/kazoo-audio-worklet.js (all per-sample work runs
-//     there), passing 20 ms frames to and from Go.
+//     there), passing 20 ms frames to and from Go; its capture device can
+//     be switched while frames flow, its output device chosen, and both
+//     directions metered;
+//   - [Ringer] rings for an incoming call (the UK cadence, Web Audio
+//     oscillators gated by a looping envelope) on an AudioContext of its
+//     own, so on its own output device.
 //
 // Only this package and cmd/kazoojs touch syscall/js. All files but this
 // one build only for js/wasm.

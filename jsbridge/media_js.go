@@ -61,9 +61,9 @@ func GetUserMedia(ctx context.Context) (*Microphone, error) {
 // OpenMicrophone calls getUserMedia with constraints. A stream granted
 // after ctx ended is stopped at once, never left open.
 func OpenMicrophone(ctx context.Context, constraints map[string]any) (*Microphone, error) {
-	devices, err := global("navigator", "mediaDevices")
-	if err != nil || devices.Type() != safejs.TypeObject {
-		return nil, &MediaError{Name: "Unavailable", Message: "navigator.mediaDevices is missing (the page must be served over https or from localhost)"}
+	devices, err := mediaDevices()
+	if err != nil {
+		return nil, err
 	}
 	c, err := safejs.ValueOf(constraints)
 	if err != nil {
@@ -162,7 +162,10 @@ func (m *Microphone) Label() string {
 // Clone returns an independent copy of the stream (MediaStream.clone):
 // its tracks can be disabled or stopped without touching the original's,
 // and stopping the original leaves the clone's running. A warmed-up
-// microphone is shared with calls this way.
+// microphone is shared with calls this way. The clone's tracks start
+// enabled or disabled as the original's are; Meter taps a clone that it
+// enables, so a meter hears the microphone while the sent track is
+// muted. Stop the clone when done with it.
 func (m *Microphone) Clone() (*Microphone, error) {
 	c, err := m.stream.Call("clone")
 	if err != nil {
