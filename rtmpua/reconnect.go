@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kazoo-softphone/kazoo/ua"
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // startReconnect starts the reconnect loop after a lost relay socket:
@@ -55,7 +55,7 @@ func (s *session) attempt() {
 	n := s.rc.attempt
 	s.mu.Unlock()
 	if s.ev.Notified != nil {
-		s.ev.Notified(ua.Notification{Key: ua.NotifyReconnecting, Message: "Attempting to reconnect...", Fields: map[string]any{"attempt": n}})
+		s.ev.Notified(phone.Notification{Key: phone.NotifyReconnecting, Message: "Attempting to reconnect...", Fields: map[string]any{"attempt": n}})
 	}
 	err := s.connect(context.Background())
 	s.mu.Lock()

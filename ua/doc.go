@@ -24,11 +24,14 @@
 //   - dialog.go: dialog state (RFC 3261 §12): route set, CSeq, target.
 //   - transfer.go: blind transfer both ways (REFER, RFC 3515).
 //   - notify.go: out-of-dialog NOTIFY (voicemail, RFC 3842; registration
-//     replaced) and ClassifyNotify, which rtmpua uses too.
+//     replaced), read by phone.ClassifyNotify.
 //   - media.go: the Media interface a call drives by offer/answer (RFC
-//     3264), implemented by package media on WebRTC; stats.go: MediaStats,
-//     a call's audio summary. errors.go: Error and its stable keys, those
-//     of the original kazoo.js. clock.go: Clock.
+//     3264), implemented by package media on WebRTC. clock.go: Clock.
+//
+// The vocabulary the page sees in both modes is package phone's, shared
+// with rtmpua: phone.Error and its stable keys (those of the original
+// kazoo.js), phone.CallState, phone.End, phone.Notification, the DTMF
+// modes and phone.MediaStats. *Call is a phone.Call.
 //
 // # Network and transactions
 //
@@ -58,11 +61,11 @@
 // # Notifications
 //
 // An out-of-dialog NOTIFY is always answered 200 and reported as a
-// Notification, the body deciding (Kazoo sends its registration notices
-// as message-summary events): voicemail counts, our registration
+// phone.Notification, the body deciding (Kazoo sends its registration
+// notices as message-summary events): voicemail counts, our registration
 // overriding another, ours replaced by another (which stops refreshing
-// and reconnecting), or unknown. Each reconnect attempt is a notification
-// too.
+// and reconnecting), or unknown. Each reconnect attempt is a
+// notification too.
 //
 //	idle ──Register──▶ connecting ──WS open──▶ registering ──200──▶ registered
 //	 ▲                     │ fail                  │ 401/403/…          │ refresh at ½ expiry

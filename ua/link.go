@@ -9,6 +9,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -57,7 +58,7 @@ func (l *link) disarm() {
 }
 
 // dial opens a new link for r; it is not current until adopted.
-func (r *registration) dial(ctx context.Context) (*link, *Error) {
+func (r *registration) dial(ctx context.Context) (*link, *phone.Error) {
 	u := r.ua
 	dctx, cancel := context.WithTimeout(ctx, u.cfg.DialTimeout)
 	defer cancel()
@@ -143,7 +144,7 @@ func (l *link) watch() {
 		if err := l.tr.Err(); err != nil {
 			reason += ": " + err.Error()
 		}
-		emitError(r.ev, &Error{Key: KeyDisconnected, Message: reason, Err: l.tr.Err()})
+		emitError(r.ev, &phone.Error{Key: phone.KeyDisconnected, Message: reason, Err: l.tr.Err()})
 	}
 	r.startReconnect()
 }

@@ -8,6 +8,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -55,7 +56,7 @@ func TestPanicOnRefreshBecomesInternalError(t *testing.T) {
 	}
 	tr.armed.Store(true)
 	clock.Advance(60 * time.Second)
-	if e := rec.nextError(t); e.Key != KeyInternal {
+	if e := rec.nextError(t); e.Key != phone.KeyInternal {
 		t.Fatalf("error %v, want internal_error", e)
 	}
 	if panics.Load() != 1 {

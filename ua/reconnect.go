@@ -4,13 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
-)
 
-// Reconnect defaults (as the original kazoo.js: forever, every 5 s, at
-// least 1 s apart).
-const (
-	DefaultReconnectDelay = 5 * time.Second
-	MinReconnectDelay     = time.Second
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // reconnectState is the auto-reconnect loop of a registration.
@@ -68,7 +63,7 @@ func (r *registration) reconnectAttempt() {
 		r.rc.active = false
 	case r.t.reconnectMax > 0 && n >= r.t.reconnectMax:
 		r.rc.active = false
-		go emitError(r.ev, &Error{Key: err.Key, Code: err.Code, Source: err.Source, Err: err,
+		go emitError(r.ev, &phone.Error{Key: err.Key, Code: err.Code, Source: err.Source, Err: err,
 			Message: fmt.Sprintf("%s; gave up reconnecting after %d attempts", err.Message, n)})
 	default:
 		r.rc.timer = r.ua.cfg.Clock.AfterFunc(r.t.reconnectDelay, r.reconnectAttempt)
@@ -78,8 +73,8 @@ func (r *registration) reconnectAttempt() {
 // reconnectNow announces attempt n, opens a new connection and
 // registers on it. On success the calls in progress are told our new
 // way in (a target refresh, RFC 3261 §12.2), and Connected is reported.
-func (r *registration) reconnectNow(n int) *Error {
-	r.notify(Notification{Key: NotifyReconnecting, Message: "Attempting to reconnect...",
+func (r *registration) reconnectNow(n int) *phone.Error {
+	r.notify(phone.Notification{Key: phone.NotifyReconnecting, Message: "Attempting to reconnect...",
 		Fields: map[string]any{"attempt": n}})
 	r.ua.op.Lock()
 	defer r.ua.op.Unlock()
@@ -87,7 +82,7 @@ func (r *registration) reconnectNow(n int) *Error {
 	closing := r.closing
 	r.mu.Unlock()
 	if closing {
-		return &Error{Key: KeyRegistrationFailed, Message: "logged out"}
+		return &phone.Error{Key: phone.KeyRegistrationFailed, Message: "logged out"}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.ua.cfg.DialTimeout+refreshTimeout)
 	defer cancel()
@@ -140,7 +135,7 @@ func (u *UserAgent) Reconnect() {
 	// over).
 	go func() {
 		defer u.recoverPanic(r.ev, "reconnect")
-		r.notify(Notification{Key: NotifyReconnecting, Message: "Attempting to reconnect...", Fields: map[string]any{"attempt": 1}})
+		r.notify(phone.Notification{Key: phone.NotifyReconnecting, Message: "Attempting to reconnect...", Fields: map[string]any{"attempt": 1}})
 		r.mu.Lock()
 		if r.refresh != nil {
 			r.refresh.Stop()
@@ -214,7 +209,7 @@ func (u *UserAgent) registration() *registration {
 }
 
 // notify reports a notification to the page.
-func (r *registration) notify(n Notification) {
+func (r *registration) notify(n phone.Notification) {
 	if r.ev.Notified != nil {
 		r.ev.Notified(n)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -100,7 +101,7 @@ func TestRefreshRejectedEndsRegistration(t *testing.T) {
 	u, clock, rec := registered(t, reg)
 	reg.Forbid("1001")
 	clock.Advance(60 * time.Second)
-	if e := rec.nextError(t); e.Key != KeyForbidden || e.Code != 403 {
+	if e := rec.nextError(t); e.Key != phone.KeyForbidden || e.Code != 403 {
 		t.Fatalf("error %v", e)
 	}
 	if u.Registered() || clock.Pending() != 0 {
@@ -142,7 +143,7 @@ func TestServerDropIsDisconnected(t *testing.T) {
 	reg := newRegistrar(t)
 	u, clock, rec := registeredWith(t, reg, func(o *Options) { o.ReconnectOff = true })
 	reg.DropConnections()
-	if e := rec.nextError(t); e.Key != KeyDisconnected {
+	if e := rec.nextError(t); e.Key != phone.KeyDisconnected {
 		t.Fatalf("error %v", e)
 	}
 	rec.noError(t, 50*time.Millisecond)
