@@ -59,17 +59,19 @@ type Thresholds struct {
 // the audio:
 //
 //   - MinInboundLevel 0.01 (−59.4 dBFS): received audio that reads
-//     nothing on the meter. Far ends send comfort-noise-level audio
-//     (−70..−50 dBFS) when their user is silent, but a far end behind
-//     strong noise suppression, or one using discontinuous transmission,
-//     can fall below it while its user listens; raise it with care.
+//     nothing on the meter. A silent far end usually still sends its
+//     room's noise, but one behind strong noise suppression, or one
+//     using discontinuous transmission, can fall below it while its user
+//     just listens; raise it with care, or set 0 to warn only when no
+//     packet arrives.
 //   - MinInputSpread 0.001 (0.06 dB): a live microphone's level, even
 //     in a quiet room or on steady fan noise, moves by several tenths of
 //     a dB within a second; a dead one (all zeros, or a stuck constant)
 //     does not move at all.
 //   - MaxMutedInputLevel 0.4 (−36 dBFS): speech at a headset or laptop
-//     microphone is around −30..−15 dBFS (0.5..0.75), room noise around
-//     −60..−45 dBFS (0..0.25); 0.4 sits between them.
+//     microphone, after the browser's gain control, is typically around
+//     −30..−15 dBFS (0.5..0.75) and room noise −60..−45 dBFS (0..0.25);
+//     0.4 sits between them. (0.1 would be −54 dBFS: room noise.)
 func DefaultThresholds() Thresholds {
 	return Thresholds{
 		MaxRTTMs:           400,
