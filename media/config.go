@@ -24,6 +24,25 @@ type Config struct {
 	// Warmup is what a Warmer prepares ahead of the next call; the zero
 	// value means WarmupNone. NewFactory ignores it.
 	Warmup Warmup
+	// MicrophoneID and SpeakerID, when set, say which devices a new call
+	// uses (their browser deviceId; "" is the default). They are asked
+	// each time a microphone is opened or a call starts to play, so a
+	// choice made between calls applies to the next one.
+	MicrophoneID, SpeakerID func() string
+}
+
+func (c Config) microphoneID() string {
+	if c.MicrophoneID == nil {
+		return ""
+	}
+	return c.MicrophoneID()
+}
+
+func (c Config) speakerID() string {
+	if c.SpeakerID == nil {
+		return ""
+	}
+	return c.SpeakerID()
 }
 
 // Warmup says how much of a call's media a Warmer prepares while the

@@ -42,6 +42,12 @@ type Session struct {
 	gatherStart int           // seq of the last "gathering"
 	gatherDone  int           // seq of the last "complete"
 	gatherWake  chan struct{} // closed and replaced at each gathering event
+	muted       bool          // SetMuted(true): a new microphone starts disabled
+	micEnded    func()        // stops watching the microphone's track
+
+	micOp   sync.Mutex // serialises microphone switches
+	meterMu sync.Mutex // guards meters; held across JS calls, unlike mu
+	meters  meters
 }
 
 var _ ua.Media = (*Session)(nil)
@@ -55,18 +61,34 @@ func NewFactory(cfg Config) ua.MediaFactory {
 	return NewWarmer(cfg).Factory()
 }
 
-// openMicrophone opens the microphone, its failures as the package's
-// errors.
-func openMicrophone(ctx context.Context) (*jsbridge.Microphone, error) {
-	mic, err := jsbridge.GetUserMedia(ctx)
+// openMicrophone opens the microphone deviceID ("" the default), its
+// failures as the package's errors; a device that is not there is
+// phone.ErrDeviceNotFound.
+func openMicrophone(ctx context.Context, deviceID string) (*jsbridge.Microphone, error) {
+	mic, err := jsbridge.OpenMicrophoneDevice(ctx, deviceID, nil)
 	if err != nil {
 		var me *jsbridge.MediaError
 		if errors.As(err, &me) {
+			if deviceID != "" && (me.Name == "OverconstrainedError" || me.Name == "NotFoundError") {
+				return nil, fmt.Errorf("%w: microphone %q (%s)", phone.ErrDeviceNotFound, deviceID, me.Name)
+			}
 			return nil, microphoneError(me.Name, me.Message)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrMicrophoneUnavailable, err)
 	}
 	return mic, nil
+}
+
+// openChosen opens the microphone cfg chooses, or the default one when
+// that device is gone (unplugged since it was chosen): a call starts
+// rather than fails for it.
+func openChosen(ctx context.Context, cfg Config) (*jsbridge.Microphone, error) {
+	id := cfg.microphoneID()
+	mic, err := openMicrophone(ctx, id)
+	if id != "" && errors.Is(err, phone.ErrDeviceNotFound) {
+		return openMicrophone(ctx, "")
+	}
+	return mic, err
 }
 
 // newSession makes a session around mic (nil: the microphone is given
@@ -116,6 +138,9 @@ func newSession(cfg Config, mic *jsbridge.Microphone, pool bool) (*Session, erro
 		s.Close()
 		return nil, fmt.Errorf("media: %w", err)
 	}
+	if mic != nil {
+		s.watchMicrophone(mic)
+	}
 	go s.deliverICE()
 	return s, nil
 }
@@ -137,6 +162,7 @@ func (s *Session) playRemote() error {
 	s.mu.Lock()
 	s.audio = a
 	s.mu.Unlock()
+	s.applySpeaker(a)
 	return nil
 }
 
@@ -152,6 +178,7 @@ func (s *Session) setMicrophone(mic *jsbridge.Microphone) {
 	s.mu.Lock()
 	s.mic = mic
 	s.mu.Unlock()
+	s.watchMicrophone(mic)
 }
 
 func (s *Session) microphone() *jsbridge.Microphone {
@@ -302,11 +329,19 @@ func (s *Session) SetMuted(muted bool) error {
 	if _, _, err := s.transceiver(); err != nil {
 		return err
 	}
+	s.micOp.Lock()
+	defer s.micOp.Unlock()
 	mic := s.microphone()
 	if mic == nil {
 		return errors.New("media: the call has no microphone yet")
 	}
-	return mic.SetEnabled(!muted)
+	if err := mic.SetEnabled(!muted); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.muted = muted
+	s.mu.Unlock()
+	return nil
 }
 
 // Stats implements ua.Media: it summarises the connection's getStats()
@@ -341,8 +376,13 @@ func (s *Session) Close() {
 	}
 	s.closed = true
 	close(s.done)
-	mic, audio := s.mic, s.audio
+	mic, audio, micEnded := s.mic, s.audio, s.micEnded
+	s.micEnded = nil
 	s.mu.Unlock()
+	if micEnded != nil {
+		micEnded()
+	}
+	s.closeMeters()
 	if s.listen != nil {
 		s.listen.Release()
 	}

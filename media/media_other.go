@@ -37,6 +37,15 @@ func (*Session) Stats(context.Context) (phone.MediaStats, error) {
 	return phone.MediaStats{}, ErrUnsupported
 }
 
+// SetMicrophone fails with ErrUnsupported.
+func (*Session) SetMicrophone(context.Context, string) error { return ErrUnsupported }
+
+// SetSpeaker fails with ErrUnsupported.
+func (*Session) SetSpeaker(context.Context, string) error { return ErrUnsupported }
+
+// Levels fails with ErrUnsupported.
+func (*Session) Levels(context.Context) (phone.Levels, error) { return phone.Levels{}, ErrUnsupported }
+
 // Warmer prepares nothing outside a browser; its factory fails with
 // ErrUnsupported.
 type Warmer struct{ cfg Config }

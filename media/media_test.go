@@ -17,9 +17,14 @@ func TestSummarise(t *testing.T) {
 		{"id": "SA1", "type": "media-source", "kind": "audio", "totalAudioEnergy": 0.14, "audioLevel": 0.2},
 		{"id": "CIT01_111", "type": "codec", "mimeType": "audio/opus"},
 		{"id": "COT01_111", "type": "codec", "mimeType": "audio/OPUS-out"},
-		{"id": "CP1", "type": "candidate-pair", "nominated": true, "state": "succeeded", "currentRoundTripTime": 0.004},
-		{"id": "CP2", "type": "candidate-pair", "nominated": false, "state": "in-progress", "currentRoundTripTime": 0.5},
-		{"id": "T01", "type": "transport", "selectedCandidatePairId": "CP1"},
+		{"id": "CP1", "type": "candidate-pair", "nominated": true, "state": "succeeded", "currentRoundTripTime": 0.004,
+			"localCandidateId": "L1", "remoteCandidateId": "R1"},
+		{"id": "CP2", "type": "candidate-pair", "nominated": false, "state": "in-progress", "currentRoundTripTime": 0.5,
+			"localCandidateId": "L2", "remoteCandidateId": "R1"},
+		{"id": "L1", "type": "local-candidate", "candidateType": "relay"},
+		{"id": "L2", "type": "local-candidate", "candidateType": "host"},
+		{"id": "R1", "type": "remote-candidate", "candidateType": "host"},
+		{"id": "T01", "type": "transport", "selectedCandidatePairId": "CP1", "dtlsState": "connected"},
 		{"id": "RI1", "type": "remote-inbound-rtp", "kind": "audio", "roundTripTime": 0.09},
 	}
 	got := summarise(report)
@@ -29,6 +34,7 @@ func TestSummarise(t *testing.T) {
 		OutboundPackets: 110, OutboundBytes: 7600,
 		SourceAudioEnergy: 0.14, SourceAudioLevel: 0.2,
 		RoundTripTime: 0.004, Codec: "audio/opus",
+		DTLSState: "connected", LocalCandidateType: "relay", RemoteCandidateType: "host",
 	}
 	if got != want {
 		t.Fatalf("got  %+v\nwant %+v", got, want)

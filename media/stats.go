@@ -12,6 +12,7 @@ func summarise(report []map[string]any) phone.MediaStats {
 	}
 	var inCodec, outCodec, selectedPair string
 	var nominatedRTT, rtcpRTT float64
+	var nominatedPair string
 	for _, e := range report {
 		audio := str(e, "kind") == "audio" || str(e, "mediaType") == "audio"
 		switch str(e, "type") {
@@ -48,9 +49,15 @@ func summarise(report []map[string]any) phone.MediaStats {
 			if id := str(e, "selectedCandidatePairId"); id != "" {
 				selectedPair = id
 			}
+			if d := str(e, "dtlsState"); d != "" {
+				st.DTLSState = d
+			}
 		case "candidate-pair":
 			if b, _ := e["nominated"].(bool); b && str(e, "state") == "succeeded" {
 				nominatedRTT = num(e, "currentRoundTripTime")
+				if nominatedPair == "" {
+					nominatedPair = str(e, "id")
+				}
 			}
 		case "remote-inbound-rtp":
 			if audio {
@@ -65,6 +72,14 @@ func summarise(report []map[string]any) phone.MediaStats {
 		st.RoundTripTime = nominatedRTT
 	default:
 		st.RoundTripTime = rtcpRTT
+	}
+	pair := byID[selectedPair]
+	if pair == nil {
+		pair = byID[nominatedPair]
+	}
+	if pair != nil {
+		st.LocalCandidateType = str(byID[str(pair, "localCandidateId")], "candidateType")
+		st.RemoteCandidateType = str(byID[str(pair, "remoteCandidateId")], "candidateType")
 	}
 	for _, id := range []string{inCodec, outCodec} {
 		if c := byID[id]; id != "" && c != nil {

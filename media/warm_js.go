@@ -124,7 +124,7 @@ func (w *Warmer) microphone(ctx context.Context) (*jsbridge.Microphone, error) {
 	shared := w.cfg.Warmup == WarmupFull && w.active
 	w.mu.Unlock()
 	if !shared {
-		return openMicrophone(ctx)
+		return openChosen(ctx, w.cfg)
 	}
 	w.micMu.Lock()
 	defer w.micMu.Unlock()
@@ -136,7 +136,7 @@ func (w *Warmer) microphone(ctx context.Context) (*jsbridge.Microphone, error) {
 			mic.Stop()
 		}
 		var err error
-		if mic, err = openMicrophone(ctx); err != nil {
+		if mic, err = openChosen(ctx, w.cfg); err != nil {
 			return nil, err
 		}
 		w.mu.Lock()
@@ -152,7 +152,7 @@ func (w *Warmer) microphone(ctx context.Context) (*jsbridge.Microphone, error) {
 	}
 	c, err := mic.Clone()
 	if err != nil {
-		return openMicrophone(ctx)
+		return openChosen(ctx, w.cfg)
 	}
 	return c, nil
 }

@@ -1,6 +1,9 @@
 package phone
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // CallState is where a call is in its life.
 //
@@ -50,7 +53,32 @@ type Call interface {
 	SendDTMF(ctx context.Context, tones string) *Error
 	Transfer(ctx context.Context, target string) *Error
 	SetMuted(muted bool) *Error
+	// Muted reports whether the page muted the call's microphone.
+	Muted() bool
 	Stats(ctx context.Context) (MediaStats, *Error)
+	// SetMicrophone moves the call's capture to another device ("": the
+	// default), without renegotiation; SetSpeaker moves its playback.
+	SetMicrophone(ctx context.Context, deviceID string) *Error
+	SetSpeaker(ctx context.Context, deviceID string) *Error
+	// Levels reads the microphone's and the far end's current levels.
+	Levels(ctx context.Context) (Levels, *Error)
+}
+
+// Levels are a call's audio levels now, 0..1 on a meter's scale: Input
+// is the microphone (heard also while muted), Output the far end as
+// played.
+type Levels struct {
+	Input, Output float64
+}
+
+// AudioIO is what a call's media does with devices and levels; both
+// engines' media implement it (ua's Media, rtmpua's Audio). A device ID
+// that is not there is ErrDeviceNotFound (wrapped), an output device the
+// browser cannot choose ErrNotSupported.
+type AudioIO interface {
+	SetMicrophone(ctx context.Context, deviceID string) error
+	SetSpeaker(ctx context.Context, deviceID string) error
+	Levels(ctx context.Context) (Levels, error)
 }
 
 // Engine is an engine's registration-level API (ua's UserAgent, rtmpua's
@@ -64,4 +92,24 @@ type Engine interface {
 	StartAutoReconnect()
 	StopAutoReconnect()
 	Wake()
+}
+
+// The device errors of AudioIO (test with errors.Is).
+var (
+	ErrDeviceNotFound = errors.New("audio device not found")
+	ErrNotSupported   = errors.New("not supported by this browser")
+)
+
+// DeviceError maps an AudioIO failure to the page's error (nil for nil):
+// device_not_found, not_supported, else media_error.
+func DeviceError(err error) *Error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrDeviceNotFound):
+		return &Error{Key: KeyDeviceNotFound, Message: err.Error(), Err: err}
+	case errors.Is(err, ErrNotSupported):
+		return &Error{Key: KeyNotSupported, Message: err.Error(), Err: err}
+	}
+	return &Error{Key: KeyMedia, Message: err.Error(), Err: err}
 }

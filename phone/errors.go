@@ -42,6 +42,12 @@ const (
 	KeyRTMPUnavailable = "rtmp_unavailable"
 	// KeyRequestFailed: an in-call request (INFO, BYE, …) failed.
 	KeyRequestFailed = "request_failed"
+	// KeyDeviceNotFound: the audio device asked for is not (or no longer)
+	// among the browser's devices.
+	KeyDeviceNotFound = "device_not_found"
+	// KeyNotSupported: the browser cannot do what was asked (e.g. choose
+	// an output device: no setSinkId).
+	KeyNotSupported = "not_supported"
 )
 
 // Error is what the page receives as {key, message, code?, source?}.

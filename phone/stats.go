@@ -23,6 +23,12 @@ type MediaStats struct {
 	Codec string
 	// ICEState is the peer connection's iceConnectionState.
 	ICEState string
+	// DTLSState is the transport's dtlsState ("connected" once keys are
+	// agreed).
+	DTLSState string
+	// LocalCandidateType and RemoteCandidateType are the selected
+	// candidate pair's ("host", "srflx", "prflx", "relay": a TURN relay).
+	LocalCandidateType, RemoteCandidateType string
 	// Direction is the audio transceiver's negotiated direction
 	// (currentDirection), "" before the first negotiation.
 	Direction string

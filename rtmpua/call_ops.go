@@ -258,3 +258,54 @@ func (c *Call) Stats(ctx context.Context) (phone.MediaStats, *phone.Error) {
 	st.OutboundPackets = as.FramesCaptured
 	return st, nil
 }
+
+// Muted reports whether the page muted the microphone.
+func (c *Call) Muted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.muted
+}
+
+// liveAudio is the call's audio pipe; nil (no error) while it is not
+// open yet, an error once the call ended.
+func (c *Call) liveAudio() (Audio, *phone.Error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return nil, &phone.Error{Key: phone.KeyCallState, Message: "the call has no audio"}
+	}
+	return c.audio, nil
+}
+
+// SetMicrophone moves the call's capture to deviceID ("" the default);
+// before the audio opens, the facade's AudioFactory opens the chosen one.
+func (c *Call) SetMicrophone(ctx context.Context, deviceID string) *phone.Error {
+	a, e := c.liveAudio()
+	if e != nil || a == nil {
+		return e
+	}
+	return phone.DeviceError(a.SetMicrophone(ctx, deviceID))
+}
+
+// SetSpeaker moves the call's playback to deviceID ("" the default).
+func (c *Call) SetSpeaker(ctx context.Context, deviceID string) *phone.Error {
+	a, e := c.liveAudio()
+	if e != nil || a == nil {
+		return e
+	}
+	return phone.DeviceError(a.SetSpeaker(ctx, deviceID))
+}
+
+// Levels reads the microphone's and the far end's levels (zero before
+// the audio opens).
+func (c *Call) Levels(ctx context.Context) (phone.Levels, *phone.Error) {
+	a, e := c.liveAudio()
+	if e != nil || a == nil {
+		return phone.Levels{}, e
+	}
+	l, err := a.Levels(ctx)
+	if err != nil {
+		return l, &phone.Error{Key: phone.KeyMedia, Message: err.Error(), Err: err}
+	}
+	return l, nil
+}

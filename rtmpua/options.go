@@ -19,6 +19,8 @@ type Audio interface {
 	SetMuted(muted bool) error
 	// Stats reports frames received and played, and played audio energy.
 	Stats(ctx context.Context) (AudioStats, error)
+	// SetMicrophone, SetSpeaker and Levels: devices and meters.
+	phone.AudioIO
 	Close()
 }
 

@@ -115,9 +115,12 @@ type fakeAudio struct {
 	closed  bool
 }
 
-func (a *fakeAudio) OnFrame(f func([]byte, uint16)) { a.mu.Lock(); a.onFrame = f; a.mu.Unlock() }
-func (a *fakeAudio) Play(b []byte) error            { a.played <- append([]byte(nil), b...); return nil }
-func (a *fakeAudio) SetMuted(m bool) error          { a.mu.Lock(); a.muted = m; a.mu.Unlock(); return nil }
+func (a *fakeAudio) OnFrame(f func([]byte, uint16))               { a.mu.Lock(); a.onFrame = f; a.mu.Unlock() }
+func (a *fakeAudio) Play(b []byte) error                          { a.played <- append([]byte(nil), b...); return nil }
+func (a *fakeAudio) SetMuted(m bool) error                        { a.mu.Lock(); a.muted = m; a.mu.Unlock(); return nil }
+func (a *fakeAudio) SetMicrophone(context.Context, string) error  { return nil }
+func (a *fakeAudio) SetSpeaker(context.Context, string) error     { return nil }
+func (a *fakeAudio) Levels(context.Context) (phone.Levels, error) { return phone.Levels{}, nil }
 func (a *fakeAudio) Stats(context.Context) (AudioStats, error) {
 	return AudioStats{FramesReceived: int64(len(a.played))}, nil
 }

@@ -39,6 +39,7 @@ type Call struct {
 	acks        chan *sipgo.Request
 	transfer    *transferState
 	ended       phone.End
+	muted       bool   // the page muted the microphone
 	ice         string // last ICE connection state
 	iceRestart  bool   // an ICE restart waits for the reconnect
 

@@ -241,30 +241,3 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *phone.Error {
 	}
 	return nil
 }
-
-// SetMuted stops or resumes sending the microphone (no renegotiation).
-func (c *Call) SetMuted(muted bool) *phone.Error {
-	c.mu.Lock()
-	m := c.media
-	c.mu.Unlock()
-	if m == nil || c.State() == phone.CallEnded {
-		return &phone.Error{Key: phone.KeyCallState, Message: "the call has no audio to mute"}
-	}
-	if err := m.SetMuted(muted); err != nil {
-		return &phone.Error{Key: phone.KeyMedia, Message: err.Error(), Err: err}
-	}
-	return nil
-}
-
-// Stats summarises the call's audio (the page's getStats()).
-func (c *Call) Stats(ctx context.Context) (phone.MediaStats, *phone.Error) {
-	m := c.Media()
-	if m == nil {
-		return phone.MediaStats{}, &phone.Error{Key: phone.KeyCallState, Message: "the call has no media yet"}
-	}
-	st, err := m.Stats(ctx)
-	if err != nil {
-		return st, &phone.Error{Key: phone.KeyMedia, Message: err.Error(), Err: err}
-	}
-	return st, nil
-}

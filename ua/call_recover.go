@@ -16,7 +16,13 @@ const recoverTimeout = 30 * time.Second
 
 // mediaEvents are the media callbacks of this call.
 func (c *Call) mediaEvents() MediaEvents {
-	return MediaEvents{ICEState: c.iceState}
+	return MediaEvents{ICEState: c.iceState, MicrophoneLost: c.microphoneLost}
+}
+
+// microphoneLost reports a microphone that went away mid-call with no
+// other to take its place: the call goes on, sending silence.
+func (c *Call) microphoneLost(err error) {
+	emitError(c.r.ev, &phone.Error{Key: phone.KeyMedia, Message: "the microphone went away and no other could be opened; the call goes on without it", Err: err})
 }
 
 // iceState follows the call's ICE connection: "failed" restarts ICE at

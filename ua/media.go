@@ -48,6 +48,9 @@ type Media interface {
 	// Stats summarises the call's audio so far (zeros for what is not
 	// measured yet).
 	Stats(ctx context.Context) (phone.MediaStats, error)
+	// SetMicrophone, SetSpeaker and Levels: devices and meters
+	// (phone.AudioIO).
+	phone.AudioIO
 	// Close stops the microphone and the remote audio, and frees the
 	// session. It is safe to call more than once.
 	Close()
@@ -58,6 +61,9 @@ type MediaEvents struct {
 	// ICEState reports ICE connection states ("checking", "connected",
 	// "disconnected", "failed", …).
 	ICEState func(state string)
+	// MicrophoneLost reports that the call's microphone ended (unplugged)
+	// and no other device could replace it.
+	MicrophoneLost func(err error)
 }
 
 // MediaFactory starts the media of a new call: it opens the microphone

@@ -141,6 +141,12 @@ func (m *fakeMedia) SetMuted(muted bool) error {
 
 func (m *fakeMedia) Stats(context.Context) (phone.MediaStats, error) { return phone.MediaStats{}, nil }
 
+func (m *fakeMedia) SetMicrophone(context.Context, string) error { return nil }
+
+func (m *fakeMedia) SetSpeaker(context.Context, string) error { return nil }
+
+func (m *fakeMedia) Levels(context.Context) (phone.Levels, error) { return phone.Levels{}, nil }
+
 func (m *fakeMedia) Close() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
