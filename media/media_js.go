@@ -9,9 +9,11 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/kazoo-softphone/kazoo/jsbridge"
-	"github.com/kazoo-softphone/kazoo/ua"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // Session is the media of one call: an RTCPeerConnection with one audio
@@ -309,14 +311,14 @@ func (s *Session) SetMuted(muted bool) error {
 
 // Stats implements ua.Media: it summarises the connection's getStats()
 // report.
-func (s *Session) Stats(ctx context.Context) (ua.MediaStats, error) {
+func (s *Session) Stats(ctx context.Context) (phone.MediaStats, error) {
 	tr, _, err := s.transceiver()
 	if err != nil {
-		return ua.MediaStats{}, err
+		return phone.MediaStats{}, err
 	}
 	report, err := jsbridge.GetStats(ctx, s.pc)
 	if err != nil {
-		return ua.MediaStats{}, fmt.Errorf("media: stats: %w", err)
+		return phone.MediaStats{}, fmt.Errorf("media: stats: %w", err)
 	}
 	st := summarise(report)
 	st.ICEState = s.pc.ICEConnectionState().String()

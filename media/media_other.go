@@ -5,6 +5,7 @@ package media
 import (
 	"context"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
@@ -32,7 +33,9 @@ func (*Session) SetMuted(bool) error                            { return ErrUnsu
 func (*Session) Close()                                         {}
 
 // Stats fails with ErrUnsupported.
-func (*Session) Stats(context.Context) (ua.MediaStats, error) { return ua.MediaStats{}, ErrUnsupported }
+func (*Session) Stats(context.Context) (phone.MediaStats, error) {
+	return phone.MediaStats{}, ErrUnsupported
+}
 
 // Warmer prepares nothing outside a browser; its factory fails with
 // ErrUnsupported.

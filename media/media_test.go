@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kazoo-softphone/kazoo/ua"
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 func TestSummarise(t *testing.T) {
@@ -23,7 +23,7 @@ func TestSummarise(t *testing.T) {
 		{"id": "RI1", "type": "remote-inbound-rtp", "kind": "audio", "roundTripTime": 0.09},
 	}
 	got := summarise(report)
-	want := ua.MediaStats{
+	want := phone.MediaStats{
 		InboundPackets: 111, InboundBytes: 7703, InboundPacketsLost: 2, InboundJitter: 0.001,
 		InboundAudioEnergy: 0.12, InboundAudioLevel: 0.11, InboundSamplesDuration: 2.24,
 		OutboundPackets: 110, OutboundBytes: 7600,
@@ -43,7 +43,7 @@ func TestSummarise(t *testing.T) {
 	if got.RoundTripTime != 0.09 || got.Codec != "audio/PCMU" {
 		t.Fatalf("fallbacks: %+v", got)
 	}
-	if (summarise(nil) != ua.MediaStats{}) {
+	if (summarise(nil) != phone.MediaStats{}) {
 		t.Fatal("empty report")
 	}
 }

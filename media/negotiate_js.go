@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/kazoo-softphone/kazoo/jsbridge"
 )
 
 // wait runs f (a pion call that blocks on a JS promise) on a goroutine

@@ -1,11 +1,11 @@
 package media
 
-import "github.com/kazoo-softphone/kazoo/ua"
+import "github.com/kazoo-softphone/kazoo/phone"
 
 // summarise folds a stats report (each entry a stats dictionary, numbers
-// as float64) into ua.MediaStats. ICEState and Direction are the caller's.
-func summarise(report []map[string]any) ua.MediaStats {
-	var st ua.MediaStats
+// as float64) into phone.MediaStats. ICEState and Direction are the caller's.
+func summarise(report []map[string]any) phone.MediaStats {
+	var st phone.MediaStats
 	byID := make(map[string]map[string]any, len(report))
 	for _, e := range report {
 		byID[str(e, "id")] = e

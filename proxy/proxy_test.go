@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/registrar"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -72,29 +73,29 @@ func (m *fakeMedia) Rollback(context.Context) error                      { retur
 func (m *fakeMedia) SetDirection(ua.Direction) error                     { return nil }
 func (m *fakeMedia) SendDTMF(string) error                               { return nil }
 func (m *fakeMedia) SetMuted(bool) error                                 { return nil }
-func (m *fakeMedia) Stats(context.Context) (ua.MediaStats, error)        { return ua.MediaStats{}, nil }
+func (m *fakeMedia) Stats(context.Context) (phone.MediaStats, error)     { return phone.MediaStats{}, nil }
 func (m *fakeMedia) Close()                                              { m.closed.Store(true) }
 func fakeMediaFactory(context.Context, ua.MediaEvents) (ua.Media, error) { return &fakeMedia{}, nil }
 
 type ended struct {
 	c *ua.Call
-	e ua.End
+	e phone.End
 }
 
-// phone is a registered kazoo user agent (package ua, natively).
-type phone struct {
+// testPhone is a registered kazoo user agent (package ua, natively).
+type testPhone struct {
 	ua       *ua.UserAgent
 	incoming chan *ua.Call
 	accepted chan *ua.Call
 	ended    chan ended
-	notified chan ua.Notification
+	notified chan phone.Notification
 	answer   bool
 }
 
-func newPhone(t *testing.T, s *server, user string, answer bool) *phone {
+func newPhone(t *testing.T, s *server, user string, answer bool) *testPhone {
 	t.Helper()
-	ph := &phone{ua: ua.New(ua.Config{}), incoming: make(chan *ua.Call, 4), accepted: make(chan *ua.Call, 4),
-		ended: make(chan ended, 8), notified: make(chan ua.Notification, 8), answer: answer}
+	ph := &testPhone{ua: ua.New(ua.Config{}), incoming: make(chan *ua.Call, 4), accepted: make(chan *ua.Call, 4),
+		ended: make(chan ended, 8), notified: make(chan phone.Notification, 8), answer: answer}
 	ev := ua.Events{
 		Incoming: func(c *ua.Call) {
 			if ph.answer {
@@ -103,8 +104,8 @@ func newPhone(t *testing.T, s *server, user string, answer bool) *phone {
 			ph.incoming <- c
 		},
 		CallAccepted: func(c *ua.Call) { ph.accepted <- c },
-		CallEnded:    func(c *ua.Call, e ua.End) { ph.ended <- ended{c, e} },
-		Notified:     func(n ua.Notification) { ph.notified <- n },
+		CallEnded:    func(c *ua.Call, e phone.End) { ph.ended <- ended{c, e} },
+		Notified:     func(n phone.Notification) { ph.notified <- n },
 	}
 	err := ph.ua.Register(context.Background(), ua.Options{
 		WSURL: s.wsURL, PublicIdentity: "sip:" + user + "@lab.test", Password: "pw-" + user, Realm: "lab.test",
@@ -122,7 +123,7 @@ func recv[T any](t *testing.T, ch chan T, what string) T {
 	return siptest.Recv(t, ch, what, wait)
 }
 
-func dial(t *testing.T, ph *phone, target string) *ua.Call {
+func dial(t *testing.T, ph *testPhone, target string) *ua.Call {
 	t.Helper()
 	c, err := ph.ua.Dial(context.Background(), target)
 	if err != nil {
@@ -165,7 +166,7 @@ func TestForkThenCancel(t *testing.T) {
 	if err := c.Hangup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range []*phone{b1, b2} {
+	for _, b := range []*testPhone{b1, b2} {
 		if e := recv(t, b.ended, "cancel at a device"); e.e.Established || e.e.Code != 487 {
 			t.Errorf("device end %+v", e.e)
 		}

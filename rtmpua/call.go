@@ -9,8 +9,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/relaywire"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 var callSeq atomic.Int64
@@ -25,7 +25,7 @@ type Call struct {
 	number   string
 
 	mu         sync.Mutex
-	state      ua.CallState
+	state      phone.CallState
 	audio      Audio
 	cancelling bool
 	muted      bool
@@ -39,7 +39,7 @@ func (c *Call) RemoteURI() string    { return c.uri }
 func (c *Call) CallerName() string   { return c.name }
 func (c *Call) CallerNumber() string { return c.number }
 
-func (c *Call) State() ua.CallState {
+func (c *Call) State() phone.CallState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.state
@@ -68,10 +68,10 @@ func splitAddress(a string) (name, uri string) {
 }
 
 // dial places the call: one at a time.
-func (s *session) dial(ctx context.Context, target string) (*Call, *ua.Error) {
+func (s *session) dial(ctx context.Context, target string) (*Call, *phone.Error) {
 	t := strings.TrimSpace(target)
 	if t == "" || strings.ContainsAny(t, " <>\"") {
-		return nil, ua.InvalidParameter("uri", "%q is not a SIP URI, user or number", target)
+		return nil, phone.InvalidParameter("uri", "%q is not a SIP URI, user or number", target)
 	}
 	if !strings.HasPrefix(t, "sip:") && !strings.HasPrefix(t, "sips:") {
 		if !strings.Contains(t, "@") {
@@ -87,11 +87,11 @@ func (s *session) dial(ctx context.Context, target string) (*Call, *ua.Error) {
 	}
 	s.mu.Unlock()
 	if busy {
-		return nil, &ua.Error{Key: ua.KeyCallState, Message: "one call at a time in RTMP mode"}
+		return nil, &phone.Error{Key: phone.KeyCallState, Message: "one call at a time in RTMP mode"}
 	}
 	if _, err := s.rpc(ctx, "invite", t, relaywire.CodecPCMU, relaywire.CodecPCMA, "dtmf"); err != nil {
-		c.end(ua.End{Code: 503, Reason: "Service Unavailable (" + err.Error() + ")", ByRemote: true})
-		return nil, &ua.Error{Key: ua.KeyRequestFailed, Message: "the gateway refused the call: " + err.Error(), Err: err}
+		c.end(phone.End{Code: 503, Reason: "Service Unavailable (" + err.Error() + ")", ByRemote: true})
+		return nil, &phone.Error{Key: phone.KeyRequestFailed, Message: "the gateway refused the call: " + err.Error(), Err: err}
 	}
 	return c, nil
 }
@@ -130,9 +130,9 @@ func (s *session) callback(method string, args []any) {
 		}
 		c.mu.Lock()
 		was := c.state
-		c.state = ua.CallEstablished
+		c.state = phone.CallEstablished
 		c.mu.Unlock()
-		if was == ua.CallRinging && c.outgoing && s.ev.CallAccepted != nil {
+		if was == phone.CallRinging && c.outgoing && s.ev.CallAccepted != nil {
 			s.ev.CallAccepted(c)
 		}
 	case "rejected":
@@ -141,18 +141,18 @@ func (s *session) callback(method string, args []any) {
 			c.mu.Lock()
 			local := c.cancelling
 			c.mu.Unlock()
-			c.end(ua.End{Code: max(code, 400), Reason: strings.TrimSpace(strings.TrimPrefix(reason, strconv.Itoa(code))), ByRemote: !local})
+			c.end(phone.End{Code: max(code, 400), Reason: strings.TrimSpace(strings.TrimPrefix(reason, strconv.Itoa(code))), ByRemote: !local})
 		}
 	case "cancelled":
 		if c != nil {
 			c.mu.Lock()
 			local := c.cancelling
 			c.mu.Unlock()
-			c.end(ua.End{Code: 487, Reason: "Request Terminated", ByRemote: !local})
+			c.end(phone.End{Code: 487, Reason: "Request Terminated", ByRemote: !local})
 		}
 	case "byed":
 		if c != nil {
-			c.end(ua.End{ByRemote: true})
+			c.end(phone.End{ByRemote: true})
 		}
 	case "notified":
 		event, body := "", str(0)
@@ -160,13 +160,13 @@ func (s *session) callback(method string, args []any) {
 			event, body = str(0), str(1)
 		}
 		if s.ev.Notified != nil {
-			s.ev.Notified(ua.ClassifyNotify(event, "", body))
+			s.ev.Notified(phone.ClassifyNotify(event, "", body))
 		}
 	case "unauthorized":
 		code, _ := parseStatus(str(0))
-		emitError(s.ev, &ua.Error{Key: ua.KeyUnauthorized, Message: "the gateway's registration was refused (" + str(0) + ")", Code: code, Source: str(0)})
+		emitError(s.ev, &phone.Error{Key: phone.KeyUnauthorized, Message: "the gateway's registration was refused (" + str(0) + ")", Code: code, Source: str(0)})
 	case "dtmf":
-		if d := str(0); c != nil && len(d) == 1 && ua.CheckDTMF(d) == nil && s.ev.CallDTMF != nil {
+		if d := str(0); c != nil && len(d) == 1 && phone.CheckDTMF(d) == nil && s.ev.CallDTMF != nil {
 			s.ev.CallDTMF(c, d)
 		}
 	case "transferred":
@@ -176,21 +176,21 @@ func (s *session) callback(method string, args []any) {
 	case "transferFailed":
 		if c != nil {
 			code, _ := parseStatus(str(0))
-			c.transferDone(nil, &ua.Error{Key: ua.KeyTransferFailed, Message: "the transfer failed: " + str(0), Code: code})
+			c.transferDone(nil, &phone.Error{Key: phone.KeyTransferFailed, Message: "the transfer failed: " + str(0), Code: code})
 		}
 	}
 }
 
 // end finishes the call once.
-func (c *Call) end(e ua.End) {
+func (c *Call) end(e phone.End) {
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
 		return
 	}
 	c.ended = true
-	e.Established = c.state == ua.CallEstablished
-	c.state = ua.CallEnded
+	e.Established = c.state == phone.CallEstablished
+	c.state = phone.CallEnded
 	a := c.audio
 	c.audio = nil
 	if x := c.xfer; x != nil { // the call is over: no outcome to wait for
@@ -225,7 +225,7 @@ func (c *Call) startAudio(codec string) {
 	}
 	a, err := c.s.t.opts.Audio(context.Background(), codec)
 	if err != nil {
-		emitError(c.s.ev, &ua.Error{Key: ua.KeyMedia, Message: "cannot open the microphone or speaker: " + err.Error(), Err: err})
+		emitError(c.s.ev, &phone.Error{Key: phone.KeyMedia, Message: "cannot open the microphone or speaker: " + err.Error(), Err: err})
 		return
 	}
 	format := byte(relaywire.FormatPCMU)

@@ -7,19 +7,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/relaywire"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // rpcError maps a failed RPC to the page's error.
-func rpcError(what string, err error) *ua.Error {
-	return &ua.Error{Key: ua.KeyRequestFailed, Message: what + ": " + err.Error(), Err: err}
+func rpcError(what string, err error) *phone.Error {
+	return &phone.Error{Key: phone.KeyRequestFailed, Message: what + ": " + err.Error(), Err: err}
 }
 
 // Accept answers the ringing incoming call.
-func (c *Call) Accept(ctx context.Context) *ua.Error {
-	if c.outgoing || c.State() != ua.CallRinging {
-		return &ua.Error{Key: ua.KeyCallState, Message: "only a ringing incoming call can be accepted"}
+func (c *Call) Accept(ctx context.Context) *phone.Error {
+	if c.outgoing || c.State() != phone.CallRinging {
+		return &phone.Error{Key: phone.KeyCallState, Message: "only a ringing incoming call can be accepted"}
 	}
 	if _, err := c.s.rpc(ctx, "accept", relaywire.CodecPCMU, relaywire.CodecPCMA, "dtmf"); err != nil {
 		return rpcError("the gateway could not answer", err)
@@ -28,15 +28,15 @@ func (c *Call) Accept(ctx context.Context) *ua.Error {
 }
 
 // Reject refuses the ringing incoming call (486 by default).
-func (c *Call) Reject(code int) *ua.Error {
+func (c *Call) Reject(code int) *phone.Error {
 	if code == 0 {
 		code = 486
 	}
 	if code < 300 || code > 699 {
-		return ua.InvalidParameter("code", "%d is not a SIP final failure status (300–699)", code)
+		return phone.InvalidParameter("code", "%d is not a SIP final failure status (300–699)", code)
 	}
-	if c.outgoing || c.State() != ua.CallRinging {
-		return &ua.Error{Key: ua.KeyCallState, Message: "only a ringing incoming call can be rejected"}
+	if c.outgoing || c.State() != phone.CallRinging {
+		return &phone.Error{Key: phone.KeyCallState, Message: "only a ringing incoming call can be rejected"}
 	}
 	reason := map[int]string{486: "Busy Here", 603: "Decline", 480: "Temporarily Unavailable"}[code]
 	if reason == "" {
@@ -45,7 +45,7 @@ func (c *Call) Reject(code int) *ua.Error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := c.s.rpc(ctx, "reject", fmt.Sprintf("%d %s", code, reason))
-	c.end(ua.End{Code: code, Reason: reason})
+	c.end(phone.End{Code: code, Reason: reason})
 	if err != nil {
 		return rpcError("the gateway could not reject", err)
 	}
@@ -54,28 +54,28 @@ func (c *Call) Reject(code int) *ua.Error {
 
 // Hangup ends the call: bye (the gateway sends BYE or CANCEL), or reject
 // when ringing in.
-func (c *Call) Hangup(ctx context.Context) *ua.Error {
+func (c *Call) Hangup(ctx context.Context) *phone.Error {
 	switch state := c.State(); {
-	case state == ua.CallEnded:
+	case state == phone.CallEnded:
 		return nil
-	case state == ua.CallRinging && !c.outgoing:
+	case state == phone.CallRinging && !c.outgoing:
 		return c.Reject(486)
-	case state == ua.CallRinging:
+	case state == phone.CallRinging:
 		c.mu.Lock()
 		c.cancelling = true
 		c.mu.Unlock()
 		if _, err := c.s.rpc(ctx, "bye"); err != nil {
-			c.end(ua.End{Code: 487, Reason: "Request Terminated"})
+			c.end(phone.End{Code: 487, Reason: "Request Terminated"})
 			return nil
 		}
 		// rejected or cancelled follows; if the gateway never says (a
 		// plain siprtmp drops a pending invite silently, and only the
 		// relay covers for it), the call ends all the same.
-		time.AfterFunc(c.s.p.cfg.HangupTimeout, func() { c.end(ua.End{Code: 487, Reason: "Request Terminated"}) })
+		time.AfterFunc(c.s.p.cfg.HangupTimeout, func() { c.end(phone.End{Code: 487, Reason: "Request Terminated"}) })
 		return nil
 	default:
 		_, err := c.s.rpc(ctx, "bye")
-		c.end(ua.End{})
+		c.end(phone.End{})
 		if err != nil {
 			return rpcError("the gateway could not hang up", err)
 		}
@@ -83,21 +83,21 @@ func (c *Call) Hangup(ctx context.Context) *ua.Error {
 	}
 }
 
-func (c *Call) requireUp(what string) *ua.Error {
-	if c.State() != ua.CallEstablished {
-		return &ua.Error{Key: ua.KeyCallState, Message: what + " needs an answered call"}
+func (c *Call) requireUp(what string) *phone.Error {
+	if c.State() != phone.CallEstablished {
+		return &phone.Error{Key: phone.KeyCallState, Message: what + " needs an answered call"}
 	}
 	return nil
 }
 
 // Hold asks the gateway to hold (re-INVITE sendonly) or resume.
-func (c *Call) Hold(ctx context.Context, hold bool) *ua.Error {
+func (c *Call) Hold(ctx context.Context, hold bool) *phone.Error {
 	if err := c.requireUp("hold"); err != nil {
 		return err
 	}
 	if _, err := c.s.rpc(ctx, "hold", hold); err != nil {
 		e := rpcError("the gateway could not hold", err)
-		e.Key = ua.KeyHoldFailed
+		e.Key = phone.KeyHoldFailed
 		return e
 	}
 	return nil
@@ -108,8 +108,8 @@ func (c *Call) Hold(ctx context.Context, hold bool) *ua.Error {
 // (kazoo-rtmpgw). A gateway that refuses the two-argument form (a plain
 // siprtmp's sendDTMF takes one argument) gets the digit again as
 // sendDTMF(digit), and only that form for the rest of the registration.
-func (c *Call) SendDTMF(ctx context.Context, tones string) *ua.Error {
-	if err := ua.CheckDTMF(tones); err != nil {
+func (c *Call) SendDTMF(ctx context.Context, tones string) *phone.Error {
+	if err := phone.CheckDTMF(tones); err != nil {
 		return err
 	}
 	if err := c.requireUp("sendDTMF"); err != nil {
@@ -127,13 +127,13 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *ua.Error {
 func (c *Call) sendTone(ctx context.Context, tone string) error {
 	s := c.s
 	s.mu.Lock()
-	info := s.t.opts.DTMF == ua.DTMFInfo && !s.noDTMFMode
+	info := s.t.opts.DTMF == phone.DTMFInfo && !s.noDTMFMode
 	s.mu.Unlock()
 	if !info {
 		_, err := s.rpc(ctx, "sendDTMF", tone)
 		return err
 	}
-	_, err := s.rpc(ctx, "sendDTMF", tone, ua.DTMFInfo)
+	_, err := s.rpc(ctx, "sendDTMF", tone, phone.DTMFInfo)
 	var r *refusal
 	if !errors.As(err, &r) {
 		return err
@@ -155,13 +155,13 @@ func (c *Call) sendTone(ctx context.Context, tone string) error {
 // outcome: no outcome within TransferConfirmTimeout is then a failure.
 // kazoo-rtmpgw acknowledges with the REFER's status, and has
 // TransferTimeout to report the outcome.
-func (c *Call) Transfer(ctx context.Context, target string) *ua.Error {
+func (c *Call) Transfer(ctx context.Context, target string) *phone.Error {
 	if err := c.requireUp("transfer"); err != nil {
 		return err
 	}
 	t := strings.TrimSpace(target)
 	if t == "" || strings.ContainsAny(t, " <>\"") {
-		return ua.InvalidParameter("uri", "%q is not a SIP URI, user or number", target)
+		return phone.InvalidParameter("uri", "%q is not a SIP URI, user or number", target)
 	}
 	if !strings.HasPrefix(t, "sip:") {
 		if !strings.Contains(t, "@") {
@@ -172,7 +172,7 @@ func (c *Call) Transfer(ctx context.Context, target string) *ua.Error {
 	c.mu.Lock()
 	if c.xfer != nil {
 		c.mu.Unlock()
-		return &ua.Error{Key: ua.KeyCallState, Message: "a transfer is already in progress"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "a transfer is already in progress"}
 	}
 	x := &transfer{}
 	c.xfer = x
@@ -187,14 +187,14 @@ func (c *Call) Transfer(ctx context.Context, target string) *ua.Error {
 	}
 	if err != nil {
 		c.xfer = nil
-		return &ua.Error{Key: ua.KeyTransferFailed, Message: "the gateway cannot transfer: " + err.Error(), Err: err}
+		return &phone.Error{Key: phone.KeyTransferFailed, Message: "the gateway cannot transfer: " + err.Error(), Err: err}
 	}
 	wait, fail := c.s.p.cfg.TransferTimeout, "the gateway did not report the transfer's outcome in time"
 	if len(res) == 0 {
 		wait, fail = c.s.p.cfg.TransferConfirmTimeout, "the gateway did not confirm the transfer: it has no transfer (a plain siprtmp answers any RPC and says nothing more)"
 	}
 	x.timer = time.AfterFunc(wait, func() {
-		c.transferDone(x, &ua.Error{Key: ua.KeyTransferFailed, Message: fail})
+		c.transferDone(x, &phone.Error{Key: phone.KeyTransferFailed, Message: fail})
 	})
 	return nil
 }
@@ -204,7 +204,7 @@ type transfer struct{ timer *time.Timer }
 
 // transferDone reports the outcome of the pending transfer x (nil: any
 // pending one) once.
-func (c *Call) transferDone(x *transfer, e *ua.Error) {
+func (c *Call) transferDone(x *transfer, e *phone.Error) {
 	c.mu.Lock()
 	cur := c.xfer
 	if cur == nil || (x != nil && cur != x) {
@@ -222,18 +222,18 @@ func (c *Call) transferDone(x *transfer, e *ua.Error) {
 }
 
 // SetMuted sends silence instead of the microphone, or stops doing so.
-func (c *Call) SetMuted(muted bool) *ua.Error {
+func (c *Call) SetMuted(muted bool) *phone.Error {
 	c.mu.Lock()
 	c.muted = muted
 	a := c.audio
 	ended := c.ended
 	c.mu.Unlock()
 	if ended {
-		return &ua.Error{Key: ua.KeyCallState, Message: "the call has no audio to mute"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "the call has no audio to mute"}
 	}
 	if a != nil {
 		if err := a.SetMuted(muted); err != nil {
-			return &ua.Error{Key: ua.KeyMedia, Message: err.Error(), Err: err}
+			return &phone.Error{Key: phone.KeyMedia, Message: err.Error(), Err: err}
 		}
 	}
 	return nil
@@ -241,17 +241,17 @@ func (c *Call) SetMuted(muted bool) *ua.Error {
 
 // Stats reports the call's audio: frames count as packets, Codec is
 // "G.711", and the rest is zero before the audio starts.
-func (c *Call) Stats(ctx context.Context) (ua.MediaStats, *ua.Error) {
+func (c *Call) Stats(ctx context.Context) (phone.MediaStats, *phone.Error) {
 	c.mu.Lock()
 	a := c.audio
 	c.mu.Unlock()
-	st := ua.MediaStats{Codec: "G.711"}
+	st := phone.MediaStats{Codec: "G.711"}
 	if a == nil { // ringing, or answered with the streams not yet up: nothing so far
 		return st, nil
 	}
 	as, err := a.Stats(ctx)
 	if err != nil {
-		return st, &ua.Error{Key: ua.KeyMedia, Message: err.Error(), Err: err}
+		return st, &phone.Error{Key: phone.KeyMedia, Message: err.Error(), Err: err}
 	}
 	st.InboundPackets, st.InboundPlayed, st.InboundDropped = as.FramesReceived, as.FramesPlayed, as.FramesDropped
 	st.Underruns, st.InboundAudioEnergy, st.BufferMs = as.Underruns, as.Energy, as.BufferMs

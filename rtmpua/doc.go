@@ -9,10 +9,14 @@
 // 20 ms G.711 frames between the relay and an Audio (the browser's
 // AudioWorklet pipe, supplied by the platform).
 //
-// It reuses ua's types (Options' kazoo.js fields, Error keys, CallState,
-// End, Notification) so the page sees the same callbacks in both modes.
-// It never imports syscall/js or pion and is tested natively against a
-// fake relay.
+// It speaks package phone's vocabulary, as package ua does (Error and its
+// keys, CallState, End, Notification, the DTMF modes, MediaStats; *Call
+// is a phone.Call), so the page sees the same callbacks in both modes; it
+// does not import ua. It never imports syscall/js or pion and is tested
+// natively against a fake relay.
+//
+// After a lost relay socket it reconnects as ua does, with the same loop
+// (package reconnect, on Config.Clock).
 //
 // One call at a time: a siprtmp gateway has a single line per
 // connection, and answers a second incoming call with 486 itself.

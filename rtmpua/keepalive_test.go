@@ -12,8 +12,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/relay"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // An idle registration outlives the relay's idle timeout: the phone's
@@ -76,7 +76,7 @@ func TestKeepaliveDetectsASilentRelay(t *testing.T) {
 		t.Fatal(e)
 	}
 	get(t, r.conn, "connected")
-	if e := get(t, r.errs, "disconnected"); e.Key != ua.KeyDisconnected {
+	if e := get(t, r.errs, "disconnected"); e.Key != phone.KeyDisconnected {
 		t.Fatalf("error %v", e)
 	}
 }

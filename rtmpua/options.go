@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kazoo-softphone/kazoo/ua"
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // Audio is the browser's microphone and speaker for a call: 160-byte
@@ -22,7 +22,7 @@ type Audio interface {
 	Close()
 }
 
-// AudioStats is what Audio reports; Call.Stats maps it onto ua.MediaStats.
+// AudioStats is what Audio reports; Call.Stats maps it onto phone.MediaStats.
 type AudioStats struct {
 	FramesCaptured, FramesReceived, FramesPlayed, FramesDropped, Underruns int64
 	Energy, BufferMs                                                       float64
@@ -43,8 +43,8 @@ type Options struct {
 	PublicIdentity, PrivateIdentity, Password, Realm, DisplayName string
 	// Token is the relay's hello token, when it requires one.
 	Token string
-	// DTMF is how SendDTMF asks the gateway to send digits: ua.DTMFRFC4733
-	// (default: telephone-events in the RTP stream) or ua.DTMFInfo (SIP
+	// DTMF is how SendDTMF asks the gateway to send digits: phone.DTMFRFC4733
+	// (default: telephone-events in the RTP stream) or phone.DTMFInfo (SIP
 	// INFO; kazoo-rtmpgw's extension, ignored by a plain siprtmp: its
 	// sendDTMF takes one argument and refuses the mode, and the digits
 	// then go as RFC 2833 for the rest of the registration).
@@ -65,14 +65,14 @@ type target struct {
 	realm   string
 }
 
-func (o Options) validate() (*target, *ua.Error) {
+func (o Options) validate() (*target, *phone.Error) {
 	u, err := url.Parse(o.RelayURL)
 	if o.RelayURL == "" || err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-		return nil, ua.InvalidParameter("relayUrl", "%q is not the ws:// or wss:// URL of a kazoo-relay", o.RelayURL)
+		return nil, phone.InvalidParameter("relayUrl", "%q is not the ws:// or wss:// URL of a kazoo-relay", o.RelayURL)
 	}
 	r, err := url.Parse(o.RTMPURL)
 	if o.RTMPURL == "" || err != nil || r.Scheme != "rtmp" || r.Host == "" {
-		return nil, ua.InvalidParameter("rtmpUrl", "%q is not an rtmp:// URL", o.RTMPURL)
+		return nil, phone.InvalidParameter("rtmpUrl", "%q is not an rtmp:// URL", o.RTMPURL)
 	}
 	t := &target{opts: o, user: o.PrivateIdentity, realm: o.Realm}
 	if pub := strings.TrimPrefix(strings.TrimPrefix(o.PublicIdentity, "sips:"), "sip:"); pub != "" {
@@ -85,20 +85,20 @@ func (o Options) validate() (*target, *ua.Error) {
 		}
 	}
 	if t.user == "" || t.realm == "" || strings.ContainsAny(t.user+t.realm, "/?#@ ") {
-		return nil, ua.InvalidParameter("privateIdentity", "a user and a realm are needed to name the gateway account (user@realm)")
+		return nil, phone.InvalidParameter("privateIdentity", "a user and a realm are needed to name the gateway account (user@realm)")
 	}
 	switch o.DTMF {
 	case "":
-		t.opts.DTMF = ua.DTMFRFC4733
-	case ua.DTMFRFC4733, ua.DTMFInfo:
+		t.opts.DTMF = phone.DTMFRFC4733
+	case phone.DTMFRFC4733, phone.DTMFInfo:
 	default:
-		return nil, ua.InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, ua.DTMFRFC4733, ua.DTMFInfo)
+		return nil, phone.InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, phone.DTMFRFC4733, phone.DTMFInfo)
 	}
 	t.rtmpURL = strings.TrimSuffix(o.RTMPURL, "/") + "/" + t.user + "@" + t.realm
 	if t.opts.ReconnectDelay == 0 {
-		t.opts.ReconnectDelay = ua.DefaultReconnectDelay
-	} else if t.opts.ReconnectDelay < ua.MinReconnectDelay {
-		t.opts.ReconnectDelay = ua.MinReconnectDelay
+		t.opts.ReconnectDelay = phone.DefaultReconnectDelay
+	} else if t.opts.ReconnectDelay < phone.MinReconnectDelay {
+		t.opts.ReconnectDelay = phone.MinReconnectDelay
 	}
 	return t, nil
 }

@@ -9,8 +9,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/clock"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/relaywire"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // Subprotocol is kazoo-relay's WebSocket subprotocol.
@@ -20,16 +21,16 @@ const Subprotocol = relaywire.Subprotocol
 // package ua.
 type Events struct {
 	Connected    func()
-	Error        func(*ua.Error)
+	Error        func(*phone.Error)
 	Incoming     func(*Call)
 	CallProgress func(c *Call, code int, early bool)
 	CallAccepted func(*Call)
-	CallEnded    func(*Call, ua.End)
-	CallTransfer func(*Call, *ua.Error)
+	CallEnded    func(*Call, phone.End)
+	CallTransfer func(*Call, *phone.Error)
 	// CallDTMF reports a digit the far end sent (kazoo-rtmpgw's dtmf
 	// callback; siprtmp drops received DTMF).
 	CallDTMF func(c *Call, digit string)
-	Notified func(ua.Notification)
+	Notified func(phone.Notification)
 }
 
 // Config wires a Phone to its platform.
@@ -66,6 +67,8 @@ type Config struct {
 	// browser's JSON.parse, so that kazoo.wasm carries no JSON decoder
 	// (about 60 KB brotli); elsewhere it defaults to encoding/json.
 	ParseJSON func([]byte) (any, error)
+	// Clock gives the reconnect loop's timers; the system clock when nil.
+	Clock clock.Clock
 }
 
 // Defaults of Config's timeouts.
@@ -127,13 +130,14 @@ func New(cfg Config) *Phone {
 	if cfg.HangupTimeout == 0 {
 		cfg.HangupTimeout = DefaultHangupTimeout
 	}
+	cfg.Clock = clock.OrReal(cfg.Clock)
 	return &Phone{cfg: cfg}
 }
 
 // Register connects through the relay to the gateway, which registers
 // the account; it returns nil once the gateway accepted (after
-// ev.Connected), or the *ua.Error it also reports to ev.Error.
-func (p *Phone) Register(ctx context.Context, opts Options, ev Events) *ua.Error {
+// ev.Connected), or the *phone.Error it also reports to ev.Error.
+func (p *Phone) Register(ctx context.Context, opts Options, ev Events) *phone.Error {
 	t, err := opts.validate()
 	if err != nil {
 		emitError(ev, err)
@@ -148,6 +152,7 @@ func (p *Phone) Register(ctx context.Context, opts Options, ev Events) *ua.Error
 		old.close()
 	}
 	s := &session{p: p, t: t, ev: ev, pending: map[int64]chan result{}}
+	s.rc = s.newReconnectLoop()
 	if err := s.connect(ctx); err != nil {
 		emitError(ev, err)
 		return err
@@ -201,10 +206,10 @@ func (p *Phone) Unload() {
 }
 
 // Dial calls target (a SIP URI, or a user or number in our realm).
-func (p *Phone) Dial(ctx context.Context, target string) (*Call, *ua.Error) {
+func (p *Phone) Dial(ctx context.Context, target string) (*Call, *phone.Error) {
 	s := p.session()
 	if s == nil || !s.isRegistered() {
-		return nil, &ua.Error{Key: ua.KeyNotRegistered, Message: "register before calling"}
+		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "register before calling"}
 	}
 	return s.dial(ctx, target)
 }
@@ -245,7 +250,7 @@ func (p *Phone) Wake() {
 	}
 }
 
-func emitError(ev Events, e *ua.Error) {
+func emitError(ev Events, e *phone.Error) {
 	if ev.Error != nil {
 		ev.Error(e)
 	}
@@ -254,15 +259,15 @@ func emitError(ev Events, e *ua.Error) {
 // reasonError maps a gateway or relay refusal ("401 Unauthorized",
 // "NetConnection.Connect.Rejected: 403 Forbidden", a dial error) to the
 // page's error.
-func reasonError(reason string) *ua.Error {
+func reasonError(reason string) *phone.Error {
 	code, rest := parseStatus(reason)
 	switch code {
 	case 401, 407:
-		return &ua.Error{Key: ua.KeyUnauthorized, Message: "the registrar rejected the credentials (" + rest + ")", Code: code, Source: reason}
+		return &phone.Error{Key: phone.KeyUnauthorized, Message: "the registrar rejected the credentials (" + rest + ")", Code: code, Source: reason}
 	case 403:
-		return &ua.Error{Key: ua.KeyForbidden, Message: "the registrar refused this identity (" + rest + ")", Code: code, Source: reason}
+		return &phone.Error{Key: phone.KeyForbidden, Message: "the registrar refused this identity (" + rest + ")", Code: code, Source: reason}
 	case 0:
-		return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the gateway could not be reached: " + reason}
+		return &phone.Error{Key: phone.KeyServerNotReachable, Message: "the gateway could not be reached: " + reason}
 	}
-	return &ua.Error{Key: ua.KeyRegistrationFailed, Message: fmt.Sprintf("the gateway refused the registration (%s)", rest), Code: code, Source: reason}
+	return &phone.Error{Key: phone.KeyRegistrationFailed, Message: fmt.Sprintf("the gateway refused the registration (%s)", rest), Code: code, Source: reason}
 }

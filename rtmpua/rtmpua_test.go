@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/internal/fakesiprtmp"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/relay"
 	"github.com/kazoo-softphone/kazoo/rtmp"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 const wait = 5 * time.Second
@@ -128,13 +128,13 @@ type rig struct {
 	p      *Phone
 	opts   Options
 	ev     Events
-	errs   chan *ua.Error
+	errs   chan *phone.Error
 	conn   chan struct{}
 	in     chan *Call
 	acc    chan *Call
-	ended  chan ua.End
-	notes  chan ua.Notification
-	trans  chan *ua.Error
+	ended  chan phone.End
+	notes  chan phone.Notification
+	trans  chan *phone.Error
 	audios chan *fakeAudio
 	dtmf   chan string
 }
@@ -149,9 +149,9 @@ func newRigWith(t *testing.T, cfg Config, rc relay.Config) *rig {
 	rs := relay.New(rc)
 	hs := httptest.NewServer(rs)
 	t.Cleanup(hs.Close)
-	r := &rig{g: g, p: New(cfg), errs: make(chan *ua.Error, 8), conn: make(chan struct{}, 8),
-		in: make(chan *Call, 4), acc: make(chan *Call, 4), ended: make(chan ua.End, 4),
-		notes: make(chan ua.Notification, 8), trans: make(chan *ua.Error, 4), audios: make(chan *fakeAudio, 4),
+	r := &rig{g: g, p: New(cfg), errs: make(chan *phone.Error, 8), conn: make(chan struct{}, 8),
+		in: make(chan *Call, 4), acc: make(chan *Call, 4), ended: make(chan phone.End, 4),
+		notes: make(chan phone.Notification, 8), trans: make(chan *phone.Error, 4), audios: make(chan *fakeAudio, 4),
 		dtmf: make(chan string, 4)}
 	r.opts = Options{
 		RelayURL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/v1", RTMPURL: g.url,
@@ -164,12 +164,12 @@ func newRigWith(t *testing.T, cfg Config, rc relay.Config) *rig {
 	}
 	r.ev = Events{
 		Connected:    func() { r.conn <- struct{}{} },
-		Error:        func(e *ua.Error) { r.errs <- e },
+		Error:        func(e *phone.Error) { r.errs <- e },
 		Incoming:     func(c *Call) { r.in <- c },
 		CallAccepted: func(c *Call) { r.acc <- c },
-		CallEnded:    func(c *Call, e ua.End) { r.ended <- e },
-		CallTransfer: func(c *Call, e *ua.Error) { r.trans <- e },
-		Notified:     func(n ua.Notification) { r.notes <- n },
+		CallEnded:    func(c *Call, e phone.End) { r.ended <- e },
+		CallTransfer: func(c *Call, e *phone.Error) { r.trans <- e },
+		Notified:     func(n phone.Notification) { r.notes <- n },
 		CallDTMF:     func(c *Call, d string) { r.dtmf <- d },
 	}
 	t.Cleanup(func() { r.p.Logout(context.Background()) })
@@ -192,7 +192,7 @@ func TestRegisterThroughRelay(t *testing.T) {
 	r := newRig(t)
 	bad := r.opts
 	bad.Password = "wrong"
-	if e := r.p.Register(context.Background(), bad, r.ev); e == nil || e.Key != ua.KeyUnauthorized || e.Code != 401 {
+	if e := r.p.Register(context.Background(), bad, r.ev); e == nil || e.Key != phone.KeyUnauthorized || e.Code != 401 {
 		t.Fatalf("wrong password: %v", e)
 	}
 	get(t, r.errs, "error event")
@@ -206,7 +206,7 @@ func TestRegisterThroughRelay(t *testing.T) {
 	// Bad parameters: nothing is dialled.
 	for _, o := range []Options{{RelayURL: "http://x", RTMPURL: "rtmp://x/sip", PublicIdentity: "sip:a@b"},
 		{RelayURL: "ws://x", RTMPURL: "http://x", PublicIdentity: "sip:a@b"}, {RelayURL: "ws://x", RTMPURL: "rtmp://x/sip"}} {
-		if e := New(Config{}).Register(context.Background(), o, Events{}); e == nil || e.Key != ua.KeyInvalidParameter {
+		if e := New(Config{}).Register(context.Background(), o, Events{}); e == nil || e.Key != phone.KeyInvalidParameter {
 			t.Errorf("%+v: %v", o, e)
 		}
 	}
@@ -225,7 +225,7 @@ func TestOutgoingCallAudioAndHangup(t *testing.T) {
 	if inv.Args[0] != "sip:1002@lab.test" || inv.Args[1] != "pcmu" {
 		t.Fatalf("invite %v", inv.Args)
 	}
-	if _, e := r.p.Dial(context.Background(), "1003"); e == nil || e.Key != ua.KeyCallState {
+	if _, e := r.p.Dial(context.Background(), "1003"); e == nil || e.Key != phone.KeyCallState {
 		t.Fatalf("second call: %v", e)
 	}
 	_ = r.g.conn().Send("ringing", "180 Ringing")
@@ -310,15 +310,15 @@ func TestIncomingCallNotifyAndReconnect(t *testing.T) {
 		t.Fatalf("end %+v", end)
 	}
 	_ = r.g.conn().Send("notified", "message-summary", "Messages-Waiting: yes\r\nVoice-Message: 1/2\r\n")
-	if n := get(t, r.notes, "notification"); n.Key != ua.NotifyVoicemail || n.Fields["newMessages"] != 1 {
+	if n := get(t, r.notes, "notification"); n.Key != phone.NotifyVoicemail || n.Fields["newMessages"] != 1 {
 		t.Fatalf("notification %+v", n)
 	}
 	// The gateway drops us: disconnected, then a reconnect after 1 s.
 	_ = r.g.conn().Close()
-	if e := get(t, r.errs, "disconnected"); e.Key != ua.KeyDisconnected {
+	if e := get(t, r.errs, "disconnected"); e.Key != phone.KeyDisconnected {
 		t.Fatalf("error %v", e)
 	}
-	if n := get(t, r.notes, "reconnecting"); n.Key != ua.NotifyReconnecting || n.Fields["attempt"] != 1 {
+	if n := get(t, r.notes, "reconnecting"); n.Key != phone.NotifyReconnecting || n.Fields["attempt"] != 1 {
 		t.Fatalf("notification %+v", n)
 	}
 	get(t, r.conn, "connected again")

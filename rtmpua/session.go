@@ -12,8 +12,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/reconnect"
 	"github.com/kazoo-softphone/kazoo/relaywire"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // session is one relay WebSocket and the registration it carries; it
@@ -37,11 +38,7 @@ type session struct {
 	// noDTMFMode: the gateway refused sendDTMF(digit, mode), as a plain
 	// siprtmp does; digits go as sendDTMF(digit) from then on.
 	noDTMFMode bool
-	rc         struct {
-		active  bool
-		attempt int
-		timer   *time.Timer
-	}
+	rc         *reconnect.Loop // the reconnect loop (reconnect.go)
 }
 
 // refusal is an RPC the gateway answered with _error (as opposed to one
@@ -78,29 +75,29 @@ func (s *session) readFrame(data []byte) (relaywire.Reply, bool) {
 }
 
 // connect opens a socket, says hello and waits for the gateway's answer.
-func (s *session) connect(ctx context.Context) *ua.Error {
+func (s *session) connect(ctx context.Context) *phone.Error {
 	cfg := s.p.cfg
 	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
 	defer cancel()
 	ws, err := cfg.Dial(ctx, s.t.opts.RelayURL)
 	if err != nil {
-		return &ua.Error{Key: ua.KeyServerNotReachable, Message: "cannot reach the relay at " + s.t.opts.RelayURL, Err: err}
+		return &phone.Error{Key: phone.KeyServerNotReachable, Message: "cannot reach the relay at " + s.t.opts.RelayURL, Err: err}
 	}
 	ws.SetReadLimit(64 << 10)
 	o := s.t.opts
 	hello := relaywire.NewHello(s.t.rtmpURL, o.Token, s.t.user, o.Password, o.DisplayName, "narrowband")
 	if err := writeJSON(ctx, ws, hello); err != nil {
 		_ = ws.CloseNow()
-		return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay closed the connection", Err: err}
+		return &phone.Error{Key: phone.KeyServerNotReachable, Message: "the relay closed the connection", Err: err}
 	}
 	for {
 		typ, data, err := ws.Read(ctx)
 		if err != nil {
 			var ce websocket.CloseError
 			if errors.As(err, &ce) && ce.Reason != "" {
-				return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay refused: " + ce.Reason, Err: err}
+				return &phone.Error{Key: phone.KeyServerNotReachable, Message: "the relay refused: " + ce.Reason, Err: err}
 			}
-			return &ua.Error{Key: ua.KeyServerNotReachable, Message: "the relay did not answer", Err: err}
+			return &phone.Error{Key: phone.KeyServerNotReachable, Message: "the relay did not answer", Err: err}
 		}
 		if typ != websocket.MessageText {
 			continue
@@ -284,9 +281,9 @@ func (s *session) lost(ws *websocket.Conn, err error) {
 	c := s.call
 	s.mu.Unlock()
 	if c != nil {
-		c.end(ua.End{Code: 503, Reason: "Service Unavailable (connection to the relay lost)", ByRemote: true})
+		c.end(phone.End{Code: 503, Reason: "Service Unavailable (connection to the relay lost)", ByRemote: true})
 	}
-	emitError(s.ev, &ua.Error{Key: ua.KeyDisconnected, Message: "the connection to the relay was lost: " + err.Error(), Err: err})
+	emitError(s.ev, &phone.Error{Key: phone.KeyDisconnected, Message: "the connection to the relay was lost: " + err.Error(), Err: err})
 	s.startReconnect()
 }
 
@@ -296,13 +293,11 @@ func (s *session) close() {
 	s.closing = true
 	ws := s.ws
 	s.ws, s.registered = nil, false
-	if s.rc.timer != nil {
-		s.rc.timer.Stop()
-	}
+	s.rc.Stop()
 	c := s.call
 	s.mu.Unlock()
 	if c != nil {
-		c.end(ua.End{})
+		c.end(phone.End{})
 	}
 	if ws != nil {
 		go func() { _ = ws.Close(websocket.StatusNormalClosure, "logout") }()

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/relay"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // These run against the fake gateway answering as a plain siprtmp does
@@ -44,10 +44,10 @@ func TestTransferOnSiprtmpFails(t *testing.T) {
 		t.Fatalf("transfer: %v", e)
 	}
 	r.g.rpc(t, "transfer")
-	if e := get(t, r.trans, "transfer outcome"); e == nil || e.Key != ua.KeyTransferFailed {
+	if e := get(t, r.trans, "transfer outcome"); e == nil || e.Key != phone.KeyTransferFailed {
 		t.Fatalf("transfer outcome %v", e)
 	}
-	if c.State() != ua.CallEstablished {
+	if c.State() != phone.CallEstablished {
 		t.Fatalf("call %v after a failed transfer", c.State())
 	}
 }
@@ -146,7 +146,7 @@ func TestHangupOfARingingCallEndsWithoutTheGateway(t *testing.T) {
 // sends one argument from the start.
 func TestDTMFInfoFallsBackOnSiprtmp(t *testing.T) {
 	r := newRig(t)
-	r.opts.DTMF = ua.DTMFInfo
+	r.opts.DTMF = phone.DTMFInfo
 	c := r.established(t)
 	if e := c.SendDTMF(context.Background(), "5#"); e != nil {
 		t.Fatalf("sendDTMF: %v", e)
@@ -166,7 +166,7 @@ func TestDTMFInfoOnAnExtendedGateway(t *testing.T) {
 	r.g.mu.Lock()
 	r.g.extended = true
 	r.g.mu.Unlock()
-	r.opts.DTMF = ua.DTMFInfo
+	r.opts.DTMF = phone.DTMFInfo
 	c := r.established(t)
 	if e := c.SendDTMF(context.Background(), "12"); e != nil {
 		t.Fatalf("sendDTMF: %v", e)

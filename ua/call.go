@@ -7,40 +7,9 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
-
-// CallState is where a call is in its life.
-//
-//	outgoing: ringing (INVITE sent) ──2xx──▶ established ──BYE──▶ ended
-//	              └── 3xx–6xx, CANCEL ─────────────────────────▶ ended
-//	incoming: ringing (180 sent) ──Accept──▶ established ──BYE──▶ ended
-//	              └── Reject, caller's CANCEL ──────────────────▶ ended
-type CallState int
-
-const (
-	CallRinging CallState = iota
-	CallEstablished
-	CallEnded
-)
-
-func (s CallState) String() string {
-	return [...]string{"ringing", "established", "ended"}[s]
-}
-
-// End says how a call ended.
-type End struct {
-	// Established is true when the call had been answered: it ended with
-	// a BYE (kazoo.js onHangup); otherwise it was refused, cancelled or
-	// failed (onCancel).
-	Established bool
-	// Code and Reason are the SIP status that ended an unanswered call
-	// (486 Busy Here, 487 Request Terminated, …); 0 for a BYE.
-	Code   int
-	Reason string
-	// ByRemote is true when the far end (or the network) ended it.
-	ByRemote bool
-}
 
 var callSeq atomic.Int64
 
@@ -56,7 +25,7 @@ type Call struct {
 
 	mu          sync.Mutex
 	cuts        []func() // cut the callbacks held by sipgo transactions (hook)
-	state       CallState
+	state       phone.CallState
 	media       Media
 	dlg         *dialog
 	invite      *sipgo.Request // the INVITE that made the call (ours: the last one sent)
@@ -69,7 +38,7 @@ type Call struct {
 	reinvite    bool   // our re-INVITE is pending (glare: theirs gets 491)
 	acks        chan *sipgo.Request
 	transfer    *transferState
-	ended       End
+	ended       phone.End
 	ice         string // last ICE connection state
 	iceRestart  bool   // an ICE restart waits for the reconnect
 
@@ -119,7 +88,7 @@ func (c *Call) CallerName() string { return c.peerName }
 func (c *Call) CallerNumber() string { return c.peer.User }
 
 // State is the call's current state.
-func (c *Call) State() CallState {
+func (c *Call) State() phone.CallState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.state
@@ -134,14 +103,14 @@ func (c *Call) Media() Media {
 
 // end finishes the call once: frees its media, forgets its dialog and
 // reports CallEnded.
-func (c *Call) end(e End) {
+func (c *Call) end(e phone.End) {
 	c.mu.Lock()
-	if c.state == CallEnded {
+	if c.state == phone.CallEnded {
 		c.mu.Unlock()
 		return
 	}
-	e.Established = c.state == CallEstablished
-	c.state = CallEnded
+	e.Established = c.state == phone.CallEstablished
+	c.state = phone.CallEnded
 	c.ended = e
 	m := c.media
 	dlg := c.dlg
@@ -240,7 +209,7 @@ func setSDP(msg editable, sdp string) {
 func hook[T any](c *Call, f func(T)) func(T) {
 	h := &cutoff[T]{f: f}
 	c.mu.Lock()
-	if c.state == CallEnded {
+	if c.state == phone.CallEnded {
 		h.f = nil
 	} else {
 		c.cuts = append(c.cuts, h.cut)

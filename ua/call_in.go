@@ -7,6 +7,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -61,14 +62,14 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 	r.addCall(c)
 	cancelled := !tx.OnCancel(hook(c, func(cancel *sipgo.Request) {
 		// The transaction answers 487 itself; the call ends here.
-		go c.end(End{Code: 487, Reason: cancelReason(cancel), ByRemote: true})
+		go c.end(phone.End{Code: 487, Reason: cancelReason(cancel), ByRemote: true})
 	}))
 	if cancelled {
-		c.end(End{Code: 487, Reason: "Request Terminated", ByRemote: true})
+		c.end(phone.End{Code: 487, Reason: "Request Terminated", ByRemote: true})
 		return
 	}
 	if err := tx.Respond(c.response(180, "Ringing", "")); err != nil {
-		c.end(End{Code: 500, Reason: "the call could not be answered", ByRemote: true})
+		c.end(phone.End{Code: 500, Reason: "the call could not be answered", ByRemote: true})
 		return
 	}
 	r.ev.Incoming(c)
@@ -116,22 +117,22 @@ func (c *Call) answerTo(req *sipgo.Request, code int, reason, sdp string) *sipgo
 // Accept answers a ringing incoming call: it opens the microphone,
 // answers the offer (or offers, when the INVITE had none) and sends 200.
 // It returns once the 200 is sent.
-func (c *Call) Accept(ctx context.Context) *Error {
+func (c *Call) Accept(ctx context.Context) *phone.Error {
 	c.op.Lock()
 	defer c.op.Unlock()
 	if !c.ringingIn() {
-		return &Error{Key: KeyCallState, Message: "only a ringing incoming call can be accepted"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "only a ringing incoming call can be accepted"}
 	}
 	m, err := c.r.t.opts.Media(ctx, c.mediaEvents())
 	if err != nil {
 		c.reject(480, "Temporarily Unavailable")
-		return &Error{Key: KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
+		return &phone.Error{Key: phone.KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
 	}
 	c.mu.Lock()
-	if c.state == CallEnded {
+	if c.state == phone.CallEnded {
 		c.mu.Unlock()
 		m.Close()
-		return &Error{Key: KeyCallState, Message: "the caller hung up"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "the caller hung up"}
 	}
 	c.media = m
 	c.mu.Unlock()
@@ -144,21 +145,21 @@ func (c *Call) Accept(ctx context.Context) *Error {
 	}
 	if err != nil {
 		c.reject(488, "Not Acceptable Here")
-		return &Error{Key: KeyMedia, Message: "cannot answer the caller's audio offer: " + err.Error(), Err: err}
+		return &phone.Error{Key: phone.KeyMedia, Message: "cannot answer the caller's audio offer: " + err.Error(), Err: err}
 	}
 	res := c.response(200, "OK", sdp)
 	c.mu.Lock()
-	if c.state == CallEnded {
+	if c.state == phone.CallEnded {
 		c.mu.Unlock()
-		return &Error{Key: KeyCallState, Message: "the caller hung up"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "the caller hung up"}
 	}
-	c.state = CallEstablished
+	c.state = phone.CallEstablished
 	d := c.dlg
 	c.mu.Unlock()
 	c.r.addDialog(c, d)
 	if err := c.serverTx.Respond(res); err != nil {
-		c.end(End{Code: 487, Reason: "Request Terminated", ByRemote: true})
-		return &Error{Key: KeyCallState, Message: "the caller hung up", Err: err}
+		c.end(phone.End{Code: 487, Reason: "Request Terminated", ByRemote: true})
+		return &phone.Error{Key: phone.KeyCallState, Message: "the caller hung up", Err: err}
 	}
 	go c.awaitAck(c.serverTx, res, delayed)
 	return nil
@@ -186,12 +187,12 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 			if delayed {
 				if !isSDP(ack) {
 					c.bye()
-					c.end(End{Code: 488, Reason: "Not Acceptable Here (no SDP answer in the ACK)"})
+					c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (no SDP answer in the ACK)"})
 					return
 				}
 				if err := c.Media().Accept(context.Background(), string(ack.Body()), false); err != nil {
 					c.bye()
-					c.end(End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")"})
+					c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")"})
 				}
 			}
 			return
@@ -205,7 +206,7 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 			resend.Reset(interval)
 		case <-deadline.C:
 			c.bye()
-			c.end(End{Code: 408, Reason: "Request Timeout (no ACK)", ByRemote: true})
+			c.end(phone.End{Code: 408, Reason: "Request Timeout (no ACK)", ByRemote: true})
 			return
 		case <-l.tr.Done():
 			return
@@ -217,17 +218,17 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 
 // Reject refuses a ringing incoming call with code (486 Busy Here when
 // 0; 300–699 otherwise).
-func (c *Call) Reject(code int) *Error {
+func (c *Call) Reject(code int) *phone.Error {
 	if code == 0 {
 		code = 486
 	}
 	if code < 300 || code > 699 {
-		return InvalidParameter("code", "%d is not a SIP final failure status (300–699)", code)
+		return phone.InvalidParameter("code", "%d is not a SIP final failure status (300–699)", code)
 	}
 	c.op.Lock()
 	defer c.op.Unlock()
 	if !c.ringingIn() {
-		return &Error{Key: KeyCallState, Message: "only a ringing incoming call can be rejected"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "only a ringing incoming call can be rejected"}
 	}
 	c.reject(code, sip.ReasonPhrase(code))
 	return nil
@@ -237,10 +238,10 @@ func (c *Call) Reject(code int) *Error {
 func (c *Call) ringingIn() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return !c.outgoing && c.state == CallRinging && c.media == nil
+	return !c.outgoing && c.state == phone.CallRinging && c.media == nil
 }
 
 func (c *Call) reject(code int, reason string) {
 	_ = c.serverTx.Respond(c.response(code, reason, ""))
-	c.end(End{Code: code, Reason: reason})
+	c.end(phone.End{Code: code, Reason: reason})
 }

@@ -3,10 +3,10 @@ package ua
 import (
 	"context"
 	"errors"
-	"strings"
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -34,7 +34,7 @@ func (r *registration) handleInDialog(req *sipgo.Request, tx sipgo.ServerTransac
 	switch req.Method {
 	case sipgo.BYE:
 		_ = tx.Respond(c.answerTo(req, 200, "OK", ""))
-		c.end(End{ByRemote: true})
+		c.end(phone.End{ByRemote: true})
 	case sipgo.INVITE:
 		c.handleReinvite(req, tx)
 	case sipgo.INFO:
@@ -56,7 +56,7 @@ func (r *registration) handleInDialog(req *sipgo.Request, tx sipgo.ServerTransac
 // refresh). Our own pending re-INVITE makes it 491 (RFC 3261 §14.2).
 func (c *Call) handleReinvite(req *sipgo.Request, tx sipgo.ServerTransaction) {
 	c.mu.Lock()
-	busy := c.reinvite || c.state != CallEstablished
+	busy := c.reinvite || c.state != phone.CallEstablished
 	if !busy {
 		c.reinvite = true
 	}
@@ -112,21 +112,4 @@ func (c *Call) handleInfo(req *sipgo.Request, tx sipgo.ServerTransaction) {
 		c.r.ev.CallDTMF(c, digit)
 	}
 	_ = tx.Respond(c.answerTo(req, 200, "OK", ""))
-}
-
-// validDTMF reports whether s is made of DTMF tones (0-9, *, #, and A-D
-// when letters is set).
-func validDTMF(s string, letters bool) bool {
-	if s == "" {
-		return false
-	}
-	for _, ch := range s {
-		switch {
-		case ch >= '0' && ch <= '9', ch == '*', ch == '#':
-		case letters && strings.ContainsRune("ABCDabcd", ch):
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -8,6 +8,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -18,21 +19,21 @@ const byeTimeout = 5 * time.Second
 // Hangup ends the call however it stands: BYE when established, CANCEL
 // when ringing out, 486 when ringing in. Ending an ended call does
 // nothing.
-func (c *Call) Hangup(ctx context.Context) *Error {
+func (c *Call) Hangup(ctx context.Context) *phone.Error {
 	c.mu.Lock()
 	state, outgoing := c.state, c.outgoing
 	c.mu.Unlock()
 	switch {
-	case state == CallEnded:
-	case state == CallRinging && outgoing:
+	case state == phone.CallEnded:
+	case state == phone.CallRinging && outgoing:
 		c.hangupRinging()
-	case state == CallRinging:
-		if err := c.Reject(486); err != nil && c.State() != CallEnded {
+	case state == phone.CallRinging:
+		if err := c.Reject(486); err != nil && c.State() != phone.CallEnded {
 			return err
 		}
 	default:
 		c.bye()
-		c.end(End{})
+		c.end(phone.End{})
 	}
 	return nil
 }
@@ -45,14 +46,14 @@ func (c *Call) abandon() {
 	c.mu.Unlock()
 	tr := c.r.cur().tr
 	switch {
-	case state == CallEstablished && d != nil:
+	case state == phone.CallEstablished && d != nil:
 		_ = tr.WriteMsg(d.newRequest(c.r, sipgo.BYE, 0))
-	case state == CallRinging && outgoing && provisional:
+	case state == phone.CallRinging && outgoing && provisional:
 		_ = tr.WriteMsg(c.cancelRequest())
-	case state == CallRinging && !outgoing:
+	case state == phone.CallRinging && !outgoing:
 		_ = c.serverTx.Respond(c.response(480, "Temporarily Unavailable", ""))
 	}
-	c.end(End{})
+	c.end(phone.End{})
 }
 
 // bye sends BYE in the call's dialog and waits a little for the answer.
@@ -72,18 +73,18 @@ func (c *Call) bye() {
 
 // requireEstablished returns the call's media and dialog, or an error
 // when the call is not up.
-func (c *Call) requireEstablished(what string) (Media, *dialog, *Error) {
+func (c *Call) requireEstablished(what string) (Media, *dialog, *phone.Error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != CallEstablished {
-		return nil, nil, &Error{Key: KeyCallState, Message: fmt.Sprintf("%s needs an answered call (the call is %s)", what, c.state)}
+	if c.state != phone.CallEstablished {
+		return nil, nil, &phone.Error{Key: phone.KeyCallState, Message: fmt.Sprintf("%s needs an answered call (the call is %s)", what, c.state)}
 	}
 	return c.media, c.dlg, nil
 }
 
 // Hold puts the call on hold (re-INVITE with sendonly, or inactive when
 // the far end holds us too) or resumes it (sendrecv).
-func (c *Call) Hold(ctx context.Context, hold bool) *Error {
+func (c *Call) Hold(ctx context.Context, hold bool) *phone.Error {
 	c.op.Lock()
 	defer c.op.Unlock()
 	m, _, err := c.requireEstablished("hold")
@@ -95,11 +96,11 @@ func (c *Call) Hold(ctx context.Context, hold bool) *Error {
 		dir, undo = SendRecv, SendOnly
 	}
 	if err := m.SetDirection(dir); err != nil {
-		return &Error{Key: KeyHoldFailed, Message: err.Error(), Err: err}
+		return &phone.Error{Key: phone.KeyHoldFailed, Message: err.Error(), Err: err}
 	}
 	if e := c.renegotiate(ctx, false); e != nil {
 		_ = m.SetDirection(undo)
-		e.Key = KeyHoldFailed
+		e.Key = phone.KeyHoldFailed
 		return e
 	}
 	return nil
@@ -107,7 +108,7 @@ func (c *Call) Hold(ctx context.Context, hold bool) *Error {
 
 // renegotiate sends a re-INVITE with a new offer (RFC 3261 §14.1),
 // answering a challenge once and retrying once after a 491.
-func (c *Call) renegotiate(ctx context.Context, iceRestart bool) *Error {
+func (c *Call) renegotiate(ctx context.Context, iceRestart bool) *phone.Error {
 	m, d, e := c.requireEstablished("a re-INVITE")
 	if e != nil {
 		return e
@@ -115,7 +116,7 @@ func (c *Call) renegotiate(ctx context.Context, iceRestart bool) *Error {
 	c.mu.Lock()
 	if c.reinvite {
 		c.mu.Unlock()
-		return &Error{Key: KeyCallState, Message: "another offer/answer exchange is in progress"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "another offer/answer exchange is in progress"}
 	}
 	c.reinvite = true
 	c.mu.Unlock()
@@ -128,7 +129,7 @@ func (c *Call) renegotiate(ctx context.Context, iceRestart bool) *Error {
 	for attempt := 0; attempt < 3; attempt++ {
 		offer, err := m.Offer(ctx, iceRestart)
 		if err != nil {
-			return &Error{Key: KeyMedia, Message: "cannot make an offer: " + err.Error(), Err: err}
+			return &phone.Error{Key: phone.KeyMedia, Message: "cannot make an offer: " + err.Error(), Err: err}
 		}
 		req := d.newRequest(c.r, sipgo.INVITE, 0)
 		req.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
@@ -139,36 +140,36 @@ func (c *Call) renegotiate(ctx context.Context, iceRestart bool) *Error {
 		res, err := c.inDialogInvite(ctx, d, req)
 		if err != nil {
 			_ = m.Rollback(ctx)
-			return &Error{Key: KeyRequestFailed, Message: "the re-INVITE got no answer", Err: err}
+			return &phone.Error{Key: phone.KeyRequestFailed, Message: "the re-INVITE got no answer", Err: err}
 		}
 		switch code := res.StatusCode; {
 		case code >= 200 && code < 300:
 			if !isSDP(res) {
 				_ = m.Rollback(ctx)
-				return &Error{Key: KeyRequestFailed, Message: "the answer to the re-INVITE had no SDP", Code: code}
+				return &phone.Error{Key: phone.KeyRequestFailed, Message: "the answer to the re-INVITE had no SDP", Code: code}
 			}
 			if err := m.Accept(ctx, string(res.Body()), false); err != nil {
-				return &Error{Key: KeyMedia, Message: "the far end's answer was refused: " + err.Error(), Err: err}
+				return &phone.Error{Key: phone.KeyMedia, Message: "the far end's answer was refused: " + err.Error(), Err: err}
 			}
 			return nil
 		case (code == 401 || code == 407) && chal == nil:
 			_ = m.Rollback(ctx)
 			if chal, err = sip.ParseChallenge(res, c.r.t.realm); err != nil {
-				return statusError(KeyRequestFailed, res, "the re-INVITE was refused")
+				return statusError(phone.KeyRequestFailed, res, "the re-INVITE was refused")
 			}
 		case code == 491:
 			_ = m.Rollback(ctx)
 			select { // RFC 3261 §14.1: retry after 2.1–4 s
 			case <-time.After(2100*time.Millisecond + rand.N(1900*time.Millisecond)):
 			case <-ctx.Done():
-				return &Error{Key: KeyRequestFailed, Message: "cancelled", Err: ctx.Err()}
+				return &phone.Error{Key: phone.KeyRequestFailed, Message: "cancelled", Err: ctx.Err()}
 			}
 		default:
 			_ = m.Rollback(ctx)
-			return statusError(KeyRequestFailed, res, "the re-INVITE was refused")
+			return statusError(phone.KeyRequestFailed, res, "the re-INVITE was refused")
 		}
 	}
-	return &Error{Key: KeyRequestFailed, Message: "the re-INVITE kept failing"}
+	return &phone.Error{Key: phone.KeyRequestFailed, Message: "the re-INVITE kept failing"}
 }
 
 // inDialogInvite sends a re-INVITE and returns its final response; a 2xx
@@ -209,17 +210,17 @@ func (c *Call) inDialogInvite(ctx context.Context, d *dialog, req *sipgo.Request
 
 // SendDTMF sends tones (0-9, *, #) in the RTP stream (RFC 4733) or as
 // SIP INFO, as the registration's DTMF option says.
-func (c *Call) SendDTMF(ctx context.Context, tones string) *Error {
-	if err := CheckDTMF(tones); err != nil {
+func (c *Call) SendDTMF(ctx context.Context, tones string) *phone.Error {
+	if err := phone.CheckDTMF(tones); err != nil {
 		return err
 	}
 	m, d, err := c.requireEstablished("sendDTMF")
 	if err != nil {
 		return err
 	}
-	if c.r.t.opts.DTMF != DTMFInfo {
+	if c.r.t.opts.DTMF != phone.DTMFInfo {
 		if err := m.SendDTMF(tones); err != nil {
-			return &Error{Key: KeyMedia, Message: "cannot send DTMF: " + err.Error(), Err: err}
+			return &phone.Error{Key: phone.KeyMedia, Message: "cannot send DTMF: " + err.Error(), Err: err}
 		}
 		return nil
 	}
@@ -232,46 +233,38 @@ func (c *Call) SendDTMF(ctx context.Context, tones string) *Error {
 		res, err := c.r.cur().ep.Do(rctx, req, nil)
 		cancel()
 		if err != nil {
-			return &Error{Key: KeyRequestFailed, Message: "the DTMF INFO got no answer", Err: err}
+			return &phone.Error{Key: phone.KeyRequestFailed, Message: "the DTMF INFO got no answer", Err: err}
 		}
 		if !res.IsSuccess() {
-			return statusError(KeyRequestFailed, res, "the DTMF INFO was refused")
+			return statusError(phone.KeyRequestFailed, res, "the DTMF INFO was refused")
 		}
-	}
-	return nil
-}
-
-// CheckDTMF checks tones for SendDTMF: 0-9, * and # only.
-func CheckDTMF(tones string) *Error {
-	if !validDTMF(tones, false) {
-		return InvalidParameter("tone", "%q is not made of DTMF tones 0-9, * and #", tones)
 	}
 	return nil
 }
 
 // SetMuted stops or resumes sending the microphone (no renegotiation).
-func (c *Call) SetMuted(muted bool) *Error {
+func (c *Call) SetMuted(muted bool) *phone.Error {
 	c.mu.Lock()
 	m := c.media
 	c.mu.Unlock()
-	if m == nil || c.State() == CallEnded {
-		return &Error{Key: KeyCallState, Message: "the call has no audio to mute"}
+	if m == nil || c.State() == phone.CallEnded {
+		return &phone.Error{Key: phone.KeyCallState, Message: "the call has no audio to mute"}
 	}
 	if err := m.SetMuted(muted); err != nil {
-		return &Error{Key: KeyMedia, Message: err.Error(), Err: err}
+		return &phone.Error{Key: phone.KeyMedia, Message: err.Error(), Err: err}
 	}
 	return nil
 }
 
 // Stats summarises the call's audio (the page's getStats()).
-func (c *Call) Stats(ctx context.Context) (MediaStats, *Error) {
+func (c *Call) Stats(ctx context.Context) (phone.MediaStats, *phone.Error) {
 	m := c.Media()
 	if m == nil {
-		return MediaStats{}, &Error{Key: KeyCallState, Message: "the call has no media yet"}
+		return phone.MediaStats{}, &phone.Error{Key: phone.KeyCallState, Message: "the call has no media yet"}
 	}
 	st, err := m.Stats(ctx)
 	if err != nil {
-		return st, &Error{Key: KeyMedia, Message: err.Error(), Err: err}
+		return st, &phone.Error{Key: phone.KeyMedia, Message: err.Error(), Err: err}
 	}
 	return st, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -18,10 +19,10 @@ const cancelTimeout = 32 * time.Second
 
 // parseTarget reads what the page dialled: a sip:/sips: URI, user@host,
 // or a bare user or number (in our domain).
-func (r *registration) parseTarget(name, target string) (sipgo.Uri, *Error) {
+func (r *registration) parseTarget(name, target string) (sipgo.Uri, *phone.Error) {
 	t := strings.TrimSpace(target)
 	if t == "" {
-		return sipgo.Uri{}, InvalidParameter(name, "is empty: give a SIP URI (sip:bob@example.com) or a user or number")
+		return sipgo.Uri{}, phone.InvalidParameter(name, "is empty: give a SIP URI (sip:bob@example.com) or a user or number")
 	}
 	if !strings.HasPrefix(t, "sip:") && !strings.HasPrefix(t, "sips:") {
 		if !strings.Contains(t, "@") {
@@ -32,7 +33,7 @@ func (r *registration) parseTarget(name, target string) (sipgo.Uri, *Error) {
 	var u sipgo.Uri
 	if err := sipgo.ParseUri(t, &u); err != nil || u.User == "" || u.Host == "" ||
 		strings.ContainsAny(t, " \t\r\n<>\"") {
-		return sipgo.Uri{}, InvalidParameter(name, "%q is not a SIP URI of the form sip:user@domain", target)
+		return sipgo.Uri{}, phone.InvalidParameter(name, "%q is not a SIP URI of the form sip:user@domain", target)
 	}
 	u.Headers = nil
 	return u, nil
@@ -41,10 +42,10 @@ func (r *registration) parseTarget(name, target string) (sipgo.Uri, *Error) {
 // Dial places a call to target (see parseTarget). It returns once the
 // INVITE is sent; the outcome comes as CallProgress, CallAccepted and
 // CallEnded events.
-func (u *UserAgent) Dial(ctx context.Context, target string) (*Call, *Error) {
+func (u *UserAgent) Dial(ctx context.Context, target string) (*Call, *phone.Error) {
 	r := u.current()
 	if r == nil {
-		return nil, &Error{Key: KeyNotRegistered, Message: "register before calling"}
+		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "register before calling"}
 	}
 	to, err := r.parseTarget("uri", target)
 	if err != nil {
@@ -64,19 +65,19 @@ func (u *UserAgent) current() *registration {
 }
 
 // placeCall starts an outgoing call; extra headers go into the INVITE.
-func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipgo.Header) (*Call, *Error) {
+func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipgo.Header) (*Call, *phone.Error) {
 	if r.t.opts.Media == nil {
-		return nil, &Error{Key: KeyMedia, Message: "calls need media, and this user agent has none"}
+		return nil, &phone.Error{Key: phone.KeyMedia, Message: "calls need media, and this user agent has none"}
 	}
 	c := newCall(r, true, to, "")
 	m, err := r.t.opts.Media(ctx, c.mediaEvents())
 	if err != nil {
-		return nil, &Error{Key: KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
+		return nil, &phone.Error{Key: phone.KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
 	}
 	offer, err := m.Offer(ctx, false)
 	if err != nil {
 		m.Close()
-		return nil, &Error{Key: KeyMedia, Message: "cannot make the call's offer: " + err.Error(), Err: err}
+		return nil, &phone.Error{Key: phone.KeyMedia, Message: "cannot make the call's offer: " + err.Error(), Err: err}
 	}
 	c.media = m
 	req := r.outOfDialog(sipgo.INVITE, to, to, sip.RandomToken(22), sip.RandomToken(10), 1)
@@ -128,12 +129,12 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 		l := r.cur()
 		tx, err := l.ep.Request(req)
 		if err != nil {
-			c.end(End{Code: 503, Reason: "Service Unavailable (the INVITE could not be sent)", ByRemote: true})
+			c.end(phone.End{Code: 503, Reason: "Service Unavailable (the INVITE could not be sent)", ByRemote: true})
 			return
 		}
 		res := c.awaitFinal(l, tx)
 		if res == nil {
-			c.end(End{Code: 408, Reason: "Request Timeout", ByRemote: true})
+			c.end(phone.End{Code: 408, Reason: "Request Timeout", ByRemote: true})
 			return
 		}
 		switch code := res.StatusCode; {
@@ -153,7 +154,7 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 		case (code == 401 || code == 407) && round < 2 && !c.cancelled():
 			chal, err := sip.ParseChallenge(res, r.t.realm)
 			if err != nil {
-				c.end(End{Code: code, Reason: res.Reason, ByRemote: true})
+				c.end(phone.End{Code: code, Reason: res.Reason, ByRemote: true})
 				return
 			}
 			r.mu.Lock()
@@ -163,7 +164,7 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 			next.ReplaceHeader(r.newVia())
 			next.CSeq().SeqNo++
 			if err := chal.Authorize(next, cred); err != nil {
-				c.end(End{Code: code, Reason: res.Reason, ByRemote: true})
+				c.end(phone.End{Code: code, Reason: res.Reason, ByRemote: true})
 				return
 			}
 			req = next
@@ -174,7 +175,7 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 				r.mu.Unlock()
 			}
 			byRemote := !(code == 487 && c.cancelled())
-			c.end(End{Code: code, Reason: res.Reason, ByRemote: byRemote})
+			c.end(phone.End{Code: code, Reason: res.Reason, ByRemote: byRemote})
 			return
 		}
 	}
@@ -242,28 +243,28 @@ func (c *Call) answered(l *link, tx *sipgo.ClientTx, res *sipgo.Response) {
 	c.r.addDialog(c, d)
 	tx.OnRetransmission(hook(c, func(again *sipgo.Response) { c.extra2xx(l, d, ack, again) }))
 	if err := l.tr.WriteMsg(ack); err != nil {
-		c.end(End{Code: 500, Reason: "the ACK could not be sent", ByRemote: true})
+		c.end(phone.End{Code: 500, Reason: "the ACK could not be sent", ByRemote: true})
 		return
 	}
 	if answer == "" {
 		c.bye()
-		c.end(End{Code: 488, Reason: "Not Acceptable Here (no SDP answer)", ByRemote: true})
+		c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (no SDP answer)", ByRemote: true})
 		return
 	}
 	if err := m.Accept(context.Background(), answer, false); err != nil {
 		c.bye()
-		c.end(End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")", ByRemote: true})
+		c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")", ByRemote: true})
 		return
 	}
 	c.mu.Lock()
 	cancelled := c.cancel
 	if !cancelled {
-		c.state = CallEstablished
+		c.state = phone.CallEstablished
 	}
 	c.mu.Unlock()
 	if cancelled { // hung up while the 200 was on its way
 		c.bye()
-		c.end(End{Code: 487, Reason: "Request Terminated"})
+		c.end(phone.End{Code: 487, Reason: "Request Terminated"})
 		return
 	}
 	c.settle()
@@ -306,7 +307,7 @@ func (c *Call) hangupRinging() {
 		return
 	}
 	time.AfterFunc(cancelTimeout, func() { // no 1xx ever: give up locally
-		c.end(End{Code: 487, Reason: "Request Terminated"})
+		c.end(phone.End{Code: 487, Reason: "Request Terminated"})
 	})
 }
 

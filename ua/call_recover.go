@@ -3,6 +3,8 @@ package ua
 import (
 	"context"
 	"time"
+
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // iceGrace is how long ICE may stay "disconnected" before an ICE
@@ -23,7 +25,7 @@ func (c *Call) mediaEvents() MediaEvents {
 func (c *Call) iceState(state string) {
 	c.mu.Lock()
 	c.ice = state
-	up := c.state == CallEstablished
+	up := c.state == phone.CallEstablished
 	c.mu.Unlock()
 	if !up {
 		return
@@ -34,7 +36,7 @@ func (c *Call) iceState(state string) {
 	case "disconnected":
 		c.r.ua.cfg.Clock.AfterFunc(iceGrace, func() {
 			c.mu.Lock()
-			still := c.ice == "disconnected" && c.state == CallEstablished
+			still := c.ice == "disconnected" && c.state == phone.CallEstablished
 			c.mu.Unlock()
 			if still {
 				c.restartICE()
@@ -70,7 +72,7 @@ func (c *Call) refreshTarget() {
 func (c *Call) renegotiateSafely(iceRestart bool) {
 	c.op.Lock()
 	defer c.op.Unlock()
-	if c.State() != CallEstablished {
+	if c.State() != phone.CallEstablished {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), recoverTimeout)

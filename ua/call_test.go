@@ -8,16 +8,17 @@ import (
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 type ended struct {
 	c *Call
-	e End
+	e phone.End
 }
 
-// phone is a registered user agent with fake media whose events land in
+// testPhone is a registered user agent with fake media whose events land in
 // channels.
-type phone struct {
+type testPhone struct {
 	t           *testing.T
 	ua          *UserAgent
 	media       *fakeMediaSet
@@ -26,16 +27,16 @@ type phone struct {
 	ended       chan ended
 	progress    chan int
 	dtmf        chan string
-	transfer    chan *Error
+	transfer    chan *phone.Error
 	transferred chan *Call
 	answer      bool // accept every incoming call at once
 	// askTransfer, when set, is Events.TransferRequest.
 	askTransfer atomic.Pointer[func(ctx context.Context, c *Call, target string) bool]
 }
 
-func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Options)) *phone {
+func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Options)) *testPhone {
 	t.Helper()
-	p := &phone{
+	p := &testPhone{
 		t:           t,
 		ua:          New(Config{}),
 		media:       &fakeMediaSet{name: user},
@@ -44,7 +45,7 @@ func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Opt
 		ended:       make(chan ended, 8),
 		progress:    make(chan int, 8),
 		dtmf:        make(chan string, 8),
-		transfer:    make(chan *Error, 2),
+		transfer:    make(chan *phone.Error, 2),
 		transferred: make(chan *Call, 2),
 	}
 	o := options(reg, user, "pw-"+user)
@@ -61,9 +62,9 @@ func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Opt
 		},
 		CallProgress: func(c *Call, code int, early bool) { p.progress <- code },
 		CallAccepted: func(c *Call) { p.accepted <- c },
-		CallEnded:    func(c *Call, e End) { p.ended <- ended{c, e} },
+		CallEnded:    func(c *Call, e phone.End) { p.ended <- ended{c, e} },
 		CallDTMF:     func(c *Call, d string) { p.dtmf <- d },
-		CallTransfer: func(c *Call, e *Error) { p.transfer <- e },
+		CallTransfer: func(c *Call, e *phone.Error) { p.transfer <- e },
 		Transferred:  func(old, next *Call, target string) { p.transferred <- next },
 		TransferRequest: func(ctx context.Context, c *Call, target string) bool {
 			if f := p.askTransfer.Load(); f != nil {
@@ -91,7 +92,7 @@ func newProxy(t *testing.T) *siptest.Registrar {
 }
 
 // establish makes a call from a to b's user and returns both ends.
-func establish(t *testing.T, a, b *phone, user string) (*Call, *Call) {
+func establish(t *testing.T, a, b *testPhone, user string) (*Call, *Call) {
 	t.Helper()
 	out, err := a.ua.Dial(context.Background(), user)
 	if err != nil {
@@ -134,7 +135,7 @@ func TestCallAnswerAndHangupBothWays(t *testing.T) {
 	if dirOf(bm.lastOffer()) != SendRecv || dirOf(am.lastAnswer()) != SendRecv {
 		t.Fatalf("offer %q answer %q", bm.lastOffer(), am.lastAnswer())
 	}
-	if out.State() != CallEstablished || in.State() != CallEstablished {
+	if out.State() != phone.CallEstablished || in.State() != phone.CallEstablished {
 		t.Fatalf("states %s / %s", out.State(), in.State())
 	}
 	// The callee hangs up.
@@ -243,7 +244,7 @@ func TestHoldAndResume(t *testing.T) {
 
 func TestDTMFBothTransports(t *testing.T) {
 	reg := newProxy(t)
-	a := newPhone(t, reg, "1001", func(o *Options) { o.DTMF = DTMFInfo })
+	a := newPhone(t, reg, "1001", func(o *Options) { o.DTMF = phone.DTMFInfo })
 	b := newPhone(t, reg, "1002", nil)
 	out, in := establish(t, a, b, "1002")
 	if err := out.SendDTMF(context.Background(), "5#"); err != nil {
@@ -261,8 +262,8 @@ func TestDTMFBothTransports(t *testing.T) {
 	if got := b.media.last().dtmf; len(got) != 1 || got[0] != "9" {
 		t.Fatalf("media DTMF %v", got)
 	}
-	var e *Error
-	if e = out.SendDTMF(context.Background(), "x"); e == nil || e.Key != KeyInvalidParameter {
+	var e *phone.Error
+	if e = out.SendDTMF(context.Background(), "x"); e == nil || e.Key != phone.KeyInvalidParameter {
 		t.Fatalf("bad tone: %v", e)
 	}
 }
@@ -286,25 +287,25 @@ func TestBlindTransfer(t *testing.T) {
 	if e := recv(t, b.ended, "the old call ends at the transferee"); e.c == next {
 		t.Fatal("the new call ended instead of the old one")
 	}
-	if next.State() != CallEstablished {
+	if next.State() != phone.CallEstablished {
 		t.Fatalf("new call %s", next.State())
 	}
 }
 
 func TestCallErrors(t *testing.T) {
 	u := New(Config{})
-	if _, err := u.Dial(context.Background(), "1002"); err == nil || err.Key != KeyNotRegistered {
+	if _, err := u.Dial(context.Background(), "1002"); err == nil || err.Key != phone.KeyNotRegistered {
 		t.Fatalf("dial unregistered: %v", err)
 	}
 	reg := newProxy(t)
 	a := newPhone(t, reg, "1001", nil)
 	for _, target := range []string{"", "  ", "sip:", "a b@c"} {
-		if _, err := a.ua.Dial(context.Background(), target); err == nil || err.Key != KeyInvalidParameter {
+		if _, err := a.ua.Dial(context.Background(), target); err == nil || err.Key != phone.KeyInvalidParameter {
 			t.Errorf("dial %q: %v", target, err)
 		}
 	}
 	a.media.fails = errors.New("NotAllowedError: permission denied")
-	if _, err := a.ua.Dial(context.Background(), "1002"); err == nil || err.Key != KeyMedia {
+	if _, err := a.ua.Dial(context.Background(), "1002"); err == nil || err.Key != phone.KeyMedia {
 		t.Fatalf("no microphone: %v", err)
 	}
 	a.media.fails = nil
@@ -334,7 +335,7 @@ func TestCallSurvivesAReconnect(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling a condition
 	}
-	if out.State() != CallEstablished || !a.ua.Registered() {
+	if out.State() != phone.CallEstablished || !a.ua.Registered() {
 		t.Fatalf("call %s, registered %v", out.State(), a.ua.Registered())
 	}
 	if err := in.Hangup(context.Background()); err != nil {

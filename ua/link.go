@@ -9,6 +9,8 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -26,8 +28,8 @@ type link struct {
 	ep *sip.Endpoint
 
 	mu    sync.Mutex
-	timer Timer // the pending keepalive ping or pong check
-	ended bool  // no timer is armed any more
+	timer clock.Timer // the pending keepalive ping or pong check
+	ended bool        // no timer is armed any more
 }
 
 // arm runs f after d unless the link has ended; a pending timer is
@@ -57,7 +59,7 @@ func (l *link) disarm() {
 }
 
 // dial opens a new link for r; it is not current until adopted.
-func (r *registration) dial(ctx context.Context) (*link, *Error) {
+func (r *registration) dial(ctx context.Context) (*link, *phone.Error) {
 	u := r.ua
 	dctx, cancel := context.WithTimeout(ctx, u.cfg.DialTimeout)
 	defer cancel()
@@ -143,7 +145,7 @@ func (l *link) watch() {
 		if err := l.tr.Err(); err != nil {
 			reason += ": " + err.Error()
 		}
-		emitError(r.ev, &Error{Key: KeyDisconnected, Message: reason, Err: l.tr.Err()})
+		emitError(r.ev, &phone.Error{Key: phone.KeyDisconnected, Message: reason, Err: l.tr.Err()})
 	}
 	r.startReconnect()
 }

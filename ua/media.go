@@ -1,6 +1,10 @@
 package ua
 
-import "context"
+import (
+	"context"
+
+	"github.com/kazoo-softphone/kazoo/phone"
+)
 
 // Direction is an SDP media direction (RFC 3264 §5.1), used for hold.
 type Direction string
@@ -43,7 +47,7 @@ type Media interface {
 	SetMuted(muted bool) error
 	// Stats summarises the call's audio so far (zeros for what is not
 	// measured yet).
-	Stats(ctx context.Context) (MediaStats, error)
+	Stats(ctx context.Context) (phone.MediaStats, error)
 	// Close stops the microphone and the remote audio, and frees the
 	// session. It is safe to call more than once.
 	Close()

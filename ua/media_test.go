@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"sync"
+
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // fakeMedia is a Media that makes SDP-shaped text carrying its direction
@@ -137,7 +139,7 @@ func (m *fakeMedia) SetMuted(muted bool) error {
 	return nil
 }
 
-func (m *fakeMedia) Stats(context.Context) (MediaStats, error) { return MediaStats{}, nil }
+func (m *fakeMedia) Stats(context.Context) (phone.MediaStats, error) { return phone.MediaStats{}, nil }
 
 func (m *fakeMedia) Close() {
 	m.mu.Lock()

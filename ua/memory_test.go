@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"weak"
+
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // TestLogoutFreesTheRegistration: once logged out, nothing keeps a
@@ -28,7 +30,7 @@ func TestLogoutFreesTheRegistration(t *testing.T) {
 			o.Media = forgetfulMedia
 			if err := a.ua.Register(context.Background(), o, Events{
 				CallAccepted: func(c *Call) { a.accepted <- c },
-				CallEnded:    func(c *Call, e End) { a.ended <- ended{c, e} },
+				CallEnded:    func(c *Call, e phone.End) { a.ended <- ended{c, e} },
 			}); err != nil {
 				t.Fatal(err)
 			}

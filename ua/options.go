@@ -7,6 +7,8 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
+
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // DefaultRegisterExpires is the registration lifetime asked for, in
@@ -38,8 +40,8 @@ type Options struct {
 	// Media starts the media of each call; without it calls fail with
 	// media_error.
 	Media MediaFactory
-	// DTMF is how SendDTMF sends digits: DTMFRFC4733 (default, in the RTP
-	// stream) or DTMFInfo (SIP INFO, application/dtmf-relay).
+	// DTMF is how SendDTMF sends digits: phone.DTMFRFC4733 (default, in
+	// the RTP stream) or phone.DTMFInfo (SIP INFO, application/dtmf-relay).
 	DTMF string
 	// TransferRequests is what a REFER from the far end of a call (it
 	// transferring us, RFC 3515) does: TransferAsk (the default) asks
@@ -57,7 +59,8 @@ type Options struct {
 	// or less means no limit.
 	ReconnectMaxAttempts int
 	// ReconnectDelay is the time before each attempt
-	// (DefaultReconnectDelay when zero, at least MinReconnectDelay).
+	// (phone.DefaultReconnectDelay when zero, at least
+	// phone.MinReconnectDelay).
 	ReconnectDelay time.Duration
 	// KeepaliveInterval is the time between CRLF pings
 	// (DefaultKeepaliveInterval when zero; negative: no pings).
@@ -66,12 +69,6 @@ type Options struct {
 	// counts as lost (DefaultKeepaliveTimeout when zero).
 	KeepaliveTimeout time.Duration
 }
-
-// DTMF transports.
-const (
-	DTMFRFC4733 = "rfc4733"
-	DTMFInfo    = "info"
-)
 
 // What a REFER from the far end does (Options.TransferRequests).
 const (
@@ -99,21 +96,21 @@ type target struct {
 
 // validate checks every parameter before anything is sent, and names the
 // first bad one.
-func (o Options) validate() (*target, *Error) {
+func (o Options) validate() (*target, *phone.Error) {
 	if strings.TrimSpace(o.WSURL) == "" {
-		return nil, InvalidParameter("wsUrl", "is required (the SIP WebSocket URL, e.g. wss://sip.example.com)")
+		return nil, phone.InvalidParameter("wsUrl", "is required (the SIP WebSocket URL, e.g. wss://sip.example.com)")
 	}
 	u, err := url.Parse(o.WSURL)
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-		return nil, InvalidParameter("wsUrl", "%q is not a ws:// or wss:// URL", o.WSURL)
+		return nil, phone.InvalidParameter("wsUrl", "%q is not a ws:// or wss:// URL", o.WSURL)
 	}
 	if strings.TrimSpace(o.PublicIdentity) == "" {
-		return nil, InvalidParameter("publicIdentity", "is required (the SIP address, e.g. sip:alice@example.com)")
+		return nil, phone.InvalidParameter("publicIdentity", "is required (the SIP address, e.g. sip:alice@example.com)")
 	}
 	var aor sipgo.Uri
 	if err := sipgo.ParseUri(o.PublicIdentity, &aor); err != nil ||
 		(aor.Scheme != "sip" && aor.Scheme != "sips") || aor.User == "" || aor.Host == "" {
-		return nil, InvalidParameter("publicIdentity", "%q is not a SIP URI of the form sip:user@domain", o.PublicIdentity)
+		return nil, phone.InvalidParameter("publicIdentity", "%q is not a SIP URI of the form sip:user@domain", o.PublicIdentity)
 	}
 	aor = sipgo.Uri{Scheme: aor.Scheme, User: aor.User, Host: aor.Host, Port: aor.Port}
 	t := &target{
@@ -129,10 +126,10 @@ func (o Options) validate() (*target, *Error) {
 		t.authUser = aor.User
 	}
 	if strings.ContainsAny(t.authUser, "\"\\\r\n") {
-		return nil, InvalidParameter("privateIdentity", "contains characters a SIP header cannot carry")
+		return nil, phone.InvalidParameter("privateIdentity", "contains characters a SIP header cannot carry")
 	}
 	if strings.ContainsAny(o.DisplayName, "\"\\\r\n") {
-		return nil, InvalidParameter("displayName", "contains characters a SIP header cannot carry")
+		return nil, phone.InvalidParameter("displayName", "contains characters a SIP header cannot carry")
 	}
 	if t.realm == "" {
 		t.realm = aor.Host
@@ -141,28 +138,28 @@ func (o Options) validate() (*target, *Error) {
 	case t.expires == 0:
 		t.expires = DefaultRegisterExpires
 	case t.expires < 60 || t.expires > 86400:
-		return nil, InvalidParameter("registerExpires", "%d is outside 60–86400 seconds", t.expires)
+		return nil, phone.InvalidParameter("registerExpires", "%d is outside 60–86400 seconds", t.expires)
 	}
 	switch o.DTMF {
 	case "":
-		t.opts.DTMF = DTMFRFC4733
-	case DTMFRFC4733, DTMFInfo:
+		t.opts.DTMF = phone.DTMFRFC4733
+	case phone.DTMFRFC4733, phone.DTMFInfo:
 	default:
-		return nil, InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, DTMFRFC4733, DTMFInfo)
+		return nil, phone.InvalidParameter("dtmfType", "%q is neither %q nor %q", o.DTMF, phone.DTMFRFC4733, phone.DTMFInfo)
 	}
 	switch o.TransferRequests {
 	case "":
 		t.opts.TransferRequests = TransferAsk
 	case TransferAsk, TransferAccept, TransferRefuse:
 	default:
-		return nil, InvalidParameter("transferRequests", "%q: give %q, %q or %q", o.TransferRequests, TransferAsk, TransferAccept, TransferRefuse)
+		return nil, phone.InvalidParameter("transferRequests", "%q: give %q, %q or %q", o.TransferRequests, TransferAsk, TransferAccept, TransferRefuse)
 	}
 	t.reconnectOff, t.reconnectMax = o.ReconnectOff, o.ReconnectMaxAttempts
 	switch t.reconnectDelay = o.ReconnectDelay; {
 	case t.reconnectDelay == 0:
-		t.reconnectDelay = DefaultReconnectDelay
-	case t.reconnectDelay < MinReconnectDelay:
-		t.reconnectDelay = MinReconnectDelay
+		t.reconnectDelay = phone.DefaultReconnectDelay
+	case t.reconnectDelay < phone.MinReconnectDelay:
+		t.reconnectDelay = phone.MinReconnectDelay
 	}
 	if t.keepalive = o.KeepaliveInterval; t.keepalive == 0 {
 		t.keepalive = DefaultKeepaliveInterval
@@ -173,7 +170,7 @@ func (o Options) validate() (*target, *Error) {
 	if t.instance == "" {
 		t.instance = uuid.NewString()
 	} else if _, err := uuid.Parse(t.instance); err != nil {
-		return nil, InvalidParameter("instanceId", "%q is not a UUID", t.instance)
+		return nil, phone.InvalidParameter("instanceId", "%q is not a UUID", t.instance)
 	}
 	return t, nil
 }

@@ -8,6 +8,8 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -31,7 +33,7 @@ func (p *panicky) WriteMsg(m sipgo.Message) error {
 func TestPanicOnRefreshBecomesInternalError(t *testing.T) {
 	reg := newRegistrar(t)
 	reg.SetGrant(120)
-	clock := newFakeClock()
+	clock := clock.NewFake()
 	var tr *panicky
 	var panics atomic.Int32
 	u := New(Config{
@@ -55,7 +57,7 @@ func TestPanicOnRefreshBecomesInternalError(t *testing.T) {
 	}
 	tr.armed.Store(true)
 	clock.Advance(60 * time.Second)
-	if e := rec.nextError(t); e.Key != KeyInternal {
+	if e := rec.nextError(t); e.Key != phone.KeyInternal {
 		t.Fatalf("error %v, want internal_error", e)
 	}
 	if panics.Load() != 1 {

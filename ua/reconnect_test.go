@@ -8,27 +8,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
 // notes collects Notified events.
 type notes struct {
 	mu  sync.Mutex
-	all []Notification
-	ch  chan Notification
+	all []phone.Notification
+	ch  chan phone.Notification
 }
 
-func newNotes() *notes { return &notes{ch: make(chan Notification, 20)} }
+func newNotes() *notes { return &notes{ch: make(chan phone.Notification, 20)} }
 
-func (n *notes) add(x Notification) {
+func (n *notes) add(x phone.Notification) {
 	n.mu.Lock()
 	n.all = append(n.all, x)
 	n.mu.Unlock()
 	n.ch <- x
 }
 
-func (n *notes) next(t *testing.T) Notification {
+func (n *notes) next(t *testing.T) phone.Notification {
 	t.Helper()
 	return recv(t, n.ch, "notification")
 }
@@ -58,7 +60,7 @@ func (d *downDialer) dial(ctx context.Context, url string) (Transport, error) {
 
 type reconnectRig struct {
 	u     *UserAgent
-	clock *fakeClock
+	clock *clock.Fake
 	rec   *recorder
 	notes *notes
 	dial  *downDialer
@@ -67,7 +69,7 @@ type reconnectRig struct {
 
 func newReconnectRig(t *testing.T, tweak func(*Options)) *reconnectRig {
 	t.Helper()
-	g := &reconnectRig{clock: newFakeClock(), rec: newRecorder(), notes: newNotes(), dial: &downDialer{}, reg: newRegistrar(t)}
+	g := &reconnectRig{clock: clock.NewFake(), rec: newRecorder(), notes: newNotes(), dial: &downDialer{}, reg: newRegistrar(t)}
 	g.u = New(Config{Clock: g.clock, WakeCheck: -1, Dial: g.dial.dial})
 	o := options(g.reg, "1001", "pw-1001")
 	o.KeepaliveInterval = -1
@@ -88,15 +90,15 @@ func newReconnectRig(t *testing.T, tweak func(*Options)) *reconnectRig {
 func TestReconnectAfterTheServerDropsUs(t *testing.T) {
 	g := newReconnectRig(t, nil)
 	g.reg.DropConnections()
-	if e := g.rec.nextError(t); e.Key != KeyDisconnected {
+	if e := g.rec.nextError(t); e.Key != phone.KeyDisconnected {
 		t.Fatalf("error %v", e)
 	}
 	waitPending(t, g.clock, 1) // the first attempt waits the reconnect delay
-	g.clock.Advance(DefaultReconnectDelay - time.Millisecond)
+	g.clock.Advance(phone.DefaultReconnectDelay - time.Millisecond)
 	g.reg.NoRequest(t, 50*time.Millisecond)
 	g.clock.Advance(time.Millisecond)
 	n := g.notes.next(t)
-	if n.Key != NotifyReconnecting || n.Fields["attempt"] != 1 {
+	if n.Key != phone.NotifyReconnecting || n.Fields["attempt"] != 1 {
 		t.Fatalf("notification %+v", n)
 	}
 	g.reg.Next(t, wait) // REGISTER on the new connection (the old nonce: 401)
@@ -127,13 +129,13 @@ func TestReconnectStopsAfterMaxAttempts(t *testing.T) {
 			t.Fatalf("notification %+v", n)
 		}
 	}
-	if e := g.rec.nextError(t); e.Key != KeyServerNotReachable {
+	if e := g.rec.nextError(t); e.Key != phone.KeyServerNotReachable {
 		t.Fatalf("final error %v", e)
 	}
 	waitPending(t, g.clock, 0)
 	g.clock.Advance(time.Minute)
 	g.rec.noError(t, 50*time.Millisecond)
-	if c := g.notes.count(NotifyReconnecting); c != 2 {
+	if c := g.notes.count(phone.NotifyReconnecting); c != 2 {
 		t.Fatalf("%d attempts, want exactly 2", c)
 	}
 	// reconnect() still works by hand once the server is back.
@@ -194,7 +196,7 @@ func TestKeepaliveDetectsADeadServer(t *testing.T) {
 	g.clock.Advance(25 * time.Second)
 	until("second ping", func() bool { return g.reg.Pings() == 2 })
 	g.clock.Advance(DefaultKeepaliveTimeout)
-	if e := g.rec.nextError(t); e.Key != KeyDisconnected {
+	if e := g.rec.nextError(t); e.Key != phone.KeyDisconnected {
 		t.Fatalf("error %v", e)
 	}
 }
@@ -202,7 +204,7 @@ func TestKeepaliveDetectsADeadServer(t *testing.T) {
 func TestWakeFromSleepRefreshesAtOnce(t *testing.T) {
 	reg := newRegistrar(t)
 	reg.SetGrant(3600) // the refresh is due after 30 min, not during the test
-	clock := newFakeClock()
+	clock := clock.NewFake()
 	u := New(Config{Clock: clock})
 	o := options(reg, "1001", "pw-1001")
 	o.KeepaliveInterval = -1

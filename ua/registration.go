@@ -11,6 +11,9 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
+	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/reconnect"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -42,15 +45,15 @@ type registration struct {
 	closing    bool // logout or unload: stopping for good
 	replaced   bool // the registrar said someone else took the binding
 	refused    bool // a refresh was refused (401/403): no automatic retry
-	refresh    Timer
-	sleepCheck Timer // the sleep detector's next check (reconnect.go)
-	rc         reconnectState
+	refresh    clock.Timer
+	sleepCheck clock.Timer     // the sleep detector's next check (reconnect.go)
+	rc         *reconnect.Loop // the reconnect loop (reconnect.go)
 
 	calls calls
 }
 
 func newRegistration(u *UserAgent, t *target, ev Events) *registration {
-	return &registration{
+	r := &registration{
 		ua:      u,
 		t:       t,
 		ev:      ev,
@@ -63,6 +66,8 @@ func newRegistration(u *UserAgent, t *target, ev Events) *registration {
 			UriParams: sipgo.HeaderParams{{K: "transport", V: "ws"}},
 		},
 	}
+	r.rc = r.newReconnectLoop()
+	return r
 }
 
 func (r *registration) isRegistered() bool {
@@ -147,7 +152,7 @@ func (r *registration) newRegister(expires int) *sipgo.Request {
 
 // register runs one REGISTER exchange for the configured lifetime,
 // answering digest challenges, and records the granted lifetime.
-func (r *registration) register(ctx context.Context) *Error {
+func (r *registration) register(ctx context.Context) *phone.Error {
 	res, err := r.exchange(ctx, r.t.expires)
 	if err != nil {
 		return err
@@ -203,8 +208,8 @@ func publicGRUU(res *sipgo.Response, contactUser string) *sipgo.Uri {
 }
 
 // exchange sends a REGISTER and follows 401/407 and 423 until a final
-// answer. It returns the 2xx, or the *Error the failure maps to.
-func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Response, *Error) {
+// answer. It returns the 2xx, or the *phone.Error the failure maps to.
+func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Response, *phone.Error) {
 	cred := sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm}
 	r.mu.Lock()
 	cached := r.chal
@@ -231,13 +236,13 @@ func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Respon
 		case code == 401 || code == 407:
 			chal, perr := sip.ParseChallenge(res, r.t.realm)
 			if perr != nil {
-				return nil, statusError(KeyUnauthorized, res, "the registrar asked for credentials in a form kazoo cannot answer")
+				return nil, statusError(phone.KeyUnauthorized, res, "the registrar asked for credentials in a form kazoo cannot answer")
 			}
 			if freshRounds > 0 && !chal.Stale() || freshRounds >= maxAuthRounds {
 				r.mu.Lock()
 				r.chal = nil
 				r.mu.Unlock()
-				return nil, statusError(KeyUnauthorized, res, "the registrar rejected the credentials")
+				return nil, statusError(phone.KeyUnauthorized, res, "the registrar rejected the credentials")
 			}
 			freshRounds++
 			r.mu.Lock()
@@ -245,13 +250,13 @@ func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Respon
 			r.mu.Unlock()
 			req = r.newRegister(expires)
 			if err := chal.Authorize(req, cred); err != nil {
-				return nil, &Error{Key: KeyUnauthorized, Message: "cannot answer the digest challenge: " + err.Error(), Err: err}
+				return nil, &phone.Error{Key: phone.KeyUnauthorized, Message: "cannot answer the digest challenge: " + err.Error(), Err: err}
 			}
 		case code == 423 && briefRounds == 0:
 			briefRounds++
 			min := headerInt(res, "Min-Expires")
 			if min <= expires || min > 86400 {
-				return nil, statusError(KeyRegistrationFailed, res, "the registrar refused the registration lifetime")
+				return nil, statusError(phone.KeyRegistrationFailed, res, "the registrar refused the registration lifetime")
 			}
 			expires = min
 			req = r.newRegister(expires)
@@ -262,27 +267,27 @@ func (r *registration) exchange(ctx context.Context, expires int) (*sipgo.Respon
 				_ = chal.Authorize(req, cred)
 			}
 		case code == 403:
-			return nil, statusError(KeyForbidden, res, "the registrar refused this identity")
+			return nil, statusError(phone.KeyForbidden, res, "the registrar refused this identity")
 		default:
-			return nil, statusError(KeyRegistrationFailed, res, "the registrar refused the registration")
+			return nil, statusError(phone.KeyRegistrationFailed, res, "the registrar refused the registration")
 		}
 	}
 }
 
 // requestError maps a REGISTER that got no final response.
-func (r *registration) requestError(ctx context.Context, err error) *Error {
+func (r *registration) requestError(ctx context.Context, err error) *phone.Error {
 	switch {
 	case ctx.Err() != nil:
 		return superseded(err)
 	case errors.Is(err, sip.ErrConnectionLost) || errors.Is(err, sipgo.ErrTransactionTransport):
-		return &Error{Key: KeyDisconnected, Message: "the connection to the registrar closed before it answered", Err: err}
+		return &phone.Error{Key: phone.KeyDisconnected, Message: "the connection to the registrar closed before it answered", Err: err}
 	default:
-		return &Error{Key: KeyServerNotReachable, Message: fmt.Sprintf("the registrar at %s did not answer the REGISTER", r.t.opts.WSURL), Err: err}
+		return &phone.Error{Key: phone.KeyServerNotReachable, Message: fmt.Sprintf("the registrar at %s did not answer the REGISTER", r.t.opts.WSURL), Err: err}
 	}
 }
 
-func statusError(key string, res *sipgo.Response, msg string) *Error {
-	return &Error{
+func statusError(key string, res *sipgo.Response, msg string) *phone.Error {
+	return &phone.Error{
 		Key:     key,
 		Message: fmt.Sprintf("%s (%d %s)", msg, res.StatusCode, res.Reason),
 		Code:    res.StatusCode,
@@ -345,14 +350,14 @@ func (r *registration) doRefresh() {
 		r.expires = sip.GrantedExpires(res, r.contact.User, r.t.expires)
 		r.mu.Unlock()
 		r.scheduleRefresh()
-	case err.Key == KeyDisconnected || err.Key == KeyServerNotReachable:
+	case err.Key == phone.KeyDisconnected || err.Key == phone.KeyServerNotReachable:
 		l.abort(errors.New("the registration refresh got no answer"))
 	default:
 		// Refused: credentials (401/403) will not get better by retrying;
 		// other refusals (5xx) are worth reconnecting for.
 		r.mu.Lock()
 		r.registered = false
-		r.refused = err.Key == KeyUnauthorized || err.Key == KeyForbidden
+		r.refused = err.Key == phone.KeyUnauthorized || err.Key == phone.KeyForbidden
 		r.mu.Unlock()
 		emitError(r.ev, err)
 		l.abort(err)
@@ -377,7 +382,7 @@ func (r *registration) stop() bool {
 	if r.sleepCheck != nil {
 		r.sleepCheck.Stop()
 	}
-	r.rc.cancel()
+	r.rc.Stop()
 	return was
 }
 

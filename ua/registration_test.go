@@ -12,6 +12,7 @@ import (
 	sipgo "github.com/emiago/sipgo/sip"
 
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -21,16 +22,16 @@ const wait = 5 * time.Second
 type recorder struct {
 	mu        sync.Mutex
 	connected int
-	errs      []*Error
-	errc      chan *Error
+	errs      []*phone.Error
+	errc      chan *phone.Error
 }
 
-func newRecorder() *recorder { return &recorder{errc: make(chan *Error, 10)} }
+func newRecorder() *recorder { return &recorder{errc: make(chan *phone.Error, 10)} }
 
 func (r *recorder) events() Events {
 	return Events{
 		Connected: func() { r.mu.Lock(); r.connected++; r.mu.Unlock() },
-		Error: func(e *Error) {
+		Error: func(e *phone.Error) {
 			r.mu.Lock()
 			r.errs = append(r.errs, e)
 			r.mu.Unlock()
@@ -39,7 +40,7 @@ func (r *recorder) events() Events {
 	}
 }
 
-func (r *recorder) nextError(t *testing.T) *Error {
+func (r *recorder) nextError(t *testing.T) *phone.Error {
 	t.Helper()
 	select {
 	case e := <-r.errc:
@@ -170,10 +171,10 @@ func TestRegisterRejections(t *testing.T) {
 		code     int
 		requests int
 	}{
-		{"wrong password", "1001", "nope", nil, KeyUnauthorized, 401, 2},
-		{"wrong password, proxy challenge", "1001", "nope", func(r *siptest.Registrar) { r.SetProxyAuth(true) }, KeyUnauthorized, 407, 2},
-		{"unknown user", "1999", "pw", nil, KeyUnauthorized, 401, 2},
-		{"forbidden", "1002", "pw-1002", func(r *siptest.Registrar) { r.Forbid("1002") }, KeyForbidden, 403, 1},
+		{"wrong password", "1001", "nope", nil, phone.KeyUnauthorized, 401, 2},
+		{"wrong password, proxy challenge", "1001", "nope", func(r *siptest.Registrar) { r.SetProxyAuth(true) }, phone.KeyUnauthorized, 407, 2},
+		{"unknown user", "1999", "pw", nil, phone.KeyUnauthorized, 401, 2},
+		{"forbidden", "1002", "pw-1002", func(r *siptest.Registrar) { r.Forbid("1002") }, phone.KeyForbidden, 403, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg := newRegistrar(t)
@@ -243,7 +244,7 @@ func TestRegisterInvalidParametersSendNothing(t *testing.T) {
 		tc.mutate(&o)
 		rec := newRecorder()
 		err := u.Register(context.Background(), o, rec.events())
-		if err == nil || err.Key != KeyInvalidParameter || !strings.HasPrefix(err.Message, tc.param+":") {
+		if err == nil || err.Key != phone.KeyInvalidParameter || !strings.HasPrefix(err.Message, tc.param+":") {
 			t.Errorf("%+v: err = %v, want invalid_parameter naming %s", o, err, tc.param)
 		}
 	}
@@ -263,7 +264,7 @@ func TestRegisterServerNotReachable(t *testing.T) {
 	rec := newRecorder()
 	o := Options{WSURL: "ws://" + addr, PublicIdentity: "sip:1001@lab.test"}
 	e := u.Register(context.Background(), o, rec.events())
-	if e == nil || e.Key != KeyServerNotReachable || !strings.Contains(e.Message, "refused") {
+	if e == nil || e.Key != phone.KeyServerNotReachable || !strings.Contains(e.Message, "refused") {
 		t.Fatalf("err = %v", e)
 	}
 }
@@ -277,7 +278,7 @@ func TestRegisterExplainsSilentDialErrors(t *testing.T) {
 		Explain: func(ctx context.Context, url string) string { return "nothing answered at that address" },
 	})
 	e := u.Register(context.Background(), Options{WSURL: "wss://sip.example.com", PublicIdentity: "sip:1001@lab.test"}, Events{})
-	if e == nil || e.Key != KeyServerNotReachable || !strings.Contains(e.Message, "nothing answered") {
+	if e == nil || e.Key != phone.KeyServerNotReachable || !strings.Contains(e.Message, "nothing answered") {
 		t.Fatalf("err = %v", e)
 	}
 }
@@ -287,7 +288,7 @@ func TestRegisterRegistrarSilent(t *testing.T) {
 	reg.SetSilent(true)
 	u := New(Config{RequestTimeout: 200 * time.Millisecond})
 	e := u.Register(context.Background(), options(reg, "1001", "pw-1001"), Events{})
-	if e == nil || e.Key != KeyServerNotReachable || !strings.Contains(e.Message, "did not answer") {
+	if e == nil || e.Key != phone.KeyServerNotReachable || !strings.Contains(e.Message, "did not answer") {
 		t.Fatalf("err = %v", e)
 	}
 }
@@ -296,13 +297,13 @@ func TestLogoutCancelsARegisterInProgress(t *testing.T) {
 	reg := newRegistrar(t)
 	reg.SetSilent(true)
 	u := New(Config{})
-	done := make(chan *Error, 1)
+	done := make(chan *phone.Error, 1)
 	go func() { done <- u.Register(context.Background(), options(reg, "1001", "pw-1001"), Events{}) }()
 	reg.Next(t, wait) // the REGISTER is out and will never be answered
 	u.Logout(context.Background())
 	select {
 	case e := <-done:
-		if e == nil || e.Key != KeyRegistrationFailed || !strings.Contains(e.Message, "superseded") {
+		if e == nil || e.Key != phone.KeyRegistrationFailed || !strings.Contains(e.Message, "superseded") {
 			t.Fatalf("err = %v", e)
 		}
 	case <-time.After(wait):

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // fuzzGoroutines bounds the goroutines hostile messages may leave
@@ -120,7 +122,7 @@ func FuzzServerMessage(f *testing.F) {
 		})
 		defer watchdog.Stop()
 		w.ensureRegistered(t)
-		if out == nil || out.State() == CallEnded || in.State() == CallEnded {
+		if out == nil || out.State() == phone.CallEnded || in.State() == phone.CallEnded {
 			if out != nil {
 				// One end may live on (a BYE to one side only): end both.
 				ctx, cancel := context.WithTimeout(context.Background(), wait)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // transferTimeout bounds waiting for the final NOTIFY of a transfer.
@@ -20,7 +22,7 @@ type transferState struct {
 // Transfer asks the far end to call target instead (blind transfer,
 // RFC 3515). It returns once the REFER is accepted; the outcome, from the
 // NOTIFY sipfrags, comes as CallTransfer. On success our leg is hung up.
-func (c *Call) Transfer(ctx context.Context, target string) *Error {
+func (c *Call) Transfer(ctx context.Context, target string) *phone.Error {
 	_, d, err := c.requireEstablished("transfer")
 	if err != nil {
 		return err
@@ -32,7 +34,7 @@ func (c *Call) Transfer(ctx context.Context, target string) *Error {
 	c.mu.Lock()
 	if c.transfer != nil {
 		c.mu.Unlock()
-		return &Error{Key: KeyCallState, Message: "a transfer is already in progress"}
+		return &phone.Error{Key: phone.KeyCallState, Message: "a transfer is already in progress"}
 	}
 	c.transfer = &transferState{}
 	c.mu.Unlock()
@@ -42,12 +44,12 @@ func (c *Call) Transfer(ctx context.Context, target string) *Error {
 	rctx, cancel := context.WithTimeout(ctx, 32*time.Second)
 	res, rerr := c.r.cur().ep.Do(rctx, req, nil)
 	cancel()
-	var fail *Error
+	var fail *phone.Error
 	switch {
 	case rerr != nil:
-		fail = &Error{Key: KeyTransferFailed, Message: "the REFER got no answer", Err: rerr}
+		fail = &phone.Error{Key: phone.KeyTransferFailed, Message: "the REFER got no answer", Err: rerr}
 	case !res.IsSuccess():
-		fail = statusError(KeyTransferFailed, res, "the far end refused the transfer")
+		fail = statusError(phone.KeyTransferFailed, res, "the far end refused the transfer")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -57,7 +59,7 @@ func (c *Call) Transfer(ctx context.Context, target string) *Error {
 	}
 	if c.transfer != nil { // the final NOTIFY may already have come
 		c.transfer.timer = time.AfterFunc(transferTimeout, func() {
-			c.transferDone(&Error{Key: KeyTransferFailed, Message: "the transfer did not complete in time"})
+			c.transferDone(&phone.Error{Key: phone.KeyTransferFailed, Message: "the transfer did not complete in time"})
 		})
 	}
 	return nil
@@ -65,7 +67,7 @@ func (c *Call) Transfer(ctx context.Context, target string) *Error {
 
 // transferDone reports a transfer's outcome once; success hangs up our
 // leg, as the transferee now talks to the target.
-func (c *Call) transferDone(result *Error) {
+func (c *Call) transferDone(result *phone.Error) {
 	c.mu.Lock()
 	t := c.transfer
 	c.transfer = nil
@@ -81,7 +83,7 @@ func (c *Call) transferDone(result *Error) {
 	}
 	if result == nil {
 		c.bye()
-		c.end(End{})
+		c.end(phone.End{})
 	}
 }
 
@@ -103,9 +105,9 @@ func (c *Call) handleNotify(req *sipgo.Request, tx sipgo.ServerTransaction) {
 	case code >= 200 && code < 300:
 		go c.transferDone(nil)
 	case code >= 300:
-		go c.transferDone(&Error{Key: KeyTransferFailed, Message: "the transfer target answered " + strconv.Itoa(code) + " " + reason, Code: code})
+		go c.transferDone(&phone.Error{Key: phone.KeyTransferFailed, Message: "the transfer target answered " + strconv.Itoa(code) + " " + reason, Code: code})
 	case terminated:
-		go c.transferDone(&Error{Key: KeyTransferFailed, Message: "the transfer subscription ended without a final answer"})
+		go c.transferDone(&phone.Error{Key: phone.KeyTransferFailed, Message: "the transfer subscription ended without a final answer"})
 	}
 }
 
@@ -143,7 +145,7 @@ func (c *Call) handleRefer(req *sipgo.Request, tx sipgo.ServerTransaction) {
 		return
 	}
 	target.Headers = nil // Replaces (attended transfer) is not supported
-	if c.State() != CallEstablished || !c.followReferTo(target.String()) || c.State() != CallEstablished {
+	if c.State() != phone.CallEstablished || !c.followReferTo(target.String()) || c.State() != phone.CallEstablished {
 		_ = tx.Respond(c.answerTo(req, 603, "Decline", ""))
 		return
 	}
@@ -192,10 +194,10 @@ func (c *Call) followRefer(target sipgo.Uri, referredBy sipgo.Header) {
 		c.r.ev.Transferred(c, next, target.String())
 	}
 	<-next.settled
-	if next.State() == CallEstablished {
+	if next.State() == phone.CallEstablished {
 		c.notifyRefer("SIP/2.0 200 OK", true)
 		c.bye()
-		c.end(End{})
+		c.end(phone.End{})
 		return
 	}
 	code, reason := next.endCode()

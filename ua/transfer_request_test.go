@@ -6,20 +6,22 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // refused checks that a's transfer of out was declined with 603, that b
 // placed no call, and that the call goes on.
-func refused(t *testing.T, a, b, c *phone, out, in *Call, err *Error) {
+func refused(t *testing.T, a, b, c *testPhone, out, in *Call, err *phone.Error) {
 	t.Helper()
-	if err == nil || err.Key != KeyTransferFailed || err.Code != 603 {
+	if err == nil || err.Key != phone.KeyTransferFailed || err.Code != 603 {
 		t.Fatalf("transfer: %v, want transfer_failed with 603", err)
 	}
 	// b answers the REFER before any INVITE it would send: none came.
 	if len(c.incoming) != 0 || len(b.transferred) != 0 {
 		t.Fatal("the transferee called the target")
 	}
-	if out.State() != CallEstablished || in.State() != CallEstablished {
+	if out.State() != phone.CallEstablished || in.State() != phone.CallEstablished {
 		t.Fatalf("call %s / %s after a declined transfer", out.State(), in.State())
 	}
 	if err := out.SendDTMF(context.Background(), "1"); err != nil {
@@ -102,7 +104,7 @@ func TestTransferRequestsOption(t *testing.T) {
 	o := options(reg, "1001", "pw-1001")
 	o.TransferRequests = "sometimes"
 	err := New(Config{}).Register(context.Background(), o, Events{})
-	if err == nil || err.Key != KeyInvalidParameter || !strings.HasPrefix(err.Message, "transferRequests:") {
+	if err == nil || err.Key != phone.KeyInvalidParameter || !strings.HasPrefix(err.Message, "transferRequests:") {
 		t.Fatalf("register with transferRequests 'sometimes': %v", err)
 	}
 }

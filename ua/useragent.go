@@ -11,6 +11,8 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -48,7 +50,7 @@ type Config struct {
 	// it cannot tell.
 	Explain func(ctx context.Context, url string) string
 	// Clock gives time and timers; the system clock by default.
-	Clock Clock
+	Clock clock.Clock
 	// Logger receives diagnostics; discarded by default. Credentials are
 	// never logged.
 	Logger *slog.Logger
@@ -72,7 +74,7 @@ type Config struct {
 // ones are skipped. They are called on the user agent's goroutines.
 type Events struct {
 	Connected func()
-	Error     func(*Error)
+	Error     func(*phone.Error)
 	// Incoming is a new incoming call, ringing; answer it with Accept or
 	// Reject. Without it, incoming calls are refused with 480.
 	Incoming func(*Call)
@@ -82,11 +84,11 @@ type Events struct {
 	// CallAccepted: our outgoing call was answered (after the ACK).
 	CallAccepted func(*Call)
 	// CallEnded: the call is over, once per call; End says how.
-	CallEnded func(*Call, End)
+	CallEnded func(*Call, phone.End)
 	// CallDTMF: a digit received in SIP INFO.
 	CallDTMF func(c *Call, digit string)
 	// CallTransfer: the result of Call.Transfer (nil error on success).
-	CallTransfer func(*Call, *Error)
+	CallTransfer func(*Call, *phone.Error)
 	// TransferRequest: the far end of c asks us (REFER) to call target
 	// instead; asked when Options.TransferRequests is TransferAsk. False
 	// declines the REFER with 603 and the call goes on; true follows it.
@@ -99,16 +101,7 @@ type Events struct {
 	// Notified: a notification for the page (kazoo.js onNotified):
 	// reconnecting, registration overridden or replaced, voicemail, or an
 	// unknown NOTIFY.
-	Notified func(Notification)
-}
-
-// Notification is what the page receives in onNotified.
-type Notification struct {
-	Key     string
-	Message string
-	// Fields are the notification's other members (attempt, waiting,
-	// newMessages, …).
-	Fields map[string]any
+	Notified func(phone.Notification)
 }
 
 // UserAgent is one SIP identity on one connection at a time.
@@ -132,7 +125,7 @@ func New(cfg Config) *UserAgent {
 		}
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -160,9 +153,9 @@ func (u *UserAgent) Registered() bool {
 // Register validates opts, opens the WebSocket and registers. It replaces
 // any earlier registration (which is unregistered first). It returns nil
 // once the registrar accepted, after calling ev.Connected; on failure it
-// calls ev.Error and returns the same *Error. Nothing is sent when a
+// calls ev.Error and returns the same *phone.Error. Nothing is sent when a
 // parameter is invalid.
-func (u *UserAgent) Register(ctx context.Context, opts Options, ev Events) *Error {
+func (u *UserAgent) Register(ctx context.Context, opts Options, ev Events) *phone.Error {
 	t, verr := opts.validate()
 	if verr != nil {
 		emitError(ev, verr)
@@ -225,7 +218,7 @@ type lastRegister struct {
 
 // dialError turns a failed dial into server_not_reachable with the most
 // precise reason available.
-func (u *UserAgent) dialError(ctx context.Context, url string, err error) *Error {
+func (u *UserAgent) dialError(ctx context.Context, url string, err error) *phone.Error {
 	if ctx.Err() != nil {
 		return superseded(err)
 	}
@@ -242,7 +235,7 @@ func (u *UserAgent) dialError(ctx context.Context, url string, err error) *Error
 	if reason == "" {
 		reason = "the WebSocket could not be opened"
 	}
-	return &Error{Key: KeyServerNotReachable, Message: fmt.Sprintf("cannot reach %s: %s", url, reason), Err: err}
+	return &phone.Error{Key: phone.KeyServerNotReachable, Message: fmt.Sprintf("cannot reach %s: %s", url, reason), Err: err}
 }
 
 // detach removes the current registration and returns it.
@@ -270,7 +263,7 @@ func (u *UserAgent) Logout(ctx context.Context) {
 		return
 	}
 	r.mu.Lock()
-	r.rc.cancel() // no reconnect attempt after this point
+	r.rc.Stop() // no reconnect attempt after this point
 	r.mu.Unlock()
 	u.op.Lock()
 	defer u.op.Unlock()
@@ -298,16 +291,16 @@ func (u *UserAgent) recoverPanic(ev Events, where string) {
 	if u.cfg.OnPanic != nil {
 		u.cfg.OnPanic(err)
 	}
-	emitError(ev, &Error{Key: KeyInternal, Message: fmt.Sprintf("internal error in %s: %v", where, p), Err: err})
+	emitError(ev, &phone.Error{Key: phone.KeyInternal, Message: fmt.Sprintf("internal error in %s: %v", where, p), Err: err})
 }
 
 // superseded is the error of a Register cancelled by a newer Register or
 // by Logout.
-func superseded(err error) *Error {
-	return &Error{Key: KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
+func superseded(err error) *phone.Error {
+	return &phone.Error{Key: phone.KeyRegistrationFailed, Message: "registration superseded by a newer register() or logout()", Err: err}
 }
 
-func emitError(ev Events, err *Error) {
+func emitError(ev Events, err *phone.Error) {
 	if ev.Error != nil {
 		ev.Error(err)
 	}

@@ -11,6 +11,7 @@ import (
 	sipgo "github.com/emiago/sipgo/sip"
 
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // wire is the server's side of the wire to registered user agents, for
@@ -67,7 +68,7 @@ func newWire(tb testing.TB, users ...string) *wire {
 				default:
 				}
 			},
-			CallEnded: func(c *Call, e End) {
+			CallEnded: func(c *Call, e phone.End) {
 				select {
 				case p.ended <- c:
 				default:

@@ -9,8 +9,8 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
-	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // callTimeout bounds page-initiated call operations (accept, hold, …).
@@ -18,7 +18,7 @@ const callTimeout = 40 * time.Second
 
 // tracked is a call the page knows, with the JS object it was given.
 type tracked struct {
-	call phoneCall
+	call phone.Call
 	obj  safejs.Value
 	// quiet: the call was replaced by a transfer; its end is not reported
 	// as onHangup.
@@ -26,7 +26,7 @@ type tracked struct {
 }
 
 // track remembers c and returns its JS object (made once).
-func (f *facade) track(c phoneCall) safejs.Value {
+func (f *facade) track(c phone.Call) safejs.Value {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if t, ok := f.calls[c.ID()]; ok {
@@ -34,7 +34,7 @@ func (f *facade) track(c phoneCall) safejs.Value {
 	}
 	obj := f.callObject(c)
 	f.calls[c.ID()] = &tracked{call: c, obj: obj}
-	if f.current == nil || f.current.State() == ua.CallEnded {
+	if f.current == nil || f.current.State() == phone.CallEnded {
 		f.current = c
 	}
 	return obj
@@ -42,7 +42,7 @@ func (f *facade) track(c phoneCall) safejs.Value {
 
 // callObject makes the page's call object: the loader's call prototype
 // (accept, reject, hangup, …) with this call's data.
-func (f *facade) callObject(c phoneCall) safejs.Value {
+func (f *facade) callObject(c phone.Call) safejs.Value {
 	data, err := safejs.ValueOf(map[string]any{
 		"id":           c.ID(),
 		"direction":    map[bool]string{true: "outgoing", false: "incoming"}[c.Outgoing()],
@@ -63,41 +63,41 @@ func (f *facade) callObject(c phoneCall) safejs.Value {
 }
 
 // byID finds a tracked call.
-func (f *facade) byID(id string) (phoneCall, error) {
+func (f *facade) byID(id string) (phone.Call, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, ok := f.calls[id]
-	if !ok || t.call.State() == ua.CallEnded {
-		return nil, &ua.Error{Key: ua.KeyNoCall, Message: "this call is over"}
+	if !ok || t.call.State() == phone.CallEnded {
+		return nil, &phone.Error{Key: phone.KeyNoCall, Message: "this call is over"}
 	}
 	return t.call, nil
 }
 
 // active is the call the global methods act on.
-func (f *facade) active() (phoneCall, error) {
+func (f *facade) active() (phone.Call, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.current != nil && f.current.State() != ua.CallEnded {
+	if f.current != nil && f.current.State() != phone.CallEnded {
 		return f.current, nil
 	}
 	for _, t := range f.calls {
-		if t.call.State() != ua.CallEnded {
+		if t.call.State() != phone.CallEnded {
 			f.current = t.call
 			return t.call, nil
 		}
 	}
-	return nil, &ua.Error{Key: ua.KeyNoCall, Message: "there is no call"}
+	return nil, &phone.Error{Key: phone.KeyNoCall, Message: "there is no call"}
 }
 
 // callEvents maps the user agent's events to the page's callbacks.
 func (f *facade) callEvents(cbs pageCallbacks) events {
-	var incoming func(phoneCall)
+	var incoming func(phone.Call)
 	if cbs.onIncoming.Type() == safejs.TypeFunction { // without it, calls get 480
-		incoming = func(c phoneCall) { cbs.call(cbs.onIncoming, f.track(c)) }
+		incoming = func(c phone.Call) { cbs.call(cbs.onIncoming, f.track(c)) }
 	}
-	var transferRequest func(context.Context, phoneCall, string) bool
+	var transferRequest func(context.Context, phone.Call, string) bool
 	if cbs.onTransferRequest.Type() == safejs.TypeFunction {
-		transferRequest = func(ctx context.Context, c phoneCall, target string) bool {
+		transferRequest = func(ctx context.Context, c phone.Call, target string) bool {
 			v, err := jsbridge.Ask(ctx, cbs.onTransferRequest, f.track(c), target)
 			if err != nil { // it threw, rejected or took too long
 				warn("onTransferRequest failed (" + err.Error() + "); the transfer request to " + target + " is declined")
@@ -110,13 +110,13 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 	return events{
 		connected: func() { cbs.call(cbs.onConnected) },
 		err:       cbs.error,
-		notified:  func(n ua.Notification) { cbs.call(cbs.onNotified, notificationObject(n)) },
+		notified:  func(n phone.Notification) { cbs.call(cbs.onNotified, notificationObject(n)) },
 		incoming:  incoming,
-		progress: func(c phoneCall, code int, early bool) {
+		progress: func(c phone.Call, code int, early bool) {
 			cbs.call(cbs.onRinging, jsObject(map[string]any{"code": code, "earlyMedia": early}))
 		},
-		accepted: func(c phoneCall) { cbs.call(cbs.onAccepted, f.track(c)) },
-		ended: func(c phoneCall, e ua.End) {
+		accepted: func(c phone.Call) { cbs.call(cbs.onAccepted, f.track(c)) },
+		ended: func(c phone.Call, e phone.End) {
 			f.mu.Lock()
 			t := f.calls[c.ID()]
 			delete(f.calls, c.ID())
@@ -136,15 +136,15 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 				cbs.call(cbs.onCancel, jsObject(map[string]any{"code": e.Code, "message": e.Reason, "source": source}))
 			}
 		},
-		dtmf: func(c phoneCall, digit string) { cbs.call(cbs.onDTMF, digit) },
-		transfer: func(c phoneCall, err *ua.Error) {
+		dtmf: func(c phone.Call, digit string) { cbs.call(cbs.onDTMF, digit) },
+		transfer: func(c phone.Call, err *phone.Error) {
 			if err != nil {
 				cbs.error(err)
 				return
 			}
 			cbs.call(cbs.onTransfer)
 		},
-		transferred: func(old, next phoneCall, target string) {
+		transferred: func(old, next phone.Call, target string) {
 			f.mu.Lock()
 			if t := f.calls[old.ID()]; t != nil {
 				t.quiet = true
@@ -201,9 +201,9 @@ func (f *facade) connect(args []safejs.Value) (any, error) {
 
 // onCall runs op on the call named by args[0] (call object methods) or,
 // when global, on the active call.
-func (f *facade) onCall(global bool, op func(ctx context.Context, c phoneCall, args []safejs.Value) (any, error)) jsbridge.Method {
+func (f *facade) onCall(global bool, op func(ctx context.Context, c phone.Call, args []safejs.Value) (any, error)) jsbridge.Method {
 	return func(args []safejs.Value) (any, error) {
-		var c phoneCall
+		var c phone.Call
 		var err error
 		if global {
 			c, err = f.active()
@@ -223,27 +223,27 @@ func (f *facade) onCall(global bool, op func(ctx context.Context, c phoneCall, a
 	}
 }
 
-func opHangup(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
+func opHangup(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
 	return nil, nilIfOK(c.Hangup(ctx))
 }
 
-func opAccept(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
+func opAccept(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
 	return nil, nilIfOK(c.Accept(ctx))
 }
 
-func opReject(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
+func opReject(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	p := arg(args, 0)
 	code := 0
 	if !p.IsUndefined() && !p.IsNull() {
 		if p.Type() != safejs.TypeNumber {
-			return nil, ua.InvalidParameter("code", "must be a SIP status number")
+			return nil, phone.InvalidParameter("code", "must be a SIP status number")
 		}
 		code, _ = p.Int()
 	}
 	return nil, nilIfOK(c.Reject(code))
 }
 
-func opHold(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
+func opHold(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	hold, err := boolArg(args, 0, "hold", true)
 	if err != nil {
 		return nil, err
@@ -251,7 +251,7 @@ func opHold(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) 
 	return nil, nilIfOK(c.Hold(ctx, hold))
 }
 
-func opDTMF(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
+func opDTMF(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	tones, _ := stringArg(args, 0, "tone") // checked by checkTones
 	return nil, nilIfOK(c.SendDTMF(ctx, tones))
 }
@@ -267,7 +267,7 @@ func checkTones(m jsbridge.Method, global bool) jsbridge.Method {
 		if err != nil {
 			return nil, err
 		}
-		if e := ua.CheckDTMF(tones); e != nil {
+		if e := phone.CheckDTMF(tones); e != nil {
 			return nil, e
 		}
 		return m(args)
@@ -291,7 +291,7 @@ func (f *facade) muteMicrophone(args []safejs.Value) (any, error) {
 	return nil, nil
 }
 
-func opTransfer(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
+func opTransfer(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	uri, err := stringArg(args, 0, "uri")
 	if err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func opTransfer(ctx context.Context, c phoneCall, args []safejs.Value) (any, err
 	return nil, nilIfOK(c.Transfer(ctx, uri))
 }
 
-func opMute(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) {
+func opMute(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	muted, err := boolArg(args, 0, "mute", true)
 	if err != nil {
 		return nil, err
@@ -309,7 +309,7 @@ func opMute(ctx context.Context, c phoneCall, args []safejs.Value) (any, error) 
 
 // opStats summarises the call's getStats() for the page: the fields each
 // engine measures (frames and playout on RTMP, RTP and ICE on WebRTC).
-func opStats(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
+func opStats(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
 	st, e := c.Stats(ctx)
 	if e != nil {
 		return nil, e
@@ -341,15 +341,15 @@ func opStats(ctx context.Context, c phoneCall, _ []safejs.Value) (any, error) {
 }
 
 // callMode names the engine of a call.
-func callMode(c phoneCall) string {
+func callMode(c phone.Call) string {
 	if _, ok := c.(*rtmpua.Call); ok {
 		return "rtmp"
 	}
 	return "webrtc"
 }
 
-// nilIfOK keeps a nil *ua.Error from becoming a non-nil error.
-func nilIfOK(e *ua.Error) error {
+// nilIfOK keeps a nil *phone.Error from becoming a non-nil error.
+func nilIfOK(e *phone.Error) error {
 	if e == nil {
 		return nil
 	}
@@ -359,7 +359,7 @@ func nilIfOK(e *ua.Error) error {
 func stringArg(args []safejs.Value, i int, name string) (string, error) {
 	v := arg(args, i)
 	if v.Type() != safejs.TypeString {
-		return "", ua.InvalidParameter(name, "must be a string")
+		return "", phone.InvalidParameter(name, "must be a string")
 	}
 	return v.String()
 }
@@ -372,5 +372,5 @@ func boolArg(args []safejs.Value, i int, name string, def bool) (bool, error) {
 	case safejs.TypeBoolean:
 		return v.Bool()
 	}
-	return false, ua.InvalidParameter(name, "must be true or false")
+	return false, phone.InvalidParameter(name, "must be true or false")
 }

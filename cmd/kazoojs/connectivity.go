@@ -7,12 +7,12 @@ import (
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/kazoo-softphone/kazoo/ua"
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
 // notificationObject is the JS shape of a notification: {key, message,
 // source?, …fields}.
-func notificationObject(n ua.Notification) safejs.Value {
+func notificationObject(n phone.Notification) safejs.Value {
 	m := map[string]any{"key": n.Key, "message": n.Message}
 	for k, v := range n.Fields {
 		m[k] = v

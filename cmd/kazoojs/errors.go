@@ -8,20 +8,20 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
-	"github.com/kazoo-softphone/kazoo/ua"
+	"github.com/kazoo-softphone/kazoo/phone"
 )
 
-// asUAError maps any error to the *ua.Error the page sees.
-func asUAError(err error) *ua.Error {
-	var ue *ua.Error
+// asUAError maps any error to the *phone.Error the page sees.
+func asUAError(err error) *phone.Error {
+	var ue *phone.Error
 	if errors.As(err, &ue) {
 		return ue
 	}
 	var pe *jsbridge.ParamError
 	if errors.As(err, &pe) {
-		return ua.InvalidParameter(pe.Name, "%s", pe.Message)
+		return phone.InvalidParameter(pe.Name, "%s", pe.Message)
 	}
-	return &ua.Error{Key: ua.KeyInternal, Message: err.Error(), Err: err}
+	return &phone.Error{Key: phone.KeyInternal, Message: err.Error(), Err: err}
 }
 
 // errorObject is the JS shape of an error: {key, message, code?, source?}.

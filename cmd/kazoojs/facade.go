@@ -14,6 +14,7 @@ import (
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/media"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -35,9 +36,9 @@ type facade struct {
 	mu      sync.Mutex
 	page    pageCallbacks // of the latest register() call
 	setup   initSetup     // of the latest init() call
-	phone   phone         // the engine of the latest register() (WebRTC by default)
+	phone   phone.Engine  // the engine of the latest register() (WebRTC by default)
 	calls   map[string]*tracked
-	current phoneCall // the call the global methods act on
+	current phone.Call // the call the global methods act on
 }
 
 // initSetup is what init() said about the RTMP fallback.
@@ -76,7 +77,7 @@ func (f *facade) exports() (safejs.Value, error) {
 		ToJS: errorObject,
 		OnPanic: func(err error) {
 			f.consoleError(err.Error())
-			f.callbacks().error(&ua.Error{Key: ua.KeyInternal, Message: "kazoo hit an internal error; it is still usable", Err: err})
+			f.callbacks().error(&phone.Error{Key: phone.KeyInternal, Message: "kazoo hit an internal error; it is still usable", Err: err})
 		},
 	}
 	for name, m := range map[string]jsbridge.Method{
@@ -161,13 +162,13 @@ func (f *facade) init(args []safejs.Value) (any, error) {
 	return nil, nil
 }
 
-func errRTMPUnavailable() *ua.Error {
-	return &ua.Error{Key: ua.KeyRTMPUnavailable, Message: "the RTMP path (forceRTMP, or a browser without WebRTC) needs AudioWorklet and microphone access, which this page lacks (they need a secure context: https:// or localhost)"}
+func errRTMPUnavailable() *phone.Error {
+	return &phone.Error{Key: phone.KeyRTMPUnavailable, Message: "the RTMP path (forceRTMP, or a browser without WebRTC) needs AudioWorklet and microphone access, which this page lacks (they need a secure context: https:// or localhost)"}
 }
 
 // flashMissing tells the page that the RTMP path cannot work: its
 // onFlashMissing(container, error), or a message in the container.
-func (f *facade) flashMissing(e *ua.Error) {
+func (f *facade) flashMissing(e *phone.Error) {
 	f.mu.Lock()
 	setup := f.setup
 	f.mu.Unlock()
@@ -206,7 +207,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	f.warm.use(w)
 	connected, ended := ev.connected, ev.ended
 	ev.connected = func() { connected(); f.warm.connected() }
-	ev.ended = func(c phoneCall, e ua.End) { ended(c, e); f.warm.callEnded() }
+	ev.ended = func(c phone.Call, e phone.End) { ended(c, e); f.warm.callEnded() }
 	f.use(webrtcPhone{f.webrtc})
 	return nil, nilIfOK(f.webrtc.Register(context.Background(), opts.web, ev.forWebRTC()))
 }
@@ -214,7 +215,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 // registerRTMP registers through kazoo-relay; a relay that cannot be
 // reached is also reported to onFlashMissing, as kazoo.js did when the
 // Flash movie could not connect.
-func (f *facade) registerRTMP(o rtmpua.Options, ev events) *ua.Error {
+func (f *facade) registerRTMP(o rtmpua.Options, ev events) *phone.Error {
 	if !hasRTMPAudio() {
 		e := errRTMPUnavailable()
 		ev.err(e)
@@ -224,14 +225,14 @@ func (f *facade) registerRTMP(o rtmpua.Options, ev events) *ua.Error {
 	o.Audio = f.audioFactory
 	f.use(rtmpPhone{f.rtmp})
 	e := f.rtmp.Register(context.Background(), o, ev.forRTMP())
-	if e != nil && e.Key == ua.KeyServerNotReachable {
+	if e != nil && e.Key == phone.KeyServerNotReachable {
 		f.flashMissing(e)
 	}
 	return e
 }
 
 // use makes p the engine of the page's calls, logging the other one out.
-func (f *facade) use(p phone) {
+func (f *facade) use(p phone.Engine) {
 	f.mu.Lock()
 	old := f.phone
 	f.phone = p
@@ -244,7 +245,7 @@ func (f *facade) use(p phone) {
 }
 
 // engine is the engine of the latest register().
-func (f *facade) engine() phone {
+func (f *facade) engine() phone.Engine {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.phone
@@ -313,7 +314,7 @@ func flashContainer(v safejs.Value) safejs.Value {
 
 // defaultFlashMissing explains in the container why nothing works, for
 // pages that gave no onFlashMissing.
-func defaultFlashMissing(container safejs.Value, e *ua.Error) {
+func defaultFlashMissing(container safejs.Value, e *phone.Error) {
 	if container.IsNull() {
 		return
 	}

@@ -8,46 +8,19 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // The page's API works the same over two engines: WebRTC (package ua,
 // SIP in the browser) and RTMP (package rtmpua, SIP in a gateway reached
-// through kazoo-relay). These types are what the facade needs of either.
-
-// phoneCall is a call of either engine (*ua.Call, *rtmpua.Call).
-type phoneCall interface {
-	ID() string
-	Outgoing() bool
-	CallerName() string
-	CallerNumber() string
-	RemoteURI() string
-	State() ua.CallState
-	Accept(ctx context.Context) *ua.Error
-	Reject(code int) *ua.Error
-	Hangup(ctx context.Context) *ua.Error
-	Hold(ctx context.Context, hold bool) *ua.Error
-	SendDTMF(ctx context.Context, tones string) *ua.Error
-	Transfer(ctx context.Context, target string) *ua.Error
-	SetMuted(muted bool) *ua.Error
-	Stats(ctx context.Context) (ua.MediaStats, *ua.Error)
-}
-
-// phone is an engine's registration-level API.
-type phone interface {
-	Dial(ctx context.Context, target string) (phoneCall, *ua.Error)
-	Logout(ctx context.Context)
-	Unload()
-	Reconnect()
-	StartAutoReconnect()
-	StopAutoReconnect()
-	Wake()
-}
+// through kazoo-relay). phone.Call and phone.Engine are what the facade
+// needs of either; these wrappers make each engine one.
 
 type webrtcPhone struct{ *ua.UserAgent }
 
-func (p webrtcPhone) Dial(ctx context.Context, target string) (phoneCall, *ua.Error) {
+func (p webrtcPhone) Dial(ctx context.Context, target string) (phone.Call, *phone.Error) {
 	c, e := p.UserAgent.Dial(ctx, target)
 	if e != nil {
 		return nil, e
@@ -57,7 +30,7 @@ func (p webrtcPhone) Dial(ctx context.Context, target string) (phoneCall, *ua.Er
 
 type rtmpPhone struct{ *rtmpua.Phone }
 
-func (p rtmpPhone) Dial(ctx context.Context, target string) (phoneCall, *ua.Error) {
+func (p rtmpPhone) Dial(ctx context.Context, target string) (phone.Call, *phone.Error) {
 	c, e := p.Phone.Dial(ctx, target)
 	if e != nil {
 		return nil, e
@@ -68,18 +41,18 @@ func (p rtmpPhone) Dial(ctx context.Context, target string) (phoneCall, *ua.Erro
 // events are the page-facing callbacks, engine-neutral.
 type events struct {
 	connected   func()
-	err         func(*ua.Error)
-	notified    func(ua.Notification)
-	incoming    func(phoneCall) // nil: incoming calls are refused
-	progress    func(phoneCall, int, bool)
-	accepted    func(phoneCall)
-	ended       func(phoneCall, ua.End)
-	dtmf        func(phoneCall, string)
-	transfer    func(phoneCall, *ua.Error)
-	transferred func(old, next phoneCall, target string)
+	err         func(*phone.Error)
+	notified    func(phone.Notification)
+	incoming    func(phone.Call) // nil: incoming calls are refused
+	progress    func(phone.Call, int, bool)
+	accepted    func(phone.Call)
+	ended       func(phone.Call, phone.End)
+	dtmf        func(phone.Call, string)
+	transfer    func(phone.Call, *phone.Error)
+	transferred func(old, next phone.Call, target string)
 	// transferRequest: may we follow the far end's REFER to target? nil:
 	// yes (the page has no onTransferRequest).
-	transferRequest func(ctx context.Context, c phoneCall, target string) bool
+	transferRequest func(ctx context.Context, c phone.Call, target string) bool
 }
 
 func (e events) forWebRTC() ua.Events {
@@ -87,9 +60,9 @@ func (e events) forWebRTC() ua.Events {
 		Connected: e.connected, Error: e.err, Notified: e.notified,
 		CallProgress: func(c *ua.Call, code int, early bool) { e.progress(c, code, early) },
 		CallAccepted: func(c *ua.Call) { e.accepted(c) },
-		CallEnded:    func(c *ua.Call, end ua.End) { e.ended(c, end) },
+		CallEnded:    func(c *ua.Call, end phone.End) { e.ended(c, end) },
 		CallDTMF:     func(c *ua.Call, d string) { e.dtmf(c, d) },
-		CallTransfer: func(c *ua.Call, err *ua.Error) { e.transfer(c, err) },
+		CallTransfer: func(c *ua.Call, err *phone.Error) { e.transfer(c, err) },
 		Transferred:  func(old, next *ua.Call, target string) { e.transferred(old, next, target) },
 	}
 	if e.incoming != nil {
@@ -106,8 +79,8 @@ func (e events) forRTMP() rtmpua.Events {
 		Connected: e.connected, Error: e.err, Notified: e.notified,
 		CallProgress: func(c *rtmpua.Call, code int, early bool) { e.progress(c, code, early) },
 		CallAccepted: func(c *rtmpua.Call) { e.accepted(c) },
-		CallEnded:    func(c *rtmpua.Call, end ua.End) { e.ended(c, end) },
-		CallTransfer: func(c *rtmpua.Call, err *ua.Error) { e.transfer(c, err) },
+		CallEnded:    func(c *rtmpua.Call, end phone.End) { e.ended(c, end) },
+		CallTransfer: func(c *rtmpua.Call, err *phone.Error) { e.transfer(c, err) },
 		CallDTMF:     func(c *rtmpua.Call, d string) { e.dtmf(c, d) },
 	}
 	if e.incoming != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/media"
+	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -28,7 +29,7 @@ func (c pageCallbacks) call(fn safejs.Value, args ...any) {
 
 // error reports e to onError, or to the console when the page has no
 // onError (so that no failure is silent).
-func (c pageCallbacks) error(e *ua.Error) {
+func (c pageCallbacks) error(e *phone.Error) {
 	if c.onError.Type() == safejs.TypeFunction {
 		c.call(c.onError, errorObject(e))
 		return
@@ -111,7 +112,7 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		return r, cbs, err
 	}
 	o.ReconnectOff, o.ReconnectMaxAttempts = attempts == 0, max(attempts, 0)
-	delay, err := p.Int("reconnectDelay", int(ua.DefaultReconnectDelay/time.Millisecond))
+	delay, err := p.Int("reconnectDelay", int(phone.DefaultReconnectDelay/time.Millisecond))
 	if err != nil {
 		return r, cbs, err
 	}
@@ -122,7 +123,7 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		return r, cbs, err
 	}
 	if keepalive < 0 || (keepalive > 0 && keepalive < 5000) {
-		return r, cbs, ua.InvalidParameter("keepaliveInterval", "%d ms: give 0 (off) or at least 5000", keepalive)
+		return r, cbs, phone.InvalidParameter("keepaliveInterval", "%d ms: give 0 (off) or at least 5000", keepalive)
 	}
 	o.KeepaliveInterval = time.Duration(keepalive) * time.Millisecond
 	if keepalive == 0 {
@@ -140,14 +141,14 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		mc.Warmup = defaultWarmup
 	case media.WarmupNone, media.WarmupConnection, media.WarmupFull:
 	default:
-		return r, cbs, ua.InvalidParameter("warmup", "%q: give 'none', 'connection' or 'full'", mc.Warmup)
+		return r, cbs, phone.InvalidParameter("warmup", "%q: give 'none', 'connection' or 'full'", mc.Warmup)
 	}
 	gather, err := p.Int("iceGatheringTimeout", 0)
 	if err != nil {
 		return r, cbs, err
 	}
 	if gather < 0 || gather > 30000 {
-		return r, cbs, ua.InvalidParameter("iceGatheringTimeout", "%d is outside 0–30000 ms", gather)
+		return r, cbs, phone.InvalidParameter("iceGatheringTimeout", "%d is outside 0–30000 ms", gather)
 	}
 	mc.GatherTimeout = time.Duration(gather) * time.Millisecond
 	if mc.ICEServers, err = readICEServers(p.Value("iceServers")); err != nil {
@@ -165,7 +166,7 @@ func readICEServers(v safejs.Value) ([]media.ICEServer, error) {
 	if v.IsUndefined() || v.IsNull() {
 		return nil, nil
 	}
-	bad := ua.InvalidParameter("iceServers", "must be an array of {urls, username?, credential?}")
+	bad := phone.InvalidParameter("iceServers", "must be an array of {urls, username?, credential?}")
 	isArray, err := safejs.Global().Get("Array")
 	if err != nil {
 		return nil, bad
@@ -207,7 +208,7 @@ func readICEServers(v safejs.Value) ([]media.ICEServer, error) {
 		}
 		for _, u := range s.URLs {
 			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-				return nil, ua.InvalidParameter("iceServers", "%q is not a stun:, stuns:, turn: or turns: URL", u)
+				return nil, phone.InvalidParameter("iceServers", "%q is not a stun:, stuns:, turn: or turns: URL", u)
 			}
 		}
 		if s.Username, err = p.String("username"); err != nil {

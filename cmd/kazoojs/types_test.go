@@ -152,13 +152,13 @@ func sameKeys(t *testing.T, what string, sent, declared []string) {
 	}
 }
 
-// TestTypesDeclareEveryErrorKey: KazooErrorKey is the ua.Key* constants
-// (every error reaches the page as a *ua.Error, see errorObject) and the
+// TestTypesDeclareEveryErrorKey: KazooErrorKey is the phone.Key* constants
+// (every error reaches the page as a *phone.Error, see errorObject) and the
 // keys the loader fails with itself (load_failed, runtime_stopped).
 func TestTypesDeclareEveryErrorKey(t *testing.T) {
 	dts := readFile(t, "../../wasm/kazoo.d.ts")
 	declared := matches(`'([a-z_]+)'`, block(t, dts, "export type KazooErrorKey ="))
-	sent := stringConsts(t, "../../ua", "Key")
+	sent := stringConsts(t, "../../phone", "Key")
 	loader := matches(`\bfail\('([a-z_]+)'`, readFile(t, "../../wasm/kazoo-core.js"))
 	for _, k := range []string{"load_failed", "runtime_stopped"} {
 		if !slices.Contains(loader, k) {
@@ -166,18 +166,18 @@ func TestTypesDeclareEveryErrorKey(t *testing.T) {
 		}
 	}
 	if len(sent) < 10 {
-		t.Fatalf("found only %d ua.Key* constants: %v", len(sent), sent)
+		t.Fatalf("found only %d phone.Key* constants: %v", len(sent), sent)
 	}
 	sameKeys(t, "error", append(sent, loader...), declared)
 }
 
 // TestTypesDeclareEveryNotificationKey: KazooNotification's keys are the
-// ua.Notify* constants and the notification objects cmd/kazoojs and
+// phone.Notify* constants and the notification objects cmd/kazoojs and
 // jsbridge build themselves ({"key": "…"} map literals).
 func TestTypesDeclareEveryNotificationKey(t *testing.T) {
 	dts := readFile(t, "../../wasm/kazoo.d.ts")
 	declared := matches(`\bkey: '([a-z_]+)'`, block(t, dts, "export type KazooNotification ="))
-	sent := stringConsts(t, "../../ua", "Notify")
+	sent := stringConsts(t, "../../phone", "Notify")
 	sent = append(sent, keyLiterals(t, ".")...)
 	sent = append(sent, keyLiterals(t, "../../jsbridge")...)
 	if len(sent) < 5 {

@@ -95,3 +95,51 @@ func TestCoreHasNoBrowserDependencies(t *testing.T) {
 		}
 	}
 }
+
+// moduleDeps lists the module's packages that pkg depends on, itself
+// excluded, for GOOS=js too when goos is "js".
+func moduleDeps(t *testing.T, goos, pkg string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = os.Environ()
+	if goos == "js" {
+		cmd.Env = append(cmd.Env, "GOOS=js", "GOARCH=wasm")
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	const module = "github.com/kazoo-softphone/kazoo"
+	self := module + strings.TrimPrefix(pkg, ".")
+	var deps []string
+	for _, p := range strings.Fields(string(out)) {
+		if p != self && (p == module || strings.HasPrefix(p, module+"/")) {
+			deps = append(deps, p)
+		}
+	}
+	return deps
+}
+
+// Package phone is the engines' shared vocabulary, and package clock
+// their time: they import nothing of the module. rtmpua speaks it and does not depend on ua (nor ua on
+// rtmpua).
+func TestEnginesMeetOnlyInPhone(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go command not found")
+	}
+	for _, goos := range []string{"", "js"} {
+		for _, pkg := range []string{"./phone", "./clock"} {
+			if deps := moduleDeps(t, goos, pkg); len(deps) > 0 {
+				t.Errorf("GOOS=%s: %s depends on %v; it must import nothing of the module", goos, pkg, deps)
+			}
+		}
+		for _, rule := range [][2]string{{"./rtmpua", "/ua"}, {"./ua", "/rtmpua"}} {
+			for _, dep := range moduleDeps(t, goos, rule[0]) {
+				if strings.HasSuffix(dep, rule[1]) {
+					t.Errorf("GOOS=%s: %s depends on %s", goos, rule[0], dep)
+				}
+			}
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package ua
+package phone
 
 import "fmt"
 

@@ -1,7 +1,7 @@
-package ua
+package phone
 
 // MediaStats summarises the audio of one call, for the page's getStats().
-// On the WebRTC path, Media fills it from RTCPeerConnection.getStats();
+// On the WebRTC path, ua's Media (package media) fills it from RTCPeerConnection.getStats();
 // rtmpua fills the fields its audio pipe has (frames for packets) and
 // the RTMP-only ones below. Zero values mean "nothing yet" or "not
 // measured on this path".
