@@ -10,14 +10,14 @@ type held struct {
 	due time.Time
 }
 
-// holdQueue holds packets in arrival order until they are due. A packet
-// is due delay after it arrived, but never before the packet in front of
-// it, so a shorter delay set mid-stream never lets later packets overtake
-// earlier ones. It is not safe for concurrent use; the time is passed in.
+// holdQueue holds packets in arrival order until they are due: delay
+// after each arrived. Only the front packet is ever released, so a
+// shorter delay set mid-stream never lets later packets overtake earlier
+// ones (they wait behind them). It is not safe for concurrent use; the
+// time is passed in.
 type holdQueue struct {
-	delay   time.Duration
-	items   []held
-	lastDue time.Time
+	delay time.Duration
+	items []held
 }
 
 // setDelay changes the delay of packets that arrive from now on.
@@ -30,15 +30,11 @@ func (q *holdQueue) setDelay(d time.Duration) {
 
 // push queues packet id, arrived at now.
 func (q *holdQueue) push(id uint32, now time.Time) {
-	due := now.Add(q.delay)
-	if due.Before(q.lastDue) {
-		due = q.lastDue
-	}
-	q.lastDue = due
-	q.items = append(q.items, held{id: id, due: due})
+	q.items = append(q.items, held{id: id, due: now.Add(q.delay)})
 }
 
-// popDue removes and returns, in order, the ids of the packets due at now.
+// popDue removes and returns, in order, the ids of the packets at the
+// front that are due at now; a due packet behind one that is not waits.
 func (q *holdQueue) popDue(now time.Time) []uint32 {
 	n := 0
 	for n < len(q.items) && !q.items[n].due.After(now) {
