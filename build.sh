@@ -122,6 +122,8 @@ build() {
   go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
   go build -o "$CACHE/bin/kazoo-relay" ./cmd/kazoo-relay
   go build -o "$CACHE/bin/kazoo-rtmpgw" ./cmd/kazoo-rtmpgw
+  # The tests' packet delayer (NFQUEUE, Linux only; tests/playwright/lib/netshape.mjs).
+  if [[ $(go env GOOS) == linux ]]; then go build -o "$CACHE/bin/kazoo-netshape" ./internal/cmd/netshape; fi
   log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"
 }
 
@@ -286,8 +288,9 @@ in_netns() {
 }
 
 # lab_packages are the Debian packages of the browser tests' SIP lab.
+# iptables shapes the media path in the shaped-link tests (netshape.mjs).
 lab_packages=(chromium kamailio kamailio-websocket-modules kamailio-tls-modules rtpengine-daemon baresip-core
-  sox iproute2 openssl nginx-light libnginx-mod-rtmp)
+  sox iproute2 iptables openssl nginx-light libnginx-mod-rtmp)
 
 # lab_install installs them; the rtpengine package enables a system
 # service that we never use (tests start their own, on loopback).

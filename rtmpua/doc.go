@@ -15,6 +15,9 @@
 // does not import ua. It never imports syscall/js or pion and is tested
 // natively against a fake relay.
 //
+// After a lost relay socket it reconnects as ua does, with the same loop
+// (package reconnect, on Config.Clock).
+//
 // One call at a time: a siprtmp gateway has a single line per
 // connection, and answers a second incoming call with 486 itself.
 //

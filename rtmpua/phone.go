@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/relaywire"
 )
@@ -66,6 +67,8 @@ type Config struct {
 	// browser's JSON.parse, so that kazoo.wasm carries no JSON decoder
 	// (about 60 KB brotli); elsewhere it defaults to encoding/json.
 	ParseJSON func([]byte) (any, error)
+	// Clock gives the reconnect loop's timers; the system clock when nil.
+	Clock clock.Clock
 }
 
 // Defaults of Config's timeouts.
@@ -127,6 +130,7 @@ func New(cfg Config) *Phone {
 	if cfg.HangupTimeout == 0 {
 		cfg.HangupTimeout = DefaultHangupTimeout
 	}
+	cfg.Clock = clock.OrReal(cfg.Clock)
 	return &Phone{cfg: cfg}
 }
 
@@ -148,6 +152,7 @@ func (p *Phone) Register(ctx context.Context, opts Options, ev Events) *phone.Er
 		old.close()
 	}
 	s := &session{p: p, t: t, ev: ev, pending: map[int64]chan result{}}
+	s.rc = s.newReconnectLoop()
 	if err := s.connect(ctx); err != nil {
 		emitError(ev, err)
 		return err

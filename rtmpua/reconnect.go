@@ -3,78 +3,71 @@ package rtmpua
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/reconnect"
 )
 
-// startReconnect starts the reconnect loop after a lost relay socket:
-// an attempt every reconnect delay, announced by reconnecting_notification,
-// until one succeeds or the maximum is reached.
+// newReconnectLoop makes the session's reconnect loop (package
+// reconnect): after a lost relay socket, an attempt every reconnect
+// delay, announced by reconnecting_notification, until one succeeds or
+// the maximum is reached (then the last error is reported, saying so).
+func (s *session) newReconnectLoop() *reconnect.Loop {
+	return reconnect.New(reconnect.Config{
+		Clock: s.p.cfg.Clock,
+		Delay: s.t.opts.ReconnectDelay,
+		Max:   s.t.opts.ReconnectMaxAttempts,
+		Wanted: func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return !s.closing && !s.registered
+		},
+		Attempt: s.attempt,
+		GaveUp: func(n int, err error) {
+			e := *err.(*phone.Error)
+			e.Message = fmt.Sprintf("%s; gave up reconnecting after %d attempts", e.Message, n)
+			emitError(s.ev, &e)
+		},
+	})
+}
+
+// startReconnect starts the reconnect loop after a lost relay socket,
+// unless reconnecting is off or the session is closing or connected.
 func (s *session) startReconnect() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing || s.t.opts.ReconnectOff || s.rc.active || s.registered {
+	if s.closing || s.t.opts.ReconnectOff || s.registered {
 		return
 	}
-	s.rc.active, s.rc.attempt = true, 0
-	s.rc.timer = time.AfterFunc(s.t.opts.ReconnectDelay, s.attempt)
+	s.rc.Start()
 }
 
-func (s *session) stopReconnect() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rc.active = false
-	if s.rc.timer != nil {
-		s.rc.timer.Stop()
-	}
-}
+func (s *session) stopReconnect() { s.rc.Stop() }
 
 // reconnectNow makes an attempt at once.
 func (s *session) reconnectNow() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closing || s.registered {
-		s.mu.Unlock()
 		return
 	}
-	if s.rc.timer != nil {
-		s.rc.timer.Stop()
-	}
-	s.rc.active = true
-	s.mu.Unlock()
-	go s.attempt()
+	s.rc.Now()
 }
 
-func (s *session) attempt() {
-	s.mu.Lock()
-	if !s.rc.active || s.closing || s.registered {
-		s.mu.Unlock()
-		return
-	}
-	s.rc.attempt++
-	n := s.rc.attempt
-	s.mu.Unlock()
+// attempt is attempt n of the loop: announced, then a new relay socket
+// and registration; Connected on success.
+func (s *session) attempt(n int) error {
 	if s.ev.Notified != nil {
 		s.ev.Notified(phone.Notification{Key: phone.NotifyReconnecting, Message: "Attempting to reconnect...", Fields: map[string]any{"attempt": n}})
 	}
-	err := s.connect(context.Background())
+	if err := s.connect(context.Background()); err != nil {
+		return err
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.rc.active || s.closing {
-		return
+	closing := s.closing
+	s.mu.Unlock()
+	if !closing && s.ev.Connected != nil {
+		go s.ev.Connected()
 	}
-	switch max := s.t.opts.ReconnectMaxAttempts; {
-	case err == nil:
-		s.rc.active = false
-		if s.ev.Connected != nil {
-			go s.ev.Connected()
-		}
-	case max > 0 && n >= max:
-		s.rc.active = false
-		e := *err
-		e.Message = fmt.Sprintf("%s; gave up reconnecting after %d attempts", err.Message, n)
-		go emitError(s.ev, &e)
-	default:
-		s.rc.timer = time.AfterFunc(s.t.opts.ReconnectDelay, s.attempt)
-	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/reconnect"
 	"github.com/kazoo-softphone/kazoo/relaywire"
 )
 
@@ -37,11 +38,7 @@ type session struct {
 	// noDTMFMode: the gateway refused sendDTMF(digit, mode), as a plain
 	// siprtmp does; digits go as sendDTMF(digit) from then on.
 	noDTMFMode bool
-	rc         struct {
-		active  bool
-		attempt int
-		timer   *time.Timer
-	}
+	rc         *reconnect.Loop // the reconnect loop (reconnect.go)
 }
 
 // refusal is an RPC the gateway answered with _error (as opposed to one
@@ -296,9 +293,7 @@ func (s *session) close() {
 	s.closing = true
 	ws := s.ws
 	s.ws, s.registered = nil, false
-	if s.rc.timer != nil {
-		s.rc.timer.Stop()
-	}
+	s.rc.Stop()
 	c := s.call
 	s.mu.Unlock()
 	if c != nil {

@@ -14,8 +14,9 @@
 //     +sip.instance and reg-id, a public GRUU when the registrar gives one
 //     (RFC 5627), refresh at half the granted lifetime, unregistration.
 //   - link.go: one connection of a registration and its CRLF keepalive
-//     (RFC 5626 §4.4.1); reconnect.go: the reconnect loop after a lost
-//     connection, Reconnect, Wake and sleep detection.
+//     (RFC 5626 §4.4.1); reconnect.go: what an attempt of the reconnect
+//     loop (package reconnect) does after a lost connection, Reconnect,
+//     Wake and sleep detection.
 //   - incoming.go routes incoming requests; call.go (Call, its states and
 //     registry), call_out.go (Dial, INVITE, CANCEL), call_in.go (incoming
 //     INVITE, Accept, Reject), call_ops.go (Hangup, Hold, DTMF, mute,
@@ -26,7 +27,7 @@
 //   - notify.go: out-of-dialog NOTIFY (voicemail, RFC 3842; registration
 //     replaced), read by phone.ClassifyNotify.
 //   - media.go: the Media interface a call drives by offer/answer (RFC
-//     3264), implemented by package media on WebRTC. clock.go: Clock.
+//     3264), implemented by package media on WebRTC.
 //
 // The vocabulary the page sees in both modes is package phone's, shared
 // with rtmpua: phone.Error and its stable keys (those of the original
@@ -45,8 +46,8 @@
 // # Clock
 //
 // Registration refresh, keepalive, reconnect attempts, sleep detection
-// and the ICE grace period take their time from Config.Clock, so tests
-// drive them with a fake clock instead of waiting. The timers of a single
+// and the ICE grace period take their time from Config.Clock (a
+// clock.Clock), so tests drive them with clock.Fake instead of waiting. The timers of a single
 // SIP exchange (2xx retransmission, CANCEL and transfer timeouts, the
 // 491 back-off) use the system clock.
 //

@@ -9,6 +9,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
@@ -27,8 +28,8 @@ type link struct {
 	ep *sip.Endpoint
 
 	mu    sync.Mutex
-	timer Timer // the pending keepalive ping or pong check
-	ended bool  // no timer is armed any more
+	timer clock.Timer // the pending keepalive ping or pong check
+	ended bool        // no timer is armed any more
 }
 
 // arm runs f after d unless the link has ended; a pending timer is

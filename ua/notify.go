@@ -36,7 +36,7 @@ func (r *registration) handleNotify(req *sipgo.Request, tx sipgo.ServerTransacti
 		r.mu.Lock()
 		r.replaced = true
 		r.registered = false
-		r.rc.cancel()
+		r.rc.Stop()
 		if r.refresh != nil {
 			r.refresh.Stop()
 		}

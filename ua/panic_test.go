@@ -8,6 +8,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
@@ -32,7 +33,7 @@ func (p *panicky) WriteMsg(m sipgo.Message) error {
 func TestPanicOnRefreshBecomesInternalError(t *testing.T) {
 	reg := newRegistrar(t)
 	reg.SetGrant(120)
-	clock := newFakeClock()
+	clock := clock.NewFake()
 	var tr *panicky
 	var panics atomic.Int32
 	u := New(Config{

@@ -6,68 +6,52 @@ import (
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/reconnect"
 )
 
-// reconnectState is the auto-reconnect loop of a registration.
-type reconnectState struct {
-	active  bool // a loop is running
-	attempt int  // attempts made by this loop
-	timer   Timer
+// newReconnectLoop makes the registration's auto-reconnect loop (package
+// reconnect): after a lost connection, an attempt every reconnect delay,
+// each announced by a reconnecting_notification, until one succeeds or
+// the maximum is reached (then the last error is reported, saying so).
+func (r *registration) newReconnectLoop() *reconnect.Loop {
+	return reconnect.New(reconnect.Config{
+		Clock: r.ua.cfg.Clock,
+		Delay: r.t.reconnectDelay,
+		Max:   r.t.reconnectMax,
+		Wanted: func() bool {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			return !r.closing && !r.registered
+		},
+		Attempt: r.reconnectAttempt,
+		GaveUp: func(n int, err error) {
+			e := err.(*phone.Error)
+			emitError(r.ev, &phone.Error{Key: e.Key, Code: e.Code, Source: e.Source, Err: e,
+				Message: fmt.Sprintf("%s; gave up reconnecting after %d attempts", e.Message, n)})
+		},
+	})
 }
 
-// cancel stops the loop; the caller holds r.mu.
-func (s *reconnectState) cancel() {
-	if s.timer != nil {
-		s.timer.Stop()
-	}
-	s.active = false
-	s.timer = nil
-}
-
-// startReconnect starts the auto-reconnect loop after a lost connection:
-// an attempt every reconnect delay, each announced by a
-// reconnecting_notification, until one succeeds or the maximum is
-// reached. It does nothing when reconnecting is off, the registration
-// was replaced or closed, or a loop already runs.
+// startReconnect starts the auto-reconnect loop after a lost connection.
+// It does nothing when reconnecting is off, the registration was
+// replaced or closed, or a loop already runs.
 func (r *registration) startReconnect() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closing || r.replaced || r.refused || r.t.reconnectOff || r.rc.active || r.registered {
+	if r.closing || r.replaced || r.refused || r.t.reconnectOff || r.registered {
 		return
 	}
-	r.rc = reconnectState{active: true}
-	r.rc.timer = r.ua.cfg.Clock.AfterFunc(r.t.reconnectDelay, r.reconnectAttempt)
+	r.rc.Start()
 }
 
-// reconnectAttempt is one scheduled attempt of the loop.
-func (r *registration) reconnectAttempt() {
+// reconnectAttempt is attempt n of the loop. A panic in it is reported
+// as internal_error and ends the loop (it returns nil then).
+func (r *registration) reconnectAttempt(n int) error {
 	defer r.ua.recoverPanic(r.ev, "reconnect")
-	r.mu.Lock()
-	if !r.rc.active || r.closing || r.registered {
-		r.mu.Unlock()
-		return
+	if err := r.reconnectNow(n); err != nil {
+		return err
 	}
-	r.rc.attempt++
-	n := r.rc.attempt
-	r.rc.timer = nil
-	r.mu.Unlock()
-
-	err := r.reconnectNow(n)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.rc.active || r.closing {
-		return
-	}
-	switch {
-	case err == nil:
-		r.rc.active = false
-	case r.t.reconnectMax > 0 && n >= r.t.reconnectMax:
-		r.rc.active = false
-		go emitError(r.ev, &phone.Error{Key: err.Key, Code: err.Code, Source: err.Source, Err: err,
-			Message: fmt.Sprintf("%s; gave up reconnecting after %d attempts", err.Message, n)})
-	default:
-		r.rc.timer = r.ua.cfg.Clock.AfterFunc(r.t.reconnectDelay, r.reconnectAttempt)
-	}
+	return nil
 }
 
 // reconnectNow announces attempt n, opens a new connection and
@@ -159,8 +143,7 @@ func (r *registration) wake() {
 	}
 	registered := r.registered
 	if !registered {
-		r.rc.cancel()
-		r.rc.active = true
+		r.rc.Now()
 	} else if r.refresh != nil {
 		r.refresh.Stop()
 	}
@@ -169,9 +152,7 @@ func (r *registration) wake() {
 	if registered {
 		go l.ping(false)
 		go r.doRefresh()
-		return
 	}
-	go r.reconnectAttempt()
 }
 
 // StartAutoReconnect starts the reconnect loop if the registration is
@@ -190,7 +171,7 @@ func (u *UserAgent) StartAutoReconnect() {
 func (u *UserAgent) StopAutoReconnect() {
 	if r := u.registration(); r != nil {
 		r.mu.Lock()
-		r.rc.cancel()
+		r.rc.Stop()
 		r.mu.Unlock()
 	}
 }

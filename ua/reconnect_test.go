@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
@@ -59,7 +60,7 @@ func (d *downDialer) dial(ctx context.Context, url string) (Transport, error) {
 
 type reconnectRig struct {
 	u     *UserAgent
-	clock *fakeClock
+	clock *clock.Fake
 	rec   *recorder
 	notes *notes
 	dial  *downDialer
@@ -68,7 +69,7 @@ type reconnectRig struct {
 
 func newReconnectRig(t *testing.T, tweak func(*Options)) *reconnectRig {
 	t.Helper()
-	g := &reconnectRig{clock: newFakeClock(), rec: newRecorder(), notes: newNotes(), dial: &downDialer{}, reg: newRegistrar(t)}
+	g := &reconnectRig{clock: clock.NewFake(), rec: newRecorder(), notes: newNotes(), dial: &downDialer{}, reg: newRegistrar(t)}
 	g.u = New(Config{Clock: g.clock, WakeCheck: -1, Dial: g.dial.dial})
 	o := options(g.reg, "1001", "pw-1001")
 	o.KeepaliveInterval = -1
@@ -203,7 +204,7 @@ func TestKeepaliveDetectsADeadServer(t *testing.T) {
 func TestWakeFromSleepRefreshesAtOnce(t *testing.T) {
 	reg := newRegistrar(t)
 	reg.SetGrant(3600) // the refresh is due after 30 min, not during the test
-	clock := newFakeClock()
+	clock := clock.NewFake()
 	u := New(Config{Clock: clock})
 	o := options(reg, "1001", "pw-1001")
 	o.KeepaliveInterval = -1

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/internal/siptest"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
@@ -15,14 +16,14 @@ import (
 // fake clock, with the two REGISTERs of the first exchange consumed.
 // Keepalives and the sleep detector are off (their timers would mix with
 // the refresh timer) unless a test turns them on.
-func registered(t *testing.T, reg *siptest.Registrar) (*UserAgent, *fakeClock, *recorder) {
+func registered(t *testing.T, reg *siptest.Registrar) (*UserAgent, *clock.Fake, *recorder) {
 	t.Helper()
 	return registeredWith(t, reg, func(o *Options) {})
 }
 
-func registeredWith(t *testing.T, reg *siptest.Registrar, tweak func(*Options)) (*UserAgent, *fakeClock, *recorder) {
+func registeredWith(t *testing.T, reg *siptest.Registrar, tweak func(*Options)) (*UserAgent, *clock.Fake, *recorder) {
 	t.Helper()
-	clock := newFakeClock()
+	clock := clock.NewFake()
 	u := New(Config{Clock: clock, WakeCheck: -1})
 	rec := newRecorder()
 	o := options(reg, "1001", "pw-1001")
@@ -37,7 +38,7 @@ func registeredWith(t *testing.T, reg *siptest.Registrar, tweak func(*Options)) 
 }
 
 // waitPending waits until exactly n timers are armed.
-func waitPending(t *testing.T, clock *fakeClock, n int) {
+func waitPending(t *testing.T, clock *clock.Fake, n int) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for clock.Pending() != n {

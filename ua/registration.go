@@ -11,7 +11,9 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/reconnect"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -43,15 +45,15 @@ type registration struct {
 	closing    bool // logout or unload: stopping for good
 	replaced   bool // the registrar said someone else took the binding
 	refused    bool // a refresh was refused (401/403): no automatic retry
-	refresh    Timer
-	sleepCheck Timer // the sleep detector's next check (reconnect.go)
-	rc         reconnectState
+	refresh    clock.Timer
+	sleepCheck clock.Timer     // the sleep detector's next check (reconnect.go)
+	rc         *reconnect.Loop // the reconnect loop (reconnect.go)
 
 	calls calls
 }
 
 func newRegistration(u *UserAgent, t *target, ev Events) *registration {
-	return &registration{
+	r := &registration{
 		ua:      u,
 		t:       t,
 		ev:      ev,
@@ -64,6 +66,8 @@ func newRegistration(u *UserAgent, t *target, ev Events) *registration {
 			UriParams: sipgo.HeaderParams{{K: "transport", V: "ws"}},
 		},
 	}
+	r.rc = r.newReconnectLoop()
+	return r
 }
 
 func (r *registration) isRegistered() bool {
@@ -378,7 +382,7 @@ func (r *registration) stop() bool {
 	if r.sleepCheck != nil {
 		r.sleepCheck.Stop()
 	}
-	r.rc.cancel()
+	r.rc.Stop()
 	return was
 }
 

@@ -11,6 +11,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/clock"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
@@ -49,7 +50,7 @@ type Config struct {
 	// it cannot tell.
 	Explain func(ctx context.Context, url string) string
 	// Clock gives time and timers; the system clock by default.
-	Clock Clock
+	Clock clock.Clock
 	// Logger receives diagnostics; discarded by default. Credentials are
 	// never logged.
 	Logger *slog.Logger
@@ -124,7 +125,7 @@ func New(cfg Config) *UserAgent {
 		}
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -262,7 +263,7 @@ func (u *UserAgent) Logout(ctx context.Context) {
 		return
 	}
 	r.mu.Lock()
-	r.rc.cancel() // no reconnect attempt after this point
+	r.rc.Stop() // no reconnect attempt after this point
 	r.mu.Unlock()
 	u.op.Lock()
 	defer u.op.Unlock()

@@ -121,16 +121,18 @@ func moduleDeps(t *testing.T, goos, pkg string) []string {
 	return deps
 }
 
-// Package phone is the engines' shared vocabulary: it imports nothing of
-// the module. rtmpua speaks it and does not depend on ua (nor ua on
+// Package phone is the engines' shared vocabulary, and package clock
+// their time: they import nothing of the module. rtmpua speaks it and does not depend on ua (nor ua on
 // rtmpua).
 func TestEnginesMeetOnlyInPhone(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
 	}
 	for _, goos := range []string{"", "js"} {
-		if deps := moduleDeps(t, goos, "./phone"); len(deps) > 0 {
-			t.Errorf("GOOS=%s: phone depends on %v; it must import nothing of the module", goos, deps)
+		for _, pkg := range []string{"./phone", "./clock"} {
+			if deps := moduleDeps(t, goos, pkg); len(deps) > 0 {
+				t.Errorf("GOOS=%s: %s depends on %v; it must import nothing of the module", goos, pkg, deps)
+			}
 		}
 		for _, rule := range [][2]string{{"./rtmpua", "/ua"}, {"./ua", "/rtmpua"}} {
 			for _, dep := range moduleDeps(t, goos, rule[0]) {

@@ -1,34 +1,39 @@
-package ua
+package clock
 
 import (
 	"sync"
 	"time"
 )
 
-// fakeClock is a Clock whose time moves only when a test advances it.
-type fakeClock struct {
+// Fake is a Clock whose time moves only when a test advances it. Its
+// timers fire in Advance, each on its own goroutine as time.AfterFunc
+// does.
+type Fake struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
 }
 
 type fakeTimer struct {
-	c       *fakeClock
+	c       *Fake
 	at      time.Time
 	f       func()
 	stopped bool
 	fired   bool
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
+// NewFake makes a fake clock set to a fixed time.
+func NewFake() *Fake { return &Fake{now: time.Unix(1_700_000_000, 0)} }
 
-func (c *fakeClock) Now() time.Time {
+// Now is the fake time.
+func (c *Fake) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
+// AfterFunc arms a timer that fires when Advance reaches it.
+func (c *Fake) AfterFunc(d time.Duration, f func()) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
@@ -36,6 +41,7 @@ func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
 	return t
 }
 
+// Stop prevents the call if it has not fired.
 func (t *fakeTimer) Stop() bool {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
@@ -46,7 +52,7 @@ func (t *fakeTimer) Stop() bool {
 
 // Advance moves time forward by d and starts, each on its own goroutine
 // as time.AfterFunc does, every call that fell due.
-func (c *fakeClock) Advance(d time.Duration) {
+func (c *Fake) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	var due []func()
@@ -63,7 +69,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // Pending counts the timers armed and not yet fired or stopped.
-func (c *fakeClock) Pending() int {
+func (c *Fake) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
