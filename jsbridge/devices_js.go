@@ -234,3 +234,15 @@ func (ra *RemoteAudio) Stream() safejs.Value {
 	}
 	return s
 }
+
+// CanChooseOutput reports whether the browser lets a page choose the
+// output device of its audio elements (HTMLMediaElement.setSinkId;
+// Firefox before 116 and Safari before 17.5 lack it).
+func CanChooseOutput() bool {
+	el, err := global("HTMLMediaElement", "prototype")
+	if err != nil {
+		return false
+	}
+	fn, err := el.Get("setSinkId")
+	return err == nil && fn.Type() == safejs.TypeFunction
+}

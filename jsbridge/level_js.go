@@ -26,6 +26,11 @@ const MeterFFTSize = 1024
 // ErrMeterClosed is returned by Samples after Close.
 var ErrMeterClosed = errors.New("jsbridge: level meter closed")
 
+// ErrMeterSuspended is returned by Samples while the meter's
+// AudioContext does not run (the browser's autoplay policy keeps it
+// suspended until the page gets a user gesture).
+var ErrMeterSuspended = errors.New("jsbridge: level meter's AudioContext is not running")
+
 // LevelMeter taps an audio source with an AnalyserNode (not connected to
 // any output: the browser pulls analysers by itself). Its methods may
 // be called from any goroutine; none blocks.
@@ -240,8 +245,8 @@ func (m *LevelMeter) attach(stream safejs.Value) error {
 
 // Samples copies the latest time-domain samples (at most MeterFFTSize,
 // floats in -1..1) into buf and returns how many. A follow meter whose
-// stream is not there yet returns 0. After Close it returns
-// ErrMeterClosed.
+// stream is not there yet returns 0. While its AudioContext is not
+// running it returns ErrMeterSuspended, after Close ErrMeterClosed.
 func (m *LevelMeter) Samples(buf []float32) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -260,6 +265,11 @@ func (m *LevelMeter) Samples(buf []float32) (int, error) {
 	}
 	if m.shared {
 		resumeContext(m.ac, &pageAudio.mu, &pageAudio.resuming)
+	}
+	if st := audioString(m.ac, "state"); st != "running" && st != "" {
+		// A suspended context (autoplay policy: no user gesture yet)
+		// renders nothing: its analyser reads silence, which says nothing.
+		return 0, ErrMeterSuspended
 	}
 	n := len(buf)
 	if n > MeterFFTSize {

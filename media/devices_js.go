@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
@@ -130,7 +131,7 @@ func (s *Session) SetSpeaker(ctx context.Context, deviceID string) error {
 	if audio == nil {
 		return nil // playRemote applies cfg's speaker when the call starts
 	}
-	return sinkError(audio.SetSinkID(ctx, deviceID), deviceID)
+	return DeviceError(audio.SetSinkID(ctx, deviceID), "speaker", deviceID)
 }
 
 // applySpeaker plays the call on the chosen speaker, if one is chosen; a
@@ -145,18 +146,22 @@ func (s *Session) applySpeaker(a *jsbridge.RemoteAudio) {
 	_ = a.SetSinkID(ctx, id)
 }
 
-// sinkError maps setSinkId's failures to ua's device errors.
-func sinkError(err error, id string) error {
+// DeviceError maps jsbridge's device failures (getUserMedia's
+// OverconstrainedError or NotFoundError for a device that is gone,
+// setSinkId's NotFoundError, ErrNoSinkSelection) to phone's device
+// errors; what names the device ("microphone", "speaker") for the
+// message. Other errors are returned as they are.
+func DeviceError(err error, what, id string) error {
 	var me *jsbridge.MediaError
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, jsbridge.ErrNoSinkSelection):
 		return fmt.Errorf("%w: choosing an output device (setSinkId)", phone.ErrNotSupported)
-	case errors.As(err, &me) && me.Name == "NotFoundError":
-		return fmt.Errorf("%w: speaker %q", phone.ErrDeviceNotFound, id)
+	case errors.As(err, &me) && (me.Name == "NotFoundError" || me.Name == "OverconstrainedError"):
+		return fmt.Errorf("%w: %s %q", phone.ErrDeviceNotFound, what, id)
 	}
-	return fmt.Errorf("media: %w", err)
+	return err
 }
 
 // Levels implements ua.Media: the microphone's and the far end's levels
@@ -187,18 +192,7 @@ func (s *Session) Levels(context.Context) (phone.Levels, error) {
 	if m.buf == nil {
 		m.buf = make([]float32, jsbridge.MeterFFTSize)
 	}
-	var l phone.Levels
-	if m.in != nil {
-		if n, err := m.in.Samples(m.buf); err == nil {
-			l.Input = quality.Level(m.buf[:n])
-		}
-	}
-	if m.out != nil {
-		if n, err := m.out.Samples(m.buf); err == nil {
-			l.Output = quality.Level(m.buf[:n])
-		}
-	}
-	return l, nil
+	return phone.Levels{Input: MeterLevel(m.in, m.buf), Output: MeterLevel(m.out, m.buf)}, nil
 }
 
 // closeMeters frees the meters (Close).
@@ -206,4 +200,19 @@ func (s *Session) closeMeters() {
 	s.meterMu.Lock()
 	s.meters.close()
 	s.meterMu.Unlock()
+}
+
+// MeterLevel is quality.Level of m's latest samples (buf is scratch of
+// jsbridge.MeterFFTSize), NaN when m cannot tell (nil, failed, or its
+// AudioContext suspended by the autoplay policy): silence read from a
+// context that does not run would look like a dead microphone.
+func MeterLevel(m *jsbridge.LevelMeter, buf []float32) float64 {
+	if m == nil {
+		return math.NaN()
+	}
+	n, err := m.Samples(buf)
+	if err != nil {
+		return math.NaN()
+	}
+	return quality.Level(buf[:n])
 }

@@ -68,10 +68,12 @@ func openMicrophone(ctx context.Context, deviceID string) (*jsbridge.Microphone,
 	mic, err := jsbridge.OpenMicrophoneDevice(ctx, deviceID, nil)
 	if err != nil {
 		var me *jsbridge.MediaError
-		if errors.As(err, &me) {
-			if deviceID != "" && (me.Name == "OverconstrainedError" || me.Name == "NotFoundError") {
-				return nil, fmt.Errorf("%w: microphone %q (%s)", phone.ErrDeviceNotFound, deviceID, me.Name)
+		if deviceID != "" {
+			if derr := DeviceError(err, "microphone", deviceID); errors.Is(derr, phone.ErrDeviceNotFound) {
+				return nil, derr
 			}
+		}
+		if errors.As(err, &me) {
 			return nil, microphoneError(me.Name, me.Message)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrMicrophoneUnavailable, err)

@@ -49,6 +49,15 @@ func TestSummarise(t *testing.T) {
 	if got.RoundTripTime != 0.09 || got.Codec != "audio/PCMU" {
 		t.Fatalf("fallbacks: %+v", got)
 	}
+	// A selected pair measuring 0 (loopback) wins over RTCP's older figure.
+	got = summarise([]map[string]any{
+		{"id": "CP1", "type": "candidate-pair", "nominated": true, "state": "succeeded", "currentRoundTripTime": 0.0},
+		{"id": "T01", "type": "transport", "selectedCandidatePairId": "CP1"},
+		{"id": "RI1", "type": "remote-inbound-rtp", "kind": "audio", "roundTripTime": 1.002},
+	})
+	if got.RoundTripTime != 0 {
+		t.Fatalf("stale RTCP round trip over a 0 from ICE: %v", got.RoundTripTime)
+	}
 	if (summarise(nil) != phone.MediaStats{}) {
 		t.Fatal("empty report")
 	}

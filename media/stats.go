@@ -66,7 +66,10 @@ func summarise(report []map[string]any) phone.MediaStats {
 		}
 	}
 	switch {
-	case selectedPair != "" && byID[selectedPair] != nil && num(byID[selectedPair], "currentRoundTripTime") > 0:
+	case selectedPair != "" && has(byID[selectedPair], "currentRoundTripTime"):
+		// ICE's own measure, current to the last connectivity check; 0 on
+		// loopback is a real 0, not "unknown" (RTCP's figure is updated
+		// only every few seconds and would keep a past delay for as long).
 		st.RoundTripTime = num(byID[selectedPair], "currentRoundTripTime")
 	case nominatedRTT > 0:
 		st.RoundTripTime = nominatedRTT
@@ -98,4 +101,9 @@ func str(e map[string]any, k string) string {
 func num(e map[string]any, k string) float64 {
 	f, _ := e[k].(float64)
 	return f
+}
+
+func has(e map[string]any, k string) bool {
+	_, ok := e[k].(float64)
+	return ok
 }

@@ -66,7 +66,8 @@ type Call interface {
 
 // Levels are a call's audio levels now, 0..1 on a meter's scale: Input
 // is the microphone (heard also while muted), Output the far end as
-// played.
+// played. NaN means not measured (e.g. the browser's audio is suspended
+// until the page gets a user gesture).
 type Levels struct {
 	Input, Output float64
 }

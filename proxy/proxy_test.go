@@ -74,6 +74,9 @@ func (m *fakeMedia) SetDirection(ua.Direction) error                     { retur
 func (m *fakeMedia) SendDTMF(string) error                               { return nil }
 func (m *fakeMedia) SetMuted(bool) error                                 { return nil }
 func (m *fakeMedia) Stats(context.Context) (phone.MediaStats, error)     { return phone.MediaStats{}, nil }
+func (m *fakeMedia) SetMicrophone(context.Context, string) error         { return nil }
+func (m *fakeMedia) SetSpeaker(context.Context, string) error            { return nil }
+func (m *fakeMedia) Levels(context.Context) (phone.Levels, error)        { return phone.Levels{}, nil }
 func (m *fakeMedia) Close()                                              { m.closed.Store(true) }
 func fakeMediaFactory(context.Context, ua.MediaEvents) (ua.Media, error) { return &fakeMedia{}, nil }
 

@@ -51,7 +51,21 @@ func (u *UserAgent) Dial(ctx context.Context, target string) (*Call, *phone.Erro
 	if err != nil {
 		return nil, err
 	}
-	return r.placeCall(ctx, to, nil)
+	return r.placeCall(ctx, to, nil, nil)
+}
+
+// DialWith is Dial with the call's media made by media instead of the
+// registration's MediaFactory (a pre-call test with other ICE servers).
+func (u *UserAgent) DialWith(ctx context.Context, target string, media MediaFactory) (*Call, *phone.Error) {
+	r := u.current()
+	if r == nil {
+		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "register before calling"}
+	}
+	to, err := r.parseTarget("uri", target)
+	if err != nil {
+		return nil, err
+	}
+	return r.placeCall(ctx, to, nil, media)
 }
 
 // current returns the registration in force, or nil.
@@ -64,13 +78,17 @@ func (u *UserAgent) current() *registration {
 	return u.reg
 }
 
-// placeCall starts an outgoing call; extra headers go into the INVITE.
-func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipgo.Header) (*Call, *phone.Error) {
-	if r.t.opts.Media == nil {
+// placeCall starts an outgoing call; extra headers go into the INVITE;
+// media makes its media (nil: the registration's factory).
+func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipgo.Header, media MediaFactory) (*Call, *phone.Error) {
+	if media == nil {
+		media = r.t.opts.Media
+	}
+	if media == nil {
 		return nil, &phone.Error{Key: phone.KeyMedia, Message: "calls need media, and this user agent has none"}
 	}
 	c := newCall(r, true, to, "")
-	m, err := r.t.opts.Media(ctx, c.mediaEvents())
+	m, err := media(ctx, c.mediaEvents())
 	if err != nil {
 		return nil, &phone.Error{Key: phone.KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}
 	}

@@ -185,7 +185,7 @@ func (c *Call) followRefer(target sipgo.Uri, referredBy sipgo.Header) {
 	if referredBy != nil {
 		extra = append(extra, sipgo.NewHeader("Referred-By", referredBy.Value()))
 	}
-	next, err := c.r.placeCall(context.Background(), target, extra)
+	next, err := c.r.placeCall(context.Background(), target, extra, nil)
 	if err != nil {
 		c.notifyRefer("SIP/2.0 503 Service Unavailable", true)
 		return

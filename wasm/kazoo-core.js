@@ -142,7 +142,24 @@ function kazooCore() {
     transfer: function (uri) { return invoke('callTransfer', [this.id, uri]); },
     mute: function (on) { return invoke('callMute', [this.id, on]); },
     getStats: function () { return invoke('callGetStats', [this.id]); },
+    getQualityReport: function () { return invoke('callGetQualityReport', [this.id]); },
   };
+
+  // kazoo.audio's device roles: microphone, speaker, ringtone.
+  function deviceRole(role) {
+    return {
+      set: function (deviceId) { return invoke('audioSet', [role, deviceId]); },
+      get: function () { return invoke('audioGet', [role]); },
+      reset: function () { return invoke('audioSet', [role, '']); },
+    };
+  }
+  const audio = Object.freeze({
+    /** availableDevices(kind?): the audio devices ('audioinput', 'audiooutput' or both). */
+    availableDevices: function (kind) { return invoke('audioDevices', [kind]); },
+    microphone: Object.freeze(deviceRole('microphone')),
+    speaker: Object.freeze(deviceRole('speaker')),
+    ringtone: Object.freeze(deviceRole('ringtone')),
+  });
   const hooks = {
     newCall: function (data) { return Object.assign(Object.create(callPrototype), data); },
     // The RTMP path's AudioWorklet module; set by load().
@@ -230,6 +247,12 @@ function kazooCore() {
       hold: function (on) { return invoke('hold', [on]); },
       /** getStats(): the current call's audio statistics. */
       getStats: function () { return invoke('getStats', []); },
+      /** getQualityReport(): the current call's statistics plus MOS, ranges and warnings. */
+      getQualityReport: function () { return invoke('getQualityReport', []); },
+      /** preflight({uri, durationMs, iceServers, register}): call an echo, measure, hang up, report. */
+      preflight: function (options) { return invoke('preflight', [options]); },
+      /** audio: availableDevices() and the microphone, speaker and ringtone devices. */
+      audio: audio,
       /** reconnect(): re-register now with the original parameters. */
       reconnect: function () { return invoke('reconnect', []); },
       /** startAutoReconnect() / stopAutoReconnect(): control the reconnect loop. */

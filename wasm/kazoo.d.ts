@@ -30,6 +30,8 @@ export type KazooErrorKey =
   | 'transfer_failed'
   | 'hold_failed'
   | 'request_failed'
+  | 'device_not_found'
+  | 'not_supported'
   | 'load_failed'
   | 'runtime_stopped';
 
@@ -175,6 +177,203 @@ export interface RegisterParams {
   onDTMF?: (digit: string) => void;
   /** Registration, connectivity, voicemail and transfer news; switch on its key. */
   onNotified?: (notification: KazooNotification) => void;
+  /**
+   * The browser's audio devices changed (a headset plugged in or out).
+   * When a device kazoo was told to use went away, its role fell back to
+   * the default device (fallbacks), and calls in progress moved with it.
+   */
+  onAudioDeviceChange?: (change: AudioDeviceChange) => void;
+  /** About ten times a second during a call: microphone and far-end levels, 0..1, for meters. */
+  onVolume?: (volume: CallVolume) => void;
+  /**
+   * A quality warning was raised (active true) or cleared (active false).
+   * Checked once a second; raised when 3 of the last 5 checks cross the
+   * threshold, cleared when none of the last 5 do.
+   */
+  onQualityWarning?: (warning: QualityWarning) => void;
+  /** Thresholds of the quality warnings; the ones left out keep their defaults (see QualityThresholds). */
+  qualityThresholds?: Partial<QualityThresholds>;
+  /**
+   * Play a ring for incoming calls on the ringtone device (audio.ringtone)
+   * until the call is answered or ends (default false: the page rings).
+   */
+  ringIncoming?: boolean;
+}
+
+/** An audio device, as navigator.mediaDevices.enumerateDevices() lists it. */
+export interface AudioDevice {
+  deviceId: string;
+  groupId: string;
+  kind: 'audioinput' | 'audiooutput';
+  /** Empty until the page has been allowed to use the microphone. */
+  label: string;
+}
+
+/** What a device is used for. */
+export type AudioDeviceRoleName = 'microphone' | 'speaker' | 'ringtone';
+
+/** What onAudioDeviceChange receives. */
+export interface AudioDeviceChange {
+  added: AudioDevice[];
+  removed: AudioDevice[];
+  /** Roles whose chosen device went away; they now use the default device. */
+  fallbacks: { role: AudioDeviceRoleName; lost: string }[];
+  /** Every audio device now. */
+  devices: AudioDevice[];
+}
+
+/** One device role of kazoo.audio. */
+export interface AudioDeviceRole {
+  /**
+   * Use this device ('' or 'default': the browser's default). Calls in
+   * progress move to it without renegotiation. Rejects with
+   * device_not_found for an unknown ID, not_supported when the browser
+   * cannot choose an output device (no setSinkId).
+   */
+  set(deviceId: string): Promise<void>;
+  /** The chosen device's ID ('' for the default). */
+  get(): Promise<string>;
+  /** Back to the default device. */
+  reset(): Promise<void>;
+}
+
+/** Audio devices: list them, and choose which kazoo uses. */
+export interface KazooAudio {
+  /** The audio devices, of one kind or both; labels once the microphone is allowed. */
+  availableDevices(kind?: 'audioinput' | 'audiooutput'): Promise<AudioDevice[]>;
+  /** The calls' microphone. */
+  microphone: AudioDeviceRole;
+  /** Where the calls' audio plays. */
+  speaker: AudioDeviceRole;
+  /** Where the incoming ring plays (register's ringIncoming). */
+  ringtone: AudioDeviceRole;
+}
+
+/** What onVolume receives. */
+export interface CallVolume {
+  callId: string;
+  /** The microphone's level, 0..1 (also while muted). */
+  inputVolume: number;
+  /** The far end's level as played, 0..1. */
+  outputVolume: number;
+}
+
+/** The quality warnings. */
+export type QualityWarningName =
+  /** Round-trip time above highRttMs. */
+  | 'high-rtt'
+  /** Received jitter above highJitterMs. */
+  | 'high-jitter'
+  /** Received packets lost above highPacketLossPercent. */
+  | 'high-packet-loss'
+  /** The estimated MOS below lowMos. */
+  | 'low-mos'
+  /** One-way audio: no packets from the far end, or packets with no sound. */
+  | 'no-audio-received'
+  /** The microphone's level does not change at all (a dead microphone); not while muted. */
+  | 'constant-audio-input-level'
+  /** Someone speaks into the microphone while the call is muted. */
+  | 'speaking-while-muted'
+  /** ICE lost the path to the far end (disconnected or failed). */
+  | 'ice-connectivity-lost';
+
+/** What onQualityWarning receives. */
+export interface QualityWarning {
+  name: QualityWarningName;
+  /** Raised (true) or cleared (false). */
+  active: boolean;
+  /** The measured value that decided it, in the threshold's unit (null when that check did not measure it). */
+  value: number | null;
+  threshold: number;
+  callId: string;
+}
+
+/**
+ * Thresholds of the quality warnings (register's qualityThresholds), by
+ * warning name, in the units of the warning's value. Defaults:
+ * 'high-rtt' 400 (ms, above), 'high-jitter' 30 (ms, above),
+ * 'high-packet-loss' 1 (percent of the last second's packets, above),
+ * 'low-mos' 3.5 (below), 'no-audio-received' 0.01 (level of the far
+ * end's audio, 0..1, below), 'constant-audio-input-level' 0.001 (spread
+ * of the microphone's level over a second, below),
+ * 'speaking-while-muted' 0.4 (microphone level while muted, above).
+ */
+export type QualityThresholds = {
+  [name in Exclude<QualityWarningName, 'ice-connectivity-lost'>]: number;
+};
+
+/** min / average / max of a measure over a call or a preflight (null: not measured). */
+export interface QualityRange {
+  min: number | null;
+  avg: number | null;
+  max: number | null;
+}
+
+/** MOS bands: > 4.2 excellent, 4.1–4.2 great, 3.7–4.1 good, 3.1–3.7 fair, below degraded. */
+export type QualityBand = 'excellent' | 'great' | 'good' | 'fair' | 'degraded';
+
+/** call.getQualityReport(): the audio statistics plus what kazoo measured of the call's quality. */
+export interface QualityReport {
+  callId: string;
+  stats: CallStats;
+  /**
+   * The latest estimate of the mean opinion score, 1..4.5: ITU-T G.107's
+   * E-model from round-trip time, jitter and packet loss.
+   */
+  mos: number | null;
+  band: QualityBand | null;
+  /** Over the call's checks so far (one a second). */
+  rttMs: QualityRange;
+  jitterMs: QualityRange;
+  packetLossPercent: QualityRange;
+  averageMos: number | null;
+  samples: number;
+  /** Warnings raised now, and every warning raised during the call. */
+  activeWarnings: QualityWarningName[];
+  warningsSeen: QualityWarningName[];
+}
+
+/** What preflight() resolves with. */
+export interface PreflightReport {
+  /** The URI called. */
+  uri: string;
+  /** The path the test call's audio took. */
+  mode: 'webrtc' | 'rtmp';
+  /** How long the call was measured once its audio flowed, ms. */
+  durationMs: number;
+  /**
+   * ms from the dial to: the answer (signalling), ICE connected, DTLS
+   * connected, the first packet received (polled every 50 ms; null when
+   * the path has no such step: the RTMP path has no ICE or DTLS).
+   */
+  timings: { signalingMs: number | null; iceMs: number | null; dtlsMs: number | null; firstRtpMs: number | null };
+  /** Whether the audio went through a TURN relay. */
+  turnUsed: boolean;
+  /** The selected ICE candidate pair's types ('host', 'srflx', 'prflx', 'relay'). */
+  candidateTypes: { local: string; remote: string };
+  rttMs: QualityRange;
+  jitterMs: QualityRange;
+  packetLossPercent: QualityRange;
+  /** The average MOS over the measurement, and its band. */
+  mos: number | null;
+  band: QualityBand | null;
+  /** Quality checks made (one a second). */
+  samples: number;
+  /** Every warning raised during the test. */
+  warnings: QualityWarningName[];
+  codec: string;
+}
+
+/** preflight()'s options. */
+export interface PreflightOptions {
+  /** Whom to call: an echo service (default '*43', kazoo-dev's echo test). */
+  uri?: string;
+  /** How long to measure once the call is answered, ms (default 10000). */
+  durationMs?: number;
+  /** STUN/TURN servers for this test instead of the registration's. */
+  iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+  /** Not registered yet: register() parameters to register with for the test (unregistered after it). */
+  register?: RegisterParams;
 }
 
 /** Notification keys: onNotified's key. */
@@ -238,6 +437,8 @@ export interface Call {
   transfer(uri: string): Promise<void>;
   mute(on?: boolean): Promise<void>;
   getStats(): Promise<CallStats>;
+  /** The statistics plus MOS, band, ranges and warnings of this call. */
+  getQualityReport(): Promise<QualityReport>;
 }
 
 export const version: string;
@@ -261,6 +462,15 @@ export function muteMicrophone(mute: boolean, onSuccess?: () => void, onError?: 
 export function hold(on?: boolean): Promise<void>;
 /** Audio statistics of the current call. */
 export function getStats(): Promise<CallStats>;
+/** The current call's quality report. */
+export function getQualityReport(): Promise<QualityReport>;
+/**
+ * A pre-call test: call an echo service (registering first if needed),
+ * measure for durationMs, hang up, and report how calls will sound.
+ */
+export function preflight(options?: PreflightOptions): Promise<PreflightReport>;
+/** Audio devices: list them, and choose the microphone, speaker and ringtone device. */
+export const audio: KazooAudio;
 /** Re-register now with the original parameters (a reconnecting_notification first). */
 export function reconnect(): Promise<void>;
 /** Start the reconnect loop (it starts by itself after a lost connection). */
@@ -304,6 +514,9 @@ export interface Kazoo {
   muteMicrophone: typeof muteMicrophone;
   hold: typeof hold;
   getStats: typeof getStats;
+  getQualityReport: typeof getQualityReport;
+  preflight: typeof preflight;
+  readonly audio: KazooAudio;
   reconnect: typeof reconnect;
   startAutoReconnect: typeof startAutoReconnect;
   stopAutoReconnect: typeof stopAutoReconnect;

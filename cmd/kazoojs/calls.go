@@ -8,6 +8,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kazoo-softphone/kazoo/callwatch"
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
@@ -23,6 +24,13 @@ type tracked struct {
 	// quiet: the call was replaced by a transfer; its end is not reported
 	// as onHangup.
 	quiet bool
+	// preflight: preflight()'s test call, which the page's callbacks do
+	// not hear of.
+	preflight bool
+	watch     *callwatch.Watcher // from the answer on
+	answered  chan struct{}      // closed when the call is answered
+	over      chan struct{}      // closed when it ends
+	end       phone.End          // how it ended, once over is closed
 }
 
 // track remembers c and returns its JS object (made once).
@@ -33,8 +41,10 @@ func (f *facade) track(c phone.Call) safejs.Value {
 		return t.obj
 	}
 	obj := f.callObject(c)
-	f.calls[c.ID()] = &tracked{call: c, obj: obj}
-	if f.current == nil || f.current.State() == phone.CallEnded {
+	t := &tracked{call: c, obj: obj, answered: make(chan struct{}), over: make(chan struct{})}
+	t.preflight = f.preflighting && c.Outgoing()
+	f.calls[c.ID()] = t
+	if !t.preflight && (f.current == nil || f.current.State() == phone.CallEnded) {
 		f.current = c
 	}
 	return obj
@@ -81,7 +91,7 @@ func (f *facade) active() (phone.Call, error) {
 		return f.current, nil
 	}
 	for _, t := range f.calls {
-		if t.call.State() != phone.CallEnded {
+		if !t.preflight && t.call.State() != phone.CallEnded {
 			f.current = t.call
 			return t.call, nil
 		}
@@ -93,7 +103,11 @@ func (f *facade) active() (phone.Call, error) {
 func (f *facade) callEvents(cbs pageCallbacks) events {
 	var incoming func(phone.Call)
 	if cbs.onIncoming.Type() == safejs.TypeFunction { // without it, calls get 480
-		incoming = func(c phone.Call) { cbs.call(cbs.onIncoming, f.track(c)) }
+		incoming = func(c phone.Call) {
+			obj := f.track(c)
+			f.ring(true, "")
+			cbs.call(cbs.onIncoming, obj)
+		}
 	}
 	var transferRequest func(context.Context, phone.Call, string) bool
 	if cbs.onTransferRequest.Type() == safejs.TypeFunction {
@@ -113,9 +127,18 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 		notified:  func(n phone.Notification) { cbs.call(cbs.onNotified, notificationObject(n)) },
 		incoming:  incoming,
 		progress: func(c phone.Call, code int, early bool) {
+			if f.isPreflight(c) {
+				return
+			}
 			cbs.call(cbs.onRinging, jsObject(map[string]any{"code": code, "earlyMedia": early}))
 		},
-		accepted: func(c phone.Call) { cbs.call(cbs.onAccepted, f.track(c)) },
+		accepted: func(c phone.Call) {
+			obj := f.track(c)
+			f.answered(c)
+			if !f.isPreflight(c) {
+				cbs.call(cbs.onAccepted, obj)
+			}
+		},
 		ended: func(c phone.Call, e phone.End) {
 			f.mu.Lock()
 			t := f.calls[c.ID()]
@@ -124,8 +147,14 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 				f.current = nil
 			}
 			f.mu.Unlock()
+			f.ring(false, c.ID())
+			if t != nil {
+				stopWatch(t)
+				t.end = e
+				close(t.over)
+			}
 			switch {
-			case t != nil && t.quiet:
+			case t != nil && (t.quiet || t.preflight):
 			case e.Established:
 				cbs.call(cbs.onHangup)
 			default:
@@ -227,8 +256,38 @@ func opHangup(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) 
 	return nil, nilIfOK(c.Hangup(ctx))
 }
 
-func opAccept(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
-	return nil, nilIfOK(c.Accept(ctx))
+func (f *facade) opAccept(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
+	f.ring(false, c.ID())
+	if e := c.Accept(ctx); e != nil {
+		return nil, e
+	}
+	f.answered(c)
+	return nil, nil
+}
+
+// answered starts what an answered call has: the watch of its audio.
+func (f *facade) answered(c phone.Call) {
+	f.mu.Lock()
+	t := f.calls[c.ID()]
+	if t != nil {
+		select {
+		case <-t.answered:
+		default:
+			close(t.answered)
+		}
+	}
+	f.mu.Unlock()
+	if t != nil {
+		f.watch(c)
+	}
+}
+
+// isPreflight reports whether c is preflight()'s test call.
+func (f *facade) isPreflight(c phone.Call) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.calls[c.ID()]
+	return t != nil && t.preflight
 }
 
 func opReject(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
@@ -314,18 +373,23 @@ func opStats(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
 	if e != nil {
 		return nil, e
 	}
+	return jsObject(statsObject(c, st)), nil
+}
+
+// statsObject is the page's view of a call's statistics.
+func statsObject(c phone.Call, st phone.MediaStats) map[string]any {
 	mode := callMode(c)
 	if mode == "rtmp" {
-		return jsObject(map[string]any{
+		return map[string]any{
 			"inbound": map[string]any{
 				"packets": st.InboundPackets, "packetsPlayed": st.InboundPlayed, "packetsDropped": st.InboundDropped,
 				"underruns": st.Underruns, "audioEnergy": st.InboundAudioEnergy, "bufferMs": st.BufferMs,
 			},
 			"outbound": map[string]any{"packets": st.OutboundPackets},
 			"codec":    st.Codec, "state": c.State().String(), "mode": mode,
-		}), nil
+		}
 	}
-	return jsObject(map[string]any{
+	return map[string]any{
 		"inbound": map[string]any{
 			"packets": st.InboundPackets, "bytes": st.InboundBytes, "packetsLost": st.InboundPacketsLost,
 			"jitter": st.InboundJitter, "audioEnergy": st.InboundAudioEnergy, "audioLevel": st.InboundAudioLevel,
@@ -337,7 +401,7 @@ func opStats(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
 		},
 		"roundTripTime": st.RoundTripTime, "codec": st.Codec, "iceState": st.ICEState,
 		"direction": st.Direction, "state": c.State().String(), "mode": mode,
-	}), nil
+	}
 }
 
 // callMode names the engine of a call.

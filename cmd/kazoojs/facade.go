@@ -12,9 +12,11 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kazoo-softphone/kazoo/audiodev"
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/quality"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -33,12 +35,22 @@ type facade struct {
 	unmonitored atomic.Bool // monitorConnectivity(false)
 	warm        warmup      // the WebRTC calls' warm-up
 
-	mu      sync.Mutex
-	page    pageCallbacks // of the latest register() call
-	setup   initSetup     // of the latest init() call
-	phone   phone.Engine  // the engine of the latest register() (WebRTC by default)
-	calls   map[string]*tracked
-	current phone.Call // the call the global methods act on
+	devices *audiodev.Selection // kazoo.audio's choice of devices
+	devMu   sync.Mutex          // guards the device watch and the ringer
+	devStop func()              // stops watching devicechange; nil when not watching
+	ringer  *jsbridge.Ringer    // the incoming ring, made on first use
+
+	mu            sync.Mutex
+	thresholds    quality.Thresholds // of the latest register() call
+	ringIncoming  bool               // of the latest register() call
+	preflighting  bool               // preflight() is placing its call
+	preflightCall phone.Call         // preflight()'s call while it runs
+	mediaCfg      media.Config       // the WebRTC calls' media, of the latest register()
+	page          pageCallbacks      // of the latest register() call
+	setup         initSetup          // of the latest init() call
+	phone         phone.Engine       // the engine of the latest register() (WebRTC by default)
+	calls         map[string]*tracked
+	current       phone.Call // the call the global methods act on
 }
 
 // initSetup is what init() said about the RTMP fallback.
@@ -49,7 +61,7 @@ type initSetup struct {
 }
 
 func newFacade() *facade {
-	f := &facade{logs: new(slog.LevelVar), calls: map[string]*tracked{}}
+	f := &facade{logs: new(slog.LevelVar), calls: map[string]*tracked{}, devices: audiodev.New(), thresholds: quality.DefaultThresholds()}
 	f.logs.Set(slog.LevelWarn)
 	logger := slog.New(&jsbridge.ConsoleHandler{Level: f.logs})
 	f.webrtc = ua.New(ua.Config{
@@ -81,32 +93,38 @@ func (f *facade) exports() (safejs.Value, error) {
 		},
 	}
 	for name, m := range map[string]jsbridge.Method{
-		"init":                f.init,
-		"register":            f.register,
-		"logout":              f.logout,
-		"unload":              f.unload,
-		"connect":             f.report(f.connect),
-		"hangup":              f.report(f.onCall(true, opHangup)),
-		"sendDTMF":            f.report(checkTones(f.onCall(true, opDTMF), true)),
-		"transfer":            f.report(f.onCall(true, opTransfer)),
-		"hold":                f.report(f.onCall(true, opHold)),
-		"muteMicrophone":      f.muteMicrophone,
-		"getStats":            f.onCall(true, opStats),
-		"callAccept":          f.report(f.onCall(false, opAccept)),
-		"callReject":          f.report(f.onCall(false, opReject)),
-		"callHangup":          f.report(f.onCall(false, opHangup)),
-		"callHold":            f.report(f.onCall(false, opHold)),
-		"callSendDTMF":        f.report(checkTones(f.onCall(false, opDTMF), false)),
-		"callTransfer":        f.report(f.onCall(false, opTransfer)),
-		"callMute":            f.report(f.onCall(false, opMute)),
-		"callGetStats":        f.onCall(false, opStats),
-		"reconnect":           f.reconnect,
-		"startAutoReconnect":  f.startAutoReconnect,
-		"stopAutoReconnect":   f.stopAutoReconnect,
-		"monitorConnectivity": f.monitorConnectivity,
-		"network":             f.network,
-		"restore":             f.restore,
-		"diagnostics":         f.diagnostics,
+		"init":                 f.init,
+		"register":             f.register,
+		"logout":               f.logout,
+		"unload":               f.unload,
+		"connect":              f.report(f.connect),
+		"hangup":               f.report(f.onCall(true, opHangup)),
+		"sendDTMF":             f.report(checkTones(f.onCall(true, opDTMF), true)),
+		"transfer":             f.report(f.onCall(true, opTransfer)),
+		"hold":                 f.report(f.onCall(true, opHold)),
+		"muteMicrophone":       f.muteMicrophone,
+		"getStats":             f.onCall(true, opStats),
+		"callAccept":           f.report(f.onCall(false, f.opAccept)),
+		"callReject":           f.report(f.onCall(false, opReject)),
+		"callHangup":           f.report(f.onCall(false, opHangup)),
+		"callHold":             f.report(f.onCall(false, opHold)),
+		"callSendDTMF":         f.report(checkTones(f.onCall(false, opDTMF), false)),
+		"callTransfer":         f.report(f.onCall(false, opTransfer)),
+		"callMute":             f.report(f.onCall(false, opMute)),
+		"callGetStats":         f.onCall(false, opStats),
+		"callGetQualityReport": f.onCall(false, f.opQualityReport),
+		"getQualityReport":     f.onCall(true, f.opQualityReport),
+		"preflight":            f.preflight,
+		"audioDevices":         f.audioDevices,
+		"audioSet":             f.audioSet,
+		"audioGet":             f.audioGet,
+		"reconnect":            f.reconnect,
+		"startAutoReconnect":   f.startAutoReconnect,
+		"stopAutoReconnect":    f.stopAutoReconnect,
+		"monitorConnectivity":  f.monitorConnectivity,
+		"network":              f.network,
+		"restore":              f.restore,
+		"diagnostics":          f.diagnostics,
 	} {
 		if err := x.Export(obj, name, m); err != nil {
 			return obj, err
@@ -187,6 +205,9 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	opts, cbs, err := readRegister(arg(args, 0))
 	f.mu.Lock()
 	f.page = cbs
+	if err == nil {
+		f.thresholds, f.ringIncoming = opts.thresholds, opts.ringIncoming
+	}
 	forced := f.setup.forceRTMP
 	f.mu.Unlock()
 	if err != nil {
@@ -202,6 +223,12 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	if opts.web.InstanceID == "" {
 		opts.web.InstanceID = storedInstanceID()
 	}
+	f.watchDevices()
+	opts.media.MicrophoneID = func() string { return f.devices.Get(audiodev.Microphone) }
+	opts.media.SpeakerID = func() string { return f.devices.Get(audiodev.Speaker) }
+	f.mu.Lock()
+	f.mediaCfg = opts.media
+	f.mu.Unlock()
 	w := media.NewWarmer(opts.media)
 	opts.web.Media = w.Factory()
 	f.warm.use(w)
@@ -222,6 +249,7 @@ func (f *facade) registerRTMP(o rtmpua.Options, ev events) *phone.Error {
 		f.flashMissing(e)
 		return e
 	}
+	f.watchDevices()
 	o.Audio = f.audioFactory
 	f.use(rtmpPhone{f.rtmp})
 	e := f.rtmp.Register(context.Background(), o, ev.forRTMP())

@@ -4,10 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kazoo-softphone/kazoo/audiodev"
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
@@ -114,9 +118,59 @@ func hasRTMPAudio() bool {
 }
 
 // rtmpAudio is rtmpua's Audio on the browser's AudioWorklet pipe.
-type rtmpAudio struct{ *jsbridge.AudioPipe }
+type rtmpAudio struct {
+	*jsbridge.AudioPipe
+	meterMu sync.Mutex // guards the meters (JS runs under it)
+	in, out *jsbridge.LevelMeter
+	buf     []float32
+}
 
-func (a rtmpAudio) Stats(ctx context.Context) (rtmpua.AudioStats, error) {
+// SetMicrophone implements phone.AudioIO on the pipe.
+func (a *rtmpAudio) SetMicrophone(ctx context.Context, id string) error {
+	return media.DeviceError(a.AudioPipe.SetMicrophone(ctx, id), "microphone", id)
+}
+
+// SetSpeaker implements phone.AudioIO: the pipe's AudioContext plays on id.
+func (a *rtmpAudio) SetSpeaker(ctx context.Context, id string) error {
+	return media.DeviceError(a.AudioPipe.SetSinkID(ctx, id), "speaker", id)
+}
+
+// Levels implements phone.AudioIO from meters on the pipe's input (ahead
+// of mute) and playback.
+func (a *rtmpAudio) Levels(context.Context) (phone.Levels, error) {
+	a.meterMu.Lock()
+	defer a.meterMu.Unlock()
+	var err error
+	if a.in == nil {
+		if a.in, err = a.InputMeter(); err != nil {
+			return phone.Levels{}, err
+		}
+	}
+	if a.out == nil {
+		if a.out, err = a.OutputMeter(); err != nil {
+			return phone.Levels{}, err
+		}
+	}
+	if a.buf == nil {
+		a.buf = make([]float32, jsbridge.MeterFFTSize)
+	}
+	return phone.Levels{Input: media.MeterLevel(a.in, a.buf), Output: media.MeterLevel(a.out, a.buf)}, nil
+}
+
+// Close closes the meters and the pipe.
+func (a *rtmpAudio) Close() {
+	a.meterMu.Lock()
+	for _, m := range []*jsbridge.LevelMeter{a.in, a.out} {
+		if m != nil {
+			m.Close()
+		}
+	}
+	a.in, a.out = nil, nil
+	a.meterMu.Unlock()
+	a.AudioPipe.Close()
+}
+
+func (a *rtmpAudio) Stats(ctx context.Context) (rtmpua.AudioStats, error) {
 	st, err := a.AudioPipe.Stats(ctx)
 	if err != nil {
 		return rtmpua.AudioStats{}, err
@@ -133,13 +187,22 @@ func (a rtmpAudio) Stats(ctx context.Context) (rtmpua.AudioStats, error) {
 	}, nil
 }
 
-// audioFactory opens the AudioWorklet pipe for an RTMP call.
+// audioFactory opens the AudioWorklet pipe for an RTMP call, on the
+// microphone and speaker the page chose (the default ones when a chosen
+// device is gone).
 func (f *facade) audioFactory(ctx context.Context, law string) (rtmpua.Audio, error) {
-	p, err := jsbridge.NewAudioPipe(ctx, jsbridge.AudioOptions{Law: law, WorkletURL: f.workletURL()})
+	mic := f.devices.Get(audiodev.Microphone)
+	p, err := jsbridge.NewAudioPipe(ctx, jsbridge.AudioOptions{Law: law, WorkletURL: f.workletURL(), MicrophoneID: mic})
+	if err != nil && mic != "" && errors.Is(media.DeviceError(err, "microphone", mic), phone.ErrDeviceNotFound) {
+		p, err = jsbridge.NewAudioPipe(ctx, jsbridge.AudioOptions{Law: law, WorkletURL: f.workletURL()})
+	}
 	if err != nil {
 		return nil, err
 	}
-	return rtmpAudio{p}, nil
+	if spk := f.devices.Get(audiodev.Speaker); spk != "" {
+		_ = p.SetSinkID(ctx, spk)
+	}
+	return &rtmpAudio{AudioPipe: p}, nil
 }
 
 // workletURL is where the loader says the AudioWorklet module is.

@@ -12,6 +12,7 @@ import (
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/quality"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
 	"github.com/kazoo-softphone/kazoo/ua"
 )
@@ -19,7 +20,8 @@ import (
 // pageCallbacks are the register() callbacks of the page.
 type pageCallbacks struct {
 	onConnected, onError, onIncoming, onAccepted, onHangup,
-	onCancel, onTransfer, onTransferRequest, onNotified, onRinging, onDTMF safejs.Value
+	onCancel, onTransfer, onTransferRequest, onNotified, onRinging, onDTMF,
+	onAudioDeviceChange, onVolume, onQualityWarning safejs.Value
 }
 
 // call schedules a callback with arguments; a missing one is skipped.
@@ -50,6 +52,11 @@ type registration struct {
 	media     media.Config // the WebRTC calls' media, warm-up included
 	rtmp      rtmpua.Options
 	forceRTMP bool
+	// ringIncoming: kazoo rings incoming calls on the ringtone device.
+	ringIncoming bool
+	// thresholds of the quality warnings (defaults with the page's
+	// qualityThresholds over them).
+	thresholds quality.Thresholds
 }
 
 // defaultWarmup is register()'s warmup when the page gives none: the
@@ -81,6 +88,8 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		{"onCancel", &cbs.onCancel}, {"onTransfer", &cbs.onTransfer},
 		{"onNotified", &cbs.onNotified}, {"onRinging", &cbs.onRinging},
 		{"onDTMF", &cbs.onDTMF}, {"onTransferRequest", &cbs.onTransferRequest},
+		{"onAudioDeviceChange", &cbs.onAudioDeviceChange}, {"onVolume", &cbs.onVolume},
+		{"onQualityWarning", &cbs.onQualityWarning},
 	} {
 		if *f.dst, err = p.Func(f.name); err != nil {
 			return r, cbs, err
@@ -133,6 +142,12 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		return r, cbs, err
 	}
 	if o.AllowIncomingWhileBusy, err = p.Bool("allowIncomingWhileBusy"); err != nil {
+		return r, cbs, err
+	}
+	if r.ringIncoming, err = p.Bool("ringIncoming"); err != nil {
+		return r, cbs, err
+	}
+	if r.thresholds, err = readThresholds(p.Value("qualityThresholds")); err != nil {
 		return r, cbs, err
 	}
 	mc := &r.media

@@ -97,3 +97,16 @@ func (x *warmup) release() {
 		w.Release()
 	}
 }
+
+// microphoneChanged drops what was prepared with the previous microphone
+// and prepares again with the one chosen now.
+func (x *warmup) microphoneChanged() {
+	x.mu.Lock()
+	w := x.w
+	x.mu.Unlock()
+	if w == nil {
+		return
+	}
+	w.Release()
+	x.callEnded()
+}
