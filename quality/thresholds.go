@@ -54,7 +54,7 @@ type Thresholds struct {
 	MaxMutedInputLevel float64
 }
 
-// DefaultThresholds are the limits of kazoo's issue 12 for the network
+// DefaultThresholds are kazoo's limits for the network
 // (rtt > 400 ms, jitter > 30 ms, loss > 1 %, MOS < 3.5) and these for
 // the audio:
 //

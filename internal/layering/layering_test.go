@@ -62,15 +62,16 @@ func TestOnlyBridgeTouchesJS(t *testing.T) {
 	}
 }
 
-// The SIP and user-agent packages must not depend on pion or safejs, even
-// indirectly, on either platform. In a browser syscall/js is reached only
+// The SIP and user-agent packages (and the pure ones around them: the
+// shared vocabulary, call quality, device choice, the call watcher) must
+// not depend on pion or safejs, even indirectly, on either platform. In a browser syscall/js is reached only
 // through coder/websocket, which wraps the browser's WebSocket by design.
 func TestCoreHasNoBrowserDependencies(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
 	}
 	for _, goos := range []string{"", "js"} {
-		cmd := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./sip", "./ua")
+		cmd := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./sip", "./ua", "./rtmpua", "./phone", "./quality", "./audiodev", "./callwatch")
 		cmd.Dir = repoRoot(t)
 		cmd.Env = os.Environ()
 		if goos == "js" {
@@ -84,12 +85,12 @@ func TestCoreHasNoBrowserDependencies(t *testing.T) {
 			fields := strings.Fields(line)
 			pkg, imports := fields[0], fields[1:]
 			if strings.HasPrefix(pkg, "github.com/pion/") || strings.HasPrefix(pkg, "github.com/hack-pad/") {
-				t.Errorf("GOOS=%s: sip/ua depend on %s", goos, pkg)
+				t.Errorf("GOOS=%s: the core packages depend on %s", goos, pkg)
 			}
 			thirdParty := strings.Contains(strings.Split(pkg, "/")[0], ".")
 			for _, imp := range imports {
 				if imp == "syscall/js" && thirdParty && !strings.HasPrefix(pkg, "github.com/coder/websocket") {
-					t.Errorf("GOOS=%s: %s (a dependency of sip/ua) imports syscall/js", goos, pkg)
+					t.Errorf("GOOS=%s: %s (a dependency of the core packages) imports syscall/js", goos, pkg)
 				}
 			}
 		}
