@@ -43,19 +43,12 @@ func (r *registration) parseTarget(name, target string) (sipgo.Uri, *phone.Error
 // INVITE is sent; the outcome comes as CallProgress, CallAccepted and
 // CallEnded events.
 func (u *UserAgent) Dial(ctx context.Context, target string) (*Call, *phone.Error) {
-	r := u.current()
-	if r == nil {
-		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "register before calling"}
-	}
-	to, err := r.parseTarget("uri", target)
-	if err != nil {
-		return nil, err
-	}
-	return r.placeCall(ctx, to, nil, nil)
+	return u.DialWith(ctx, target, nil)
 }
 
 // DialWith is Dial with the call's media made by media instead of the
-// registration's MediaFactory (a pre-call test with other ICE servers).
+// registration's MediaFactory (a pre-call test with other ICE servers);
+// nil means the registration's.
 func (u *UserAgent) DialWith(ctx context.Context, target string, media MediaFactory) (*Call, *phone.Error) {
 	r := u.current()
 	if r == nil {
