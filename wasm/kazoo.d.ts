@@ -191,7 +191,12 @@ export interface RegisterParams {
    * threshold, cleared when none of the last 5 do.
    */
   onQualityWarning?: (warning: QualityWarning) => void;
-  /** Thresholds of the quality warnings; the ones left out keep their defaults (see QualityThresholds). */
+  /**
+   * Thresholds of the quality warnings; the ones left out keep their
+   * defaults (see QualityThresholds). A name that is not one of them, or
+   * a value that is not a number in range, rejects register() with
+   * invalid_parameter.
+   */
   qualityThresholds?: Partial<QualityThresholds>;
   /**
    * Play a ring for incoming calls on the ringtone device (audio.ringtone)

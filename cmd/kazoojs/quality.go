@@ -9,6 +9,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/callwatch"
+	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/quality"
 )
@@ -19,31 +20,32 @@ const percent = 100
 
 // readThresholds reads qualityThresholds: {<warning name>: number}, in
 // the units of the warning's value (ms, percent for high-packet-loss,
-// MOS, or a 0..1 level), over the defaults.
+// MOS, or a 0..1 level), over the defaults. A name that is not a
+// warning with a threshold (a misspelling, ice-connectivity-lost) is
+// refused rather than ignored: it would leave a default in force that
+// the page meant to change.
 func readThresholds(v safejs.Value) (quality.Thresholds, error) {
 	th := quality.DefaultThresholds()
 	if v.IsUndefined() || v.IsNull() {
 		return th, nil
 	}
-	if v.Type() != safejs.TypeObject {
+	g, err := jsbridge.GoValue(v)
+	obj, ok := g.(map[string]any)
+	if err != nil || !ok {
 		return th, phone.InvalidParameter("qualityThresholds", "must be an object of {warning name: number}")
 	}
 	over := map[string]float64{}
-	for _, name := range quality.Names() {
-		n, err := v.Get(name)
-		if err != nil || n.IsUndefined() {
-			continue
-		}
-		if n.Type() != safejs.TypeNumber {
+	for name, n := range obj {
+		f, ok := n.(float64)
+		if !ok {
 			return th, phone.InvalidParameter("qualityThresholds", "%s must be a number", name)
 		}
-		f, _ := n.Float()
 		if name == quality.HighPacketLoss {
 			f /= percent
 		}
 		over[name] = f
 	}
-	th, err := th.With(over)
+	th, err = th.With(over)
 	if err != nil {
 		return th, phone.InvalidParameter("qualityThresholds", "%v", err)
 	}

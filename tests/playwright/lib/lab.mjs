@@ -236,11 +236,15 @@ export async function loadKazoo(page) {
  * Calls kazoo.register(params) in the page with recording callbacks for
  * every kazoo.js event and returns without waiting. The last incoming
  * call object is window.incoming (window.autoAnswer accepts it at once).
+ * params.record (not passed to kazoo) names more callbacks to record,
+ * e.g. ['onQualityWarning', 'onVolume'].
  */
 export async function register(page, params) {
   await page.evaluate((p) => {
+    const record = p.record ?? [];
+    delete p.record;
     for (const name of ['onConnected', 'onError', 'onAccepted', 'onHangup', 'onCancel',
-      'onTransfer', 'onNotified', 'onRinging', 'onDTMF']) {
+      'onTransfer', 'onNotified', 'onRinging', 'onDTMF', ...record]) {
       if (!(name in p)) p[name] = cb(name);
     }
     // onTransferRequest answers window.transferAnswer (undefined: follow).
