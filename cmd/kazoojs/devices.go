@@ -70,7 +70,7 @@ func (f *facade) audioSet(args []safejs.Value) (any, error) {
 		}
 		return nil, phone.InvalidParameter("role", "%v", err)
 	}
-	return nil, f.applyDevice(role)
+	return nil, nilIfOK(f.applyDevice(role))
 }
 
 // audioGet(role) is kazoo.audio.<role>.get: the chosen device ("" the

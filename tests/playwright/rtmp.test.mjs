@@ -291,6 +291,43 @@ test('mute on the RTMP page silences what the WebRTC page hears; unmute brings i
   }
 });
 
+test('RTMP page: onVolume shows its microphone and the far end; microphone and speaker switch mid-call and the audio goes on', async () => {
+  const a = await openRTMP('1004', { overrides: { record: ['onVolume'] } });
+  const b = await openWebRTC('1005');
+  try {
+    await gatewayBinding('1004');
+    await connect(a, '1005');
+    await waitEvent(b, 'onIncoming');
+    await b.evaluate(() => window.incoming.accept());
+    await waitEvent(a, 'onAccepted');
+    // Both fake microphones play the 440 Hz tone: the RTMP page's meters
+    // (on its AudioWorklet pipe) show its own and the far end's.
+    const loud = (key) => until(async () => (await args(a, 'onVolume')).some((v) => v[key] > 0.3),
+      { timeout: 20_000, what: `onVolume ${key} above 0.3` });
+    await loud('inputVolume');
+    await loud('outputVolume');
+    const [v] = await args(a, 'onVolume');
+    assert.ok(typeof v.callId === 'string' && v.callId.length > 0, JSON.stringify(v));
+    // Another capture device and another output, mid-call.
+    const devs = await a.evaluate(() => kazoo.audio.availableDevices());
+    const mic = devs.find((d) => d.kind === 'audioinput' && d.deviceId !== 'default');
+    const out = devs.find((d) => d.kind === 'audiooutput' && d.deviceId !== 'default');
+    assert.ok(mic && out, JSON.stringify(devs));
+    assert.equal(await a.evaluate((id) => kazoo.audio.microphone.set(id).then(() => kazoo.audio.microphone.get(), (e) => JSON.stringify(e)), mic.deviceId), mic.deviceId);
+    assert.equal(await a.evaluate((id) => kazoo.audio.speaker.set(id).then(() => kazoo.audio.speaker.get(), (e) => JSON.stringify(e)), out.deviceId), out.deviceId);
+    // The WebRTC page still hears the RTMP page's microphone, now the other device.
+    await growthWhile(b, b, { packets: 25 });
+    const after = await growthWhile(b, b, { packets: 50 });
+    assert.ok(after.energy > 0, `silence at the WebRTC page after the switch (${JSON.stringify(after)})`);
+    await audioFlowing(a, { what: 'audio still played by the RTMP page' });
+    await a.evaluate(() => kazoo.hangup());
+    await waitEvent(b, 'onHangup');
+    assertHealthy(a, b);
+  } finally {
+    await closeAll([a, b]);
+  }
+});
+
 test('transfer: the RTMP page sends its WebRTC caller to a third page; onTransfer, and they talk', async () => {
   const a = await openRTMP('1004');
   const b = await openWebRTC('1005');
