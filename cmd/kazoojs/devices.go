@@ -70,7 +70,8 @@ func (f *facade) audioSet(args []safejs.Value) (any, error) {
 		}
 		return nil, phone.InvalidParameter("role", "%v", err)
 	}
-	return nil, f.applyDevice(role)
+	// nilIfOK: a nil *phone.Error must not become a non-nil error.
+	return nil, nilIfOK(f.applyDevice(role))
 }
 
 // audioGet(role) is kazoo.audio.<role>.get: the chosen device ("" the
