@@ -2,8 +2,9 @@
 // rtpengine: listing and choosing devices, the speaker as the call's
 // <audio> element's sinkId, a mid-call microphone switch heard at the far
 // end (replaceTrack, no re-INVITE), a microphone unplugged mid-call
-// (fallback to the default, the call goes on, onAudioDeviceChange), and
-// onVolume's meters.
+// (fallback to the default, the call goes on, onAudioDeviceChange),
+// onVolume's meters, and the ring of ringIncoming (heard by tapping what
+// the page sends to its AudioContexts' speakers).
 //
 // Chromium's fake devices (--use-fake-device-for-media-stream) give the
 // inputs "default", "Fake Audio Input 1/2" (all of them the lab's 440 Hz
@@ -222,7 +223,7 @@ test('availableDevices lists labelled devices; choosing devices; the speaker is 
   }
 });
 
-test('microphone switch mid-call: the far end hears the new device, no re-INVITE', async () => {
+test('microphone switch mid-call: the far end hears the new device, no re-INVITE', async (t) => {
   const page = await kazooPage('1002', { initScript: testMicrophone });
   try {
     const inputs = await audioCall(page, null, 'availableDevices', 'audioinput');
@@ -239,8 +240,11 @@ test('microphone switch mid-call: the far end hears the new device, no re-INVITE
     const rec = await hangupAndRecording(page);
     assert.deepEqual(sipDuring.filter((l) => /^(INVITE|UPDATE) /.test(l)), [],
       `the switch renegotiated: ${JSON.stringify(sipDuring)}`);
-    assertDominant(levelsAt(rec, 'start', [browserTone, testTone]), browserTone, 'start of the call');
-    assertDominant(levelsAt(rec, 'end', [browserTone, testTone]), testTone, 'after the switch');
+    const start = levelsAt(rec, 'start', [browserTone, testTone]);
+    const end = levelsAt(rec, 'end', [browserTone, testTone]);
+    t.diagnostic(`baresip heard: start ${JSON.stringify(start)}, end ${JSON.stringify(end)}`);
+    assertDominant(start, browserTone, 'start of the call');
+    assertDominant(end, testTone, 'after the switch');
     await audioCall(page, 'microphone', 'reset');
     assert.deepEqual(page.pageErrors, []);
   } finally {
@@ -248,7 +252,7 @@ test('microphone switch mid-call: the far end hears the new device, no re-INVITE
   }
 });
 
-test('microphone unplugged mid-call: onAudioDeviceChange, back to the default, the call goes on', async () => {
+test('microphone unplugged mid-call: onAudioDeviceChange, back to the default, the call goes on', async (t) => {
   const page = await kazooPage('1003', { initScript: testMicrophone });
   try {
     await callBaresip(page);
@@ -272,14 +276,16 @@ test('microphone unplugged mid-call: onAudioDeviceChange, back to the default, t
     assert.ok(s1.inbound.packets - s0.inbound.packets >= 100, `received ${s1.inbound.packets - s0.inbound.packets} packets`);
     await audioFlowing(page, { what: 'audio from baresip after the unplug' });
     const rec = await hangupAndRecording(page);
-    assertDominant(levelsAt(rec, 'end', [browserTone, testTone]), browserTone, 'after the unplug');
+    const end = levelsAt(rec, 'end', [browserTone, testTone]);
+    t.diagnostic(`baresip heard at the end: ${JSON.stringify(end)}`);
+    assertDominant(end, browserTone, 'after the unplug');
     assert.deepEqual(page.pageErrors, []);
   } finally {
     await page.context().close();
   }
 });
 
-test('onVolume: the microphone and the far end as 0..1 levels, about ten a second, none after hangup', async () => {
+test('onVolume: the microphone and the far end as 0..1 levels, about ten a second, none after hangup', async (t) => {
   const page = await kazooPage('1001');
   try {
     const id = await callBaresip(page);
@@ -296,6 +302,8 @@ test('onVolume: the microphone and the far end as 0..1 levels, about ten a secon
     }
     const span = (vols.at(-1).at - vols[0].at) / 1000;
     const rate = (vols.length - 1) / span;
+    const max = (k) => Math.max(...vols.map((v) => v[k]));
+    t.diagnostic(`${vols.length} events, ${rate.toFixed(1)}/s, max input ${max('inputVolume')}, max output ${max('outputVolume')}`);
     assert.ok(rate > 5 && rate < 20, `${rate.toFixed(1)} onVolume events a second`);
 
     await hangupAndRecording(page);
@@ -304,6 +312,64 @@ test('onVolume: the microphone and the far end as 0..1 levels, about ten a secon
     // would-be periods of the meter after the hangup was reported.
     await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
     assert.equal(await page.evaluate(() => window.volumes.length), n, 'onVolume after hangup');
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await page.context().close();
+  }
+});
+
+/**
+ * The init script that lets a test hear Web Audio: whatever the page
+ * connects to an AudioContext's speakers is also fed to an AnalyserNode,
+ * and window.heard(freqs) returns, for each running context, the level
+ * (dB) of the loudest of freqs and of a reference far from them.
+ */
+function webAudioTap() {
+  const connect = AudioNode.prototype.connect;
+  const taps = [];
+  AudioNode.prototype.connect = function (dest, ...rest) {
+    const r = connect.call(this, dest, ...rest);
+    if (dest instanceof AudioDestinationNode) {
+      const an = this.context.createAnalyser();
+      an.fftSize = 8192;
+      an.smoothingTimeConstant = 0;
+      connect.call(this, an);
+      taps.push(an);
+    }
+    return r;
+  };
+  window.heard = (freqs, reference) => taps.map((an) => {
+    const db = new Float32Array(an.frequencyBinCount);
+    an.getFloatFrequencyData(db);
+    const hz = an.context.sampleRate / an.fftSize;
+    const at = (f) => Math.max(...[-2, -1, 0, 1, 2].map((d) => db[Math.round(f / hz) + d]));
+    return { state: an.context.state, tone: Math.max(...freqs.map(at)), reference: at(reference) };
+  });
+}
+
+test('ringIncoming: an incoming call rings (400+450 Hz) until it is answered', async (t) => {
+  const page = await kazooPage('1002', { initScript: webAudioTap, overrides: { ringIncoming: true } });
+  try {
+    await phone.dial('1002');
+    await waitEvent(page, 'onIncoming');
+    const ring = [400, 450];
+    // The ring's cadence has it silent 2.2 s of every 3 s: poll through one.
+    const heard = () => page.evaluate(([f]) => window.heard(f, 1000), [ring]);
+    let ringer = -1; // the tap that hears the ring
+    let level;
+    await until(async () => {
+      const taps = await heard();
+      ringer = taps.findIndex((x) => x.state === 'running' && x.tone > -40 && x.tone > x.reference + 30);
+      level = taps[ringer];
+      return ringer >= 0;
+    }, { timeout: 8000, interval: 50, what: 'the ring heard while the call rings in' });
+    t.diagnostic(`ring: ${level.tone.toFixed(1)} dB at 400/450 Hz, ${level.reference.toFixed(1)} dB at 1 kHz`);
+    await page.evaluate(() => window.incoming.accept());
+    // Stopped, not between two bursts: the ring's context is suspended.
+    await until(async () => (await heard())[ringer].state === 'suspended',
+      { what: 'the ring stopped (its AudioContext suspended) after the answer' });
+    await audioFlowing(page, { what: 'audio from baresip' });
+    await hangupAndRecording(page);
     assert.deepEqual(page.pageErrors, []);
   } finally {
     await page.context().close();
