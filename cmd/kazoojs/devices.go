@@ -70,6 +70,7 @@ func (f *facade) audioSet(args []safejs.Value) (any, error) {
 		}
 		return nil, phone.InvalidParameter("role", "%v", err)
 	}
+	// nilIfOK: a nil *phone.Error must not become a non-nil error.
 	return nil, nilIfOK(f.applyDevice(role))
 }
 
