@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, waitEvent, registerParams, loadKazoo, register, until, browserTone } from './lib/lab.mjs';
-import { stats, audioFlowing, connect, count } from './lib/calls.mjs';
+import { stats, audioFlowing, connect, count, sent } from './lib/calls.mjs';
 import { makeTone, analyse, dominantFrequency } from './lib/audio.mjs';
 
 const baresipTone = 660;
@@ -26,13 +26,6 @@ async function kazooPage(user) {
   await register(page, registerParams(lab, user));
   await waitEvent(page, 'onConnected');
   return page;
-}
-
-/** Waits until page has sent `packets` more RTP packets (the far end hears ~that much). */
-async function sent(page, packets) {
-  const s0 = await stats(page);
-  await until(async () => (await stats(page)).outbound.packets - s0.outbound.packets >= packets,
-    { timeout: 20_000, what: `${packets} packets sent` });
 }
 
 /** Checks baresip's newest recording of what it received carries the browser's tone. */

@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, waitEvent, registerParams, loadKazoo, register, until, browserTone } from './lib/lab.mjs';
-import { stats, connect, audioFlowing, args } from './lib/calls.mjs';
+import { stats, connect, audioFlowing, args, sent } from './lib/calls.mjs';
 import { makeTone, readWav, goertzel } from './lib/audio.mjs';
 
 const baresipTone = 660;
@@ -112,13 +112,6 @@ function audioCall(page, role, method, arg) {
 /** The sinkId of the call's hidden <audio data-kazoo-audio> element (null: no element). */
 function sinkId(page) {
   return page.evaluate(() => document.querySelector('audio[data-kazoo-audio]')?.sinkId ?? null);
-}
-
-/** Waits until page has sent `packets` more RTP packets (the far end hears ~that much). */
-async function sent(page, packets) {
-  const s0 = await stats(page);
-  await until(async () => (await stats(page)).outbound.packets - s0.outbound.packets >= packets,
-    { timeout: 20_000, what: `${packets} packets sent` });
 }
 
 /** Calls baresip, waits for its audio; resolves the call's id. */

@@ -35,6 +35,13 @@ export async function growthWhile(page, clock, { packets = 50, timeout = 15_000 
   return { packets: p1.inbound.packets - p0.inbound.packets, energy: p1.inbound.audioEnergy - p0.inbound.audioEnergy };
 }
 
+/** Waits until page has sent `packets` more RTP packets (the far end hears ~that much). */
+export async function sent(page, packets) {
+  const s0 = await stats(page);
+  await until(async () => (await stats(page)).outbound.packets - s0.outbound.packets >= packets,
+    { timeout: 20_000, what: `${packets} packets sent` });
+}
+
 /** Calls kazoo.connect(target) in the page; resolves with the call object's data or the rejection. */
 export function connect(page, target) {
   return page.evaluate((t) => kazoo.connect(t).then(
