@@ -70,7 +70,11 @@ func (f *facade) audioSet(args []safejs.Value) (any, error) {
 		}
 		return nil, phone.InvalidParameter("role", "%v", err)
 	}
-	return nil, f.applyDevice(role)
+	// applyDevice's *phone.Error must not become a non-nil error holding nil.
+	if e := f.applyDevice(role); e != nil {
+		return nil, e
+	}
+	return nil, nil
 }
 
 // audioGet(role) is kazoo.audio.<role>.get: the chosen device ("" the
