@@ -6,6 +6,9 @@ import { loadConfig, loadSettings, saveSettings, echoTarget } from './js/setting
 import { errorText, cancelText, voicemailText, clock } from './js/words.js';
 import { Sounds } from './js/sounds.js';
 import { LevelMeters } from './js/meters.js';
+import { DevicePicker } from './js/devices.js';
+import { ConnectionCheck } from './js/check.js';
+import { QualityNotices } from './js/warnings.js';
 import { $, log, notify, clearNotice } from './js/ui.js';
 import { readForm as readLoginForm, fillLogin, pickAccount, loginBusy } from './js/loginform.js';
 import {
@@ -29,8 +32,14 @@ const app = {
 const meters = new LevelMeters({
   mic: $('micMeter'),
   speaker: $('speakerMeter'),
-  stats: () => kazoo.getStats(),
   muted: () => !!(app.call && app.call.muted),
+});
+const warnings = new QualityNotices({ muted: () => !!(app.call && app.call.muted) });
+const devices = new DevicePicker({ sounds, problem: (err) => problem(err) });
+const check = new ConnectionCheck({
+  target: () => echoTarget(config),
+  render: () => render(),
+  errorContext: () => errorContext(),
 });
 
 // ---------------------------------------------------------------- errors and status
@@ -123,6 +132,12 @@ async function logIn(e) {
     password: f.password,
     dtmfType: f.dtmfType,
     onConnected, onError, onIncoming, onAccepted, onHangup, onCancel, onRinging, onTransfer, onDTMF, onNotified,
+    onVolume: (v) => meters.volume(v),
+    onQualityWarning: (w) => { if (app.call) warnings.warning(w); },
+    onAudioDeviceChange: (change) => {
+      log(`audio devices changed: ${change.added.length} added, ${change.removed.length} removed`);
+      devices.deviceChanged(change);
+    },
   };
   if (f.displayName) params.displayName = f.displayName;
   if (config.relayUrl) {
@@ -167,6 +182,7 @@ function showPhone() {
   $('modeBadge').dataset.mode = a.rtmp ? 'rtmp' : 'webrtc';
   $('lastCall').textContent = '';
   render();
+  devices.refresh();
   $('number').focus();
 }
 
@@ -253,7 +269,7 @@ function onError(err) {
 
 function onIncoming(c) {
   if (app.phase !== 'registered') return;
-  if (app.call) { // one call at a time
+  if (app.call || check.running) { // one call at a time (the connection check is one)
     c.reject(486).catch(() => {});
     log(`busy: refused a call from ${c.callerNumber || c.remoteUri}`);
     return;
@@ -375,7 +391,7 @@ function newCall(kind, { name = '', number = '', obj = null } = {}) {
 
 async function dial(target, kind = 'outgoing', label = '') {
   target = target.trim();
-  if (app.phase !== 'registered' || app.call) return;
+  if (app.phase !== 'registered' || app.call || check.running) return;
   if (!target) {
     $('lastCall').textContent = 'Type a number to call.';
     $('number').focus();
@@ -405,13 +421,8 @@ function setActive(c) {
   c.startedAt = Date.now();
   startCallClock(c);
   meters.start();
-  if (c.obj && c.obj.mode === 'rtmp' || app.account.rtmp) {
-    // The RTMP statistics have no microphone level: measure our own.
-    sounds.microphoneLevel().then((m) => {
-      if (app.call === c) meters.useMicrophone(m); else m.close();
-    }, (err) => log(`microphone meter unavailable: ${err.message || err}`));
-  }
   render();
+  devices.refresh(); // the microphone is open now: the devices have their names
 }
 
 /** The call is over (or never was): back to the dialpad with a last word. */
@@ -422,6 +433,7 @@ function finishCall(text) {
   closeIncoming();
   stopCallClock();
   meters.stop();
+  warnings.clear();
   $('transferForm').hidden = true;
   if (text) {
     $('lastCall').textContent = text;
@@ -486,6 +498,7 @@ function toggleMute() {
     c.muted = on;
     log(on ? 'microphone muted' : 'microphone on');
     render();
+    warnings.render();
   }, problem);
 }
 
@@ -551,7 +564,11 @@ function pressKey(key) {
 
 // ---------------------------------------------------------------- rendering
 
-const render = () => renderCall(app.call);
+function render() {
+  renderCall(app.call);
+  $('checkBtn').disabled = !!app.call || check.running;
+  $('echoBtn').disabled = check.running;
+}
 const openTransfer = (open) => showTransferForm(open, app.call);
 
 function showIncoming(c) {
@@ -600,6 +617,12 @@ function wire() {
     if (e.key === 'Escape') { e.preventDefault(); openTransfer(false); $('transferToggle').focus(); }
   });
   $('echoBtn').addEventListener('click', () => dial(echoTarget(config), 'echo', 'Audio test'));
+  $('checkBtn').addEventListener('click', () => {
+    if (app.phase !== 'registered' || app.call) return;
+    sounds.unlock();
+    check.run();
+  });
+  devices.wire();
   $('answerBtn').addEventListener('click', answer);
   $('declineBtn').addEventListener('click', decline);
   // Escape on the incoming-call dialog declines (the dialog says so).

@@ -1,7 +1,8 @@
 // The demo softphone (web/) used like a person uses it: Playwright fills,
-// clicks, presses keys and reads the screen; it never calls kazoo itself.
-// Audio claims are read off the page's own level meters, with a different
-// tone on each browser's fake microphone.
+// clicks, presses keys and reads the screen; it never calls kazoo itself
+// (it only reads kazoo.audio's choice back, to see that the device picker
+// called through). Audio claims are read off the page's own level meters,
+// with a different tone on each browser's fake microphone.
 //
 // Every flow runs against each backend below (see lib/demo.mjs for what a
 // backend provides). A backend says statically what it can do:
@@ -14,7 +15,7 @@ import { until } from './lib/lab.mjs';
 import { freePort } from './lib/kamailio.mjs';
 import {
   startDevBackend, startKamailioBackend, openDemo, closeAll, assertHealthy, loginAs, openAdvanced, account, callState, incoming,
-  waitMeter, timerAdvances, waitTone, waitNotice, notices, assertFits, screenshot, DESKTOP, PHONE,
+  waitMeter, timerAdvances, waitTone, waitNotice, waitNoNotice, notices, assertFits, screenshot, openDevices, deviceOptions, DESKTOP, PHONE,
 } from './lib/demo.mjs';
 
 const backends = [
@@ -178,6 +179,7 @@ function demoSuite({ name, start, echo, rtmp }) {
         assert.equal(await b.title(), 'kazoo softphone');
         assert.equal(await a.isVisible('#loginScreen'), false);
 
+        assert.equal(await a.isDisabled('#checkBtn'), true, '"Check my connection" is offered during a call');
         // Both timers run; each speaker meter moves with the other's microphone.
         await Promise.all([timerAdvances(a, 2), timerAdvances(b, 2)]);
         await waitMeter(a, 'speaker', '>', LOUD, { what: 'A hears B' });
@@ -187,13 +189,19 @@ function demoSuite({ name, start, echo, rtmp }) {
 
         // B mutes: A's speaker meter drops (it showed B's audio), B's mic meter
         // too, while B still hears A. Unmute brings it back.
+        // B's fake microphone keeps playing its tone: B is told, in words,
+        // that nobody hears it; the notice goes when B unmutes.
         await b.click('#muteBtn');
         assert.equal(await b.getAttribute('#muteBtn', 'aria-pressed'), 'true');
         await waitMeter(a, 'speaker', '<', QUIET, { what: 'A hears silence while B is muted' });
         await waitMeter(b, 'mic', '<', QUIET);
         await waitMeter(b, 'speaker', '>', LOUD, { what: 'B still hears A while muted' });
+        assert.equal(await waitNotice(b, 'quality', /muted/), "You're muted — the other person can't hear you.");
+        assert.equal(await b.getAttribute('#notices li[data-kind="quality"]', 'data-key'), 'speaking-while-muted');
+        assert.deepEqual(await notices(a, 'quality'), [], 'A, not muted, got a quality notice');
         await b.click('#muteBtn');
         assert.equal(await b.getAttribute('#muteBtn', 'aria-pressed'), 'false');
+        await waitNoNotice(b, 'quality', /muted/);
         await waitMeter(a, 'speaker', '>', LOUD, { what: 'A hears B after unmute' });
 
         await waitMeter(b, 'speaker', '>', LOUD);
@@ -210,6 +218,112 @@ function demoSuite({ name, start, echo, rtmp }) {
         assertHealthy(a, b);
       } finally {
         await closeAll([a, b]);
+      }
+    });
+
+    test('audio devices: the picker lists the browser\'s devices; a microphone and a speaker chosen mid-call take the call, the ringtone rings on its own device', async () => {
+      const a = await openDemo(be, 0);
+      const b = await openDemo(be, 1);
+      try {
+        await loginAs(a, be, '1001');
+        await loginAs(b, be, '1002');
+        await callAndAnswer(a, b, '1002');
+        await openDevices(a);
+        // Chromium's fake devices, by name (the microphone is open in a call).
+        const mics = await until(async () => {
+          const o = await deviceOptions(a, 'mic');
+          return o.some((x) => x.text === 'Fake Audio Input 1') ? o : null;
+        }, { what: 'the fake microphones in the list' });
+        assert.deepEqual(mics[0], { value: '', text: 'Default (Fake Default Audio Input)' });
+        const speakers = await deviceOptions(a, 'speaker');
+        assert.deepEqual(speakers[0], { value: '', text: 'Default (Fake Default Audio Output)' });
+        const out1 = speakers.find((o) => o.text === 'Fake Audio Output 1');
+        const out2 = speakers.find((o) => o.text === 'Fake Audio Output 2');
+        assert.ok(out1 && out2, `no fake outputs in ${JSON.stringify(speakers)}`);
+        assert.deepEqual(await deviceOptions(a, 'ringtone'), speakers);
+        assert.equal(await a.isVisible('#outputsHint'), false, 'Chromium can choose outputs, yet the picker says it cannot');
+
+        // The speaker, chosen by its label: the call's audio element plays there and A still hears B.
+        await a.getByRole('combobox', { name: 'Speaker' }).selectOption({ label: 'Fake Audio Output 1' });
+        await until(async () => (await a.evaluate(() => kazoo.audio.speaker.get())) === out1.value, { what: 'kazoo.audio.speaker to be Fake Audio Output 1' });
+        const sinks = await until(async () => {
+          const ids = await a.evaluate(() => [...document.querySelectorAll('audio[data-kazoo-audio]')].map((e) => e.sinkId));
+          return ids.length && ids.every((id) => id === out1.value) ? ids : null;
+        }, { what: 'the call\'s <audio> to play on Fake Audio Output 1' });
+        assert.equal(sinks.length, 1);
+        await waitMeter(a, 'speaker', '>', LOUD, { what: 'A still hears B after the speaker switch' });
+
+        // The microphone: B still hears A.
+        const in1 = mics.find((o) => o.text === 'Fake Audio Input 1');
+        await a.getByRole('combobox', { name: 'Microphone' }).selectOption({ label: 'Fake Audio Input 1' });
+        await until(async () => (await a.evaluate(() => kazoo.audio.microphone.get())) === in1.value, { what: 'kazoo.audio.microphone to be Fake Audio Input 1' });
+        assert.equal(await a.inputValue('#micSelect'), in1.value);
+        await waitMeter(b, 'speaker', '>', LOUD, { what: 'B hears A on the other microphone' });
+
+        // The ringtone: the page's ring plays on Fake Audio Output 2 when B calls.
+        await a.getByRole('combobox', { name: 'Ringtone' }).selectOption({ label: 'Fake Audio Output 2' });
+        await until(async () => (await a.evaluate(() => kazoo.audio.ringtone.get())) === out2.value, { what: 'kazoo.audio.ringtone to be Fake Audio Output 2' });
+        await a.click('#hangupBtn');
+        await callState(b, 'idle');
+        await b.fill('#number', '1001');
+        await b.press('#number', 'Enter');
+        await incoming(a);
+        await waitTone(a, 'ringtone');
+        assert.equal(await a.evaluate(() => document.body.dataset.ringSink), out2.value, 'the ring does not play on the ringtone device');
+        await a.click('#declineBtn');
+        await callState(a, 'idle');
+        await callState(b, 'idle');
+        assert.equal(await a.inputValue('#speakerSelect'), out1.value, 'the choice did not stay after the call');
+        assertHealthy(a, b);
+      } finally {
+        await closeAll([a, b]);
+      }
+    });
+
+    test('"Check my connection" runs the pre-call test and says how calls will sound', async () => {
+      const page = await openDemo(be, 0, { viewport: PHONE });
+      try {
+        await loginAs(page, be, '1003');
+        const btn = page.getByRole('button', { name: 'Check my connection' });
+        assert.equal(await btn.isEnabled(), true);
+        // Clicked in the page, to read what the click did at once (a check
+        // without an echo extension fails within milliseconds).
+        const running = await page.evaluate(() => {
+          document.getElementById('checkBtn').click();
+          return {
+            status: document.getElementById('checkStatus').textContent,
+            check: document.getElementById('checkBtn').disabled,
+            echo: document.getElementById('echoBtn').disabled,
+          };
+        });
+        assert.deepEqual(running, { status: 'Checking your connection…', check: true, echo: true },
+          'while it runs: the status says so, and neither the check nor the audio test can start');
+        const done = page.locator('#checkResult:not([aria-busy])');
+        await done.waitFor({ timeout: 60_000 });
+        await callState(page, 'idle'); // the page shows no call for the test
+        assert.equal(await btn.isEnabled(), true);
+        if (echo) {
+          assert.equal(await page.getAttribute('#checkResult', 'data-state'), 'done', await page.textContent('#checkStatus'));
+          // On loopback every call is excellent.
+          assert.equal(await page.textContent('#checkBandWord'), 'Excellent');
+          const fig = async (k) => page.textContent(`#checkFigures dd[data-figure="${k}"]`);
+          assert.match(await fig('mos'), /^4\.\d of 4\.5$/);
+          assert.match(await fig('rtt'), /^\d+(\.\d)? ms( \(\d+(\.\d)?–\d+(\.\d)?\))?$/);
+          assert.match(await fig('jitter'), /^\d+(\.\d)? ms/);
+          assert.match(await fig('loss'), /^0 %/);
+          assert.match(await fig('setup'), /^answered after \d+ ms, first sound after \d+ ms$/);
+          assert.equal(await fig('path'), 'direct');
+          assert.ok(await fig('warnings'));
+          await screenshot(page, 'phone-check');
+          await assertFits(page);
+        } else {
+          // No echo extension: the check says so in words.
+          assert.equal(await page.getAttribute('#checkResult', 'data-state'), 'error');
+          assert.match(await page.textContent('#checkStatus'), /^The connection check is not available here: the echo test \(\*43\) does not answer \(\d+\)\.$/);
+        }
+        assertHealthy(page);
+      } finally {
+        await closeAll([page]);
       }
     });
 

@@ -1,14 +1,21 @@
 // Every sound the page makes is synthesised with Web Audio: no audio file
-// is downloaded. One AudioContext, made (or resumed) on the person's first
-// gesture (the log-in click) so that browsers let it play later, when a
-// call rings without a click.
+// is downloaded. Two AudioContexts, made (or resumed) on the person's
+// first gesture (the log-in click) so that browsers let them play later,
+// when a call rings without a click:
 //
-//   ringtone  an incoming call rings: a two-note trill, twice, every 3 s
-//   ringback  our outgoing call rings at the far end: 440+480 Hz, 2 s on, 4 s off
-//   key beep  the dialpad's DTMF pair, 120 ms, quietly
+//   ringtone  an incoming call rings: a two-note trill, twice, every 3 s;
+//             on the ringtone device (kazoo.audio.ringtone)
+//   ringback  our outgoing call rings at the far end: 440+480 Hz, 2 s on,
+//             4 s off; on the speaker device (kazoo.audio.speaker), where
+//             the call will play
+//   key beep  the dialpad's DTMF pair, 120 ms, quietly; on the speaker
+//
+// Each context plays on its device with AudioContext.setSinkId where the
+// browser has it (elsewhere both play on the default output).
 //
 // document.body's data-tone names the tone playing ("ringtone",
-// "ringback"), for tests and for styling.
+// "ringback"), for tests and for styling; data-ring-sink the device the
+// ringtone context plays on ('' the default).
 
 const DTMF = {
   1: [697, 1209], 2: [697, 1336], 3: [697, 1477],
@@ -19,30 +26,70 @@ const DTMF = {
 
 export class Sounds {
   constructor() {
-    this.ctx = null;
+    this.ctx = null; // the speaker's: ringback and key beeps
+    this.ringCtx = null; // the ringtone's
+    this.sinks = { speaker: '', ringtone: '' };
     this.tone = null; // {kind, stop()}
   }
 
-  /** Makes or resumes the AudioContext; call it from a user gesture. */
+  /** Makes or resumes the AudioContexts; call it from a user gesture. */
   unlock() {
     const AC = window.AudioContext || window.webkitAudioContext;
     if (!AC) return null;
-    if (!this.ctx) this.ctx = new AC({ latencyHint: 'interactive' });
-    if (this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
+    if (!this.ctx) {
+      this.ctx = new AC({ latencyHint: 'interactive' });
+      this.ringCtx = new AC({ latencyHint: 'interactive' });
+      this.route('speaker');
+      this.route('ringtone');
+    }
+    for (const c of [this.ctx, this.ringCtx]) if (c.state === 'suspended') c.resume().catch(() => {});
     return this.ctx;
   }
 
-  /** The AudioContext, made if needed (it may start suspended without a gesture). */
+  /** The speaker's AudioContext, made if needed (it may start suspended without a gesture). */
   context() {
     return this.ctx || this.unlock();
+  }
+
+  /** Whether the sounds can play on a chosen device (AudioContext.setSinkId). */
+  static canChooseDevice() {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    return !!AC && typeof AC.prototype.setSinkId === 'function';
+  }
+
+  /**
+   * Plays role's sounds ('speaker': ringback and key beeps, 'ringtone':
+   * the incoming ring) on deviceId ('' or 'default': the default output),
+   * when the browser can choose (else they stay on the default).
+   */
+  setSink(role, deviceId) {
+    this.sinks[role] = deviceId === 'default' ? '' : deviceId || '';
+    return this.route(role);
+  }
+
+  /** Moves role's context to its device; resolves null, or the error that kept it on the default. */
+  async route(role) {
+    const ctx = role === 'ringtone' ? this.ringCtx : this.ctx;
+    if (!ctx || typeof ctx.setSinkId !== 'function') return null;
+    const id = this.sinks[role];
+    let failed = null;
+    try {
+      if (ctx.sinkId !== id) await ctx.setSinkId(id);
+    } catch (err) {
+      // The device went away meanwhile: the default output still plays.
+      failed = err;
+      if (id) await ctx.setSinkId('').catch(() => {});
+    }
+    if (role === 'ringtone') document.body.dataset.ringSink = typeof ctx.sinkId === 'string' ? ctx.sinkId : '';
+    return failed;
   }
 
   /** Starts the ringtone or the ringback (replacing any tone playing). */
   play(kind) {
     if (this.tone && this.tone.kind === kind) return;
     this.stop();
-    const ctx = this.context();
-    if (!ctx) return;
+    if (!this.context()) return;
+    const ctx = kind === 'ringtone' ? this.ringCtx : this.ctx;
     if (ctx.state === 'suspended') ctx.resume().catch(() => {});
     const out = ctx.createGain();
     out.gain.value = 0;
@@ -133,31 +180,5 @@ export class Sounds {
       o.stop(t + 0.13);
     }
     setTimeout(() => out.disconnect(), 300);
-  }
-
-  /**
-   * Opens the microphone a second time for a level meter (the RTMP path's
-   * statistics have no microphone level). Resolves {level() 0..1, close()}.
-   */
-  async microphoneLevel() {
-    const ctx = this.context();
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const src = ctx.createMediaStreamSource(stream);
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 1024;
-    src.connect(analyser);
-    const buf = new Float32Array(analyser.fftSize);
-    return {
-      level() {
-        analyser.getFloatTimeDomainData(buf);
-        let peak = 0;
-        for (const v of buf) peak = Math.max(peak, Math.abs(v));
-        return peak;
-      },
-      close() {
-        src.disconnect();
-        for (const t of stream.getTracks()) t.stop();
-      },
-    };
   }
 }

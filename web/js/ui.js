@@ -15,14 +15,16 @@ export function log(text) {
 /**
  * Shows a notice; one with the same id replaces the earlier one. kind
  * styles it (voicemail, connection, connectivity, online, transfer,
- * missed, error) and is its data-kind.
+ * missed, device, quality, error) and is its data-kind; key, when given,
+ * is its data-key (the stable name of what it reports).
  */
-export function notify(kind, text, { id = kind, timeout = 0 } = {}) {
+export function notify(kind, text, { id = kind, timeout = 0, key = '' } = {}) {
   clearNotice(id);
   const li = document.createElement('li');
   li.className = 'notice';
   li.dataset.kind = kind;
   li.dataset.id = id;
+  if (key) li.dataset.key = key;
   const span = document.createElement('span');
   span.className = 'text';
   span.textContent = text;
@@ -43,4 +45,9 @@ export function notify(kind, text, { id = kind, timeout = 0 } = {}) {
 
 export function clearNotice(id) {
   for (const li of $('notices').querySelectorAll('li')) if (li.dataset.id === id) li.remove();
+}
+
+/** Removes every notice of kind. */
+export function clearNotices(kind) {
+  for (const li of $('notices').querySelectorAll('li')) if (li.dataset.kind === kind) li.remove();
 }

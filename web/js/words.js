@@ -95,3 +95,93 @@ export function clock(ms) {
   const m = Math.floor((s % 3600) / 60);
   return h ? `${h}:${two(m)}:${two(s % 60)}` : `${two(m)}:${two(s % 60)}`;
 }
+
+const roleWords = { microphone: 'microphone', speaker: 'speaker', ringtone: 'ringtone device' };
+
+/** A chosen device went away and kazoo fell back to the default (onAudioDeviceChange). */
+export function deviceLostText(role, label) {
+  const what = roleWords[role] || 'device';
+  return `${label ? `${label} was` : `Your ${what} was`} unplugged; using the default ${what}.`;
+}
+
+/** A number for people: whole above 10, one decimal below. */
+function num(v) {
+  const n = Number(v);
+  if (!Number.isFinite(n)) return '';
+  return String(Math.abs(n) >= 10 || Number.isInteger(n) ? Math.round(n) : Math.round(n * 10) / 10);
+}
+
+const has = (v) => v !== null && v !== undefined && Number.isFinite(Number(v));
+
+/**
+ * A raised quality warning (onQualityWarning {name, value, threshold}) in
+ * words; value is in the threshold's unit (ms, percent, MOS or a level).
+ */
+export function qualityText(w) {
+  const v = w && w.value;
+  switch (w && w.name) {
+    case 'high-rtt':
+      return `Your connection is slow: the other person hears you late${has(v) ? ` (round trip ${num(v)} ms)` : ''}.`;
+    case 'high-jitter':
+      return `Your connection is uneven: the sound may stutter${has(v) ? ` (jitter ${num(v)} ms)` : ''}.`;
+    case 'high-packet-loss':
+      return has(v) ? `Audio is breaking up: ${num(v)} % of the sound is lost.` : 'Audio is breaking up: some of the sound is lost.';
+    case 'low-mos':
+      return `Call quality is poor${has(v) ? ` (score ${num(v)} of 4.5)` : ''}.`;
+    case 'no-audio-received':
+      return 'You can\'t hear the other person: no sound is arriving.';
+    case 'constant-audio-input-level':
+      return 'Your microphone seems dead: check it or pick another one.';
+    case 'speaking-while-muted':
+      return 'You\'re muted — the other person can\'t hear you.';
+    case 'ice-connectivity-lost':
+      return 'The connection dropped; trying to recover…';
+    default:
+      return `Call quality problem: ${(w && w.name) || 'unknown'}.`;
+  }
+}
+
+/** A short name of a warning, for lists (the connection check's result). */
+export function warningName(name) {
+  return {
+    'high-rtt': 'slow connection (high round trip)',
+    'high-jitter': 'uneven connection (jitter)',
+    'high-packet-loss': 'sound lost on the way',
+    'low-mos': 'poor quality',
+    'no-audio-received': 'no sound arriving',
+    'constant-audio-input-level': 'microphone seems dead',
+    'speaking-while-muted': 'speaking while muted',
+    'ice-connectivity-lost': 'connection dropped',
+  }[name] || name;
+}
+
+/** The MOS band of a quality report, as a word and what it means. */
+export function bandText(band) {
+  switch (band) {
+    case 'excellent': return { word: 'Excellent', meaning: 'calls should sound clear.' };
+    case 'great': return { word: 'Great', meaning: 'calls should sound clear.' };
+    case 'good': return { word: 'Good', meaning: 'calls should sound fine.' };
+    case 'fair': return { word: 'Fair', meaning: 'calls may sound a little rough.' };
+    case 'degraded': return { word: 'Poor', meaning: 'calls will be hard to understand.' };
+    default: return { word: 'Unknown', meaning: 'the check could not measure the sound.' };
+  }
+}
+
+/** A {min, avg, max} range in unit: "12 ms (8–20)"; '' when not measured. */
+export function rangeText(r, unit) {
+  if (!r || !has(r.avg)) return '';
+  const u = unit === '%' ? ' %' : ` ${unit}`;
+  const spread = has(r.min) && has(r.max) && num(r.min) !== num(r.max) ? ` (${num(r.min)}–${num(r.max)})` : '';
+  return `${num(r.avg)}${u}${spread}`;
+}
+
+/** The connection check's failure in words (preflight's rejection). */
+export function checkErrorText(err, uri, ctx) {
+  const key = err && err.key;
+  if (key === 'request_failed') {
+    if (err.code === 404 || err.code === 480 || err.code === 484 || err.code === 604) return `The connection check is not available here: the echo test (${uri}) does not answer (${err.code}).`;
+    return `The connection check failed: the echo test (${uri}) did not work${err.code ? ` (${err.code})` : ''}.`;
+  }
+  if (key === 'invalid_call_state') return 'The connection check cannot run during a call.';
+  return `The connection check failed. ${errorText(err, ctx)}`;
+}

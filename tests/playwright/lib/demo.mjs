@@ -253,6 +253,24 @@ export async function waitNotice(page, kind, re, timeout = 15_000) {
   return until(async () => (await notices(page, kind)).find((t) => re.test(t)), { timeout, what: `a ${kind} notice matching ${re}` });
 }
 
+/** Waits until no notice of kind matches re. */
+export async function waitNoNotice(page, kind, re, timeout = 15_000) {
+  await until(async () => !(await notices(page, kind)).some((t) => re.test(t)), { timeout, what: `no ${kind} notice matching ${re}` });
+}
+
+/** Opens the phone screen's "Audio devices" section when closed (from the keyboard, like a person would). */
+export async function openDevices(page) {
+  if (await page.locator('#devices').evaluate((d) => d.open)) return;
+  await page.focus('#devices > summary');
+  await page.keyboard.press('Enter');
+  await page.locator('#micSelect').waitFor({ state: 'visible', timeout: 5_000 });
+}
+
+/** The device picker's list for role ('mic', 'speaker', 'ringtone'): [{value, text}]. */
+export function deviceOptions(page, role) {
+  return page.locator(`#${role}Select option`).evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+}
+
 /** Nothing sticks out sideways, and el (when given) is fully inside the viewport. */
 export async function assertFits(page, selector) {
   const r = await page.evaluate((sel) => {
