@@ -151,11 +151,18 @@ func TestLevelMeterNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf := make([]float32, 8)
-	if n, err := lm.Samples(buf); err != nil || n != 8 || buf[7] != 0.125 {
-		t.Fatalf("Samples = %d %v %v", n, buf, err)
+	// The pipe's context is suspended (no user gesture yet): its analyser
+	// renders nothing, and the meter says so rather than read silence; a
+	// node meter never resumes the pipe's context itself.
+	if n, err := lm.Samples(buf); !errors.Is(err, ErrMeterSuspended) || n != 0 {
+		t.Fatalf("suspended context: Samples = %d, %v", n, err)
 	}
 	if s := jsString(t, `__meter.analysers[0].context === __meter.contexts[0] && __meter.contexts[0].state`); s != "suspended" {
 		t.Errorf("node meter: analyser not in the node's own context, or the context was resumed (%s)", s)
+	}
+	audioEval(t, `__meter.contexts[0].state = 'running'`)
+	if n, err := lm.Samples(buf); err != nil || n != 8 || buf[7] != 0.125 {
+		t.Fatalf("Samples = %d %v %v", n, buf, err)
 	}
 	lm.Close()
 	// Only the analyser was disconnected from the node: its output stays.

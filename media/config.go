@@ -31,19 +31,6 @@ type Config struct {
 	MicrophoneID, SpeakerID func() string
 }
 
-func (c Config) microphoneID() string {
-	if c.MicrophoneID == nil {
-		return ""
-	}
-	return c.MicrophoneID()
-}
-
-func (c Config) speakerID() string {
-	if c.SpeakerID == nil {
-		return ""
-	}
-	return c.SpeakerID()
-}
 
 // Warmup says how much of a call's media a Warmer prepares while the
 // phone is registered, so that a call starts without waiting for the

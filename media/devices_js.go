@@ -14,6 +14,22 @@ import (
 	"github.com/kazoo-softphone/kazoo/quality"
 )
 
+// microphoneID and speakerID are the devices c chooses now ("" the
+// default).
+func (c Config) microphoneID() string {
+	if c.MicrophoneID == nil {
+		return ""
+	}
+	return c.MicrophoneID()
+}
+
+func (c Config) speakerID() string {
+	if c.SpeakerID == nil {
+		return ""
+	}
+	return c.SpeakerID()
+}
+
 // meters are a session's level meters, made on first use: one on a copy
 // of the microphone (it hears the user also while the sent track is
 // muted), one on the remote audio element's stream.
