@@ -31,7 +31,6 @@ type Config struct {
 	MicrophoneID, SpeakerID func() string
 }
 
-
 // Warmup says how much of a call's media a Warmer prepares while the
 // phone is registered, so that a call starts without waiting for the
 // browser.
