@@ -19,7 +19,8 @@ import (
 // default) and take text/* only: a MESSAGE with another type (an
 // is-composing notice, CPIM, a file) is refused with 415 and an Accept
 // listing text/*, so the sender knows it was not shown. A body over
-// phone.MaxMessageBody gets 413 and is not reported.
+// phone.MaxMessageBody gets 413 and is not reported. Without an
+// Events.Message, messages get 480, as calls do without Events.Incoming.
 
 // defaultMessageType is the Content-Type of a message the page sent
 // without one.
@@ -138,7 +139,8 @@ func nextAttempt(r *registration, req *sipgo.Request) *sipgo.Request {
 
 // handleMessage answers an incoming MESSAGE, outside a dialog or in c's
 // (nil: outside), and reports it as Events.Message: 200 for text/*,
-// 415 for other types, 413 for a body over phone.MaxMessageBody.
+// 415 for other types, 413 for a body over phone.MaxMessageBody, 480
+// when nobody listens.
 func (r *registration) handleMessage(req *sipgo.Request, tx sipgo.ServerTransaction, c *Call) {
 	ctype := defaultMessageType
 	if h := req.GetHeader("Content-Type"); h != nil && strings.TrimSpace(h.Value()) != "" {
@@ -147,6 +149,8 @@ func (r *registration) handleMessage(req *sipgo.Request, tx sipgo.ServerTransact
 	media, _, err := mime.ParseMediaType(ctype)
 	code, reason := 200, "OK"
 	switch {
+	case r.ev.Message == nil: // the page takes no messages: as calls without Incoming
+		code, reason = 480, "Temporarily Unavailable"
 	case len(req.Body()) > phone.MaxMessageBody:
 		code, reason = 413, "Request Entity Too Large"
 	case err != nil || !strings.HasPrefix(media, "text/"):
@@ -170,9 +174,6 @@ func (r *registration) handleMessage(req *sipgo.Request, tx sipgo.ServerTransact
 	}
 	if code != 200 {
 		r.ua.cfg.Logger.Info("MESSAGE refused", "code", code, "content-type", ctype, "bytes", len(req.Body()))
-		return
-	}
-	if r.ev.Message == nil {
 		return
 	}
 	from := req.From()

@@ -185,6 +185,19 @@ func TestIncomingMessageAnswers(t *testing.T) {
 	}
 }
 
+func TestIncomingMessageWithoutListenerGets480(t *testing.T) {
+	reg := newProxy(t)
+	u := New(Config{})
+	if err := u.Register(context.Background(), options(reg, "1001", "pw-1001"), Events{}); err != nil {
+		t.Fatal(err)
+	}
+	defer u.Logout(context.Background())
+	reg.Send(rawMessage(1, "text/plain", "hello?"))
+	if res := reg.NextResponse(t, wait); res.StatusCode != 480 {
+		t.Errorf("answered %s, want 480 (nobody to show it to)", res.StartLine())
+	}
+}
+
 func TestMessageInACall(t *testing.T) {
 	reg := newProxy(t)
 	a := newMessenger(t, reg, "1001", "")

@@ -103,7 +103,8 @@ type Events struct {
 	// unknown NOTIFY.
 	Notified func(phone.Notification)
 	// Message: an instant message received (SIP MESSAGE, RFC 3428; see
-	// message.go), already answered 200.
+	// message.go), already answered 200. Without it, messages are
+	// refused with 480.
 	Message func(phone.Message)
 }
 
