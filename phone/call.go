@@ -93,6 +93,10 @@ type Engine interface {
 	StartAutoReconnect()
 	StopAutoReconnect()
 	Wake()
+	// SendMessage sends an instant message (SIP MESSAGE, RFC 3428) to
+	// target and resolves with its delivery result (message.go); an
+	// engine that cannot answers not_supported.
+	SendMessage(ctx context.Context, target, body, contentType string, extraHeaders []string) (*MessageResult, *Error)
 }
 
 // The device errors of AudioIO (test with errors.Is).

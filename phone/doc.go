@@ -11,6 +11,8 @@
 //   - notify.go: Notification and its keys, and ClassifyNotify, which
 //     reads a NOTIFY's event, content type and body (registration
 //     overridden or replaced, RFC 3842 voicemail, unknown).
+//   - message.go: Message (an instant message received, SIP MESSAGE),
+//     MessageResult (the delivery result of one sent) and MaxMessageBody.
 //   - dtmf.go: the DTMF transports (RFC 4733 or SIP INFO) and CheckDTMF.
 //   - stats.go: MediaStats, a call's audio summary for getStats().
 //   - reconnect.go: the reconnect defaults both engines apply.

@@ -48,6 +48,9 @@ const (
 	// KeyNotSupported: the browser cannot do what was asked (e.g. choose
 	// an output device: no setSinkId).
 	KeyNotSupported = "not_supported"
+	// KeyMessageFailed: an instant message (SIP MESSAGE) was refused
+	// (code: e.g. 404, 480 for a user not registered) or got no answer.
+	KeyMessageFailed = "message_failed"
 )
 
 // Error is what the page receives as {key, message, code?, source?}.

@@ -214,6 +214,12 @@ func (p *Phone) Dial(ctx context.Context, target string) (*Call, *phone.Error) {
 	return s.dial(ctx, target)
 }
 
+// SendMessage is not available in RTMP mode: the gateway's protocol
+// (siprtmp's RPCs) has no instant messages, so it answers not_supported.
+func (p *Phone) SendMessage(context.Context, string, string, string, []string) (*phone.MessageResult, *phone.Error) {
+	return nil, &phone.Error{Key: phone.KeyNotSupported, Message: "instant messages (SIP MESSAGE) need the WebRTC path: the RTMP gateway cannot send them"}
+}
+
 // Reconnect connects again now with the last parameters (kazoo.js
 // reconnect()).
 func (p *Phone) Reconnect() {

@@ -26,6 +26,15 @@ const Subprotocol = "sip"
 // RFC 7118 §5.1). Larger messages close the connection.
 const readLimit = 256 << 10
 
+// parser reads the SIP messages of a WebSocket up to readLimit (sipgo's
+// default parser drops anything over 65535 bytes, so that a MESSAGE of
+// 64 KiB, headers included, could neither be read nor refused with 413).
+var parser = func() *sipgo.Parser {
+	p := sipgo.NewParser()
+	p.MaxMessageLength = readLimit
+	return p
+}()
+
 // writeTimeout bounds a single WebSocket write.
 const writeTimeout = 10 * time.Second
 
@@ -146,7 +155,7 @@ func (c *WSConn) readLoop(handle func(sipgo.Message)) {
 			continue
 		}
 		c.trace("SIP received", string(data))
-		msg, err := sipgo.ParseMessage(data)
+		msg, err := parser.ParseSIP(data)
 		if err != nil {
 			c.capped.Warn("dropped an unparsable SIP message", "error", err, "bytes", len(data))
 			continue

@@ -43,6 +43,8 @@ func (r *registration) handleInDialog(req *sipgo.Request, tx sipgo.ServerTransac
 		c.handleRefer(req, tx)
 	case sipgo.NOTIFY:
 		c.handleNotify(req, tx)
+	case sipgo.MESSAGE:
+		c.r.handleMessage(req, tx, c)
 	case sipgo.OPTIONS:
 		_ = tx.Respond(c.answerTo(req, 200, "OK", ""))
 	default:

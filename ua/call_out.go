@@ -12,7 +12,7 @@ import (
 )
 
 // allowMethods are the methods we answer, for Allow (RFC 3261 §20.5).
-const allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, REFER"
+const allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, REFER, MESSAGE"
 
 // cancelTimeout bounds waiting for a 1xx before giving up on a CANCEL.
 const cancelTimeout = 32 * time.Second

@@ -24,6 +24,8 @@
 //     restart and target refresh after a network change).
 //   - dialog.go: dialog state (RFC 3261 §12): route set, CSeq, target.
 //   - transfer.go: blind transfer both ways (REFER, RFC 3515).
+//   - message.go: instant messages (SIP MESSAGE, RFC 3428): SendMessage,
+//     and incoming ones (text/* only) reported as Events.Message.
 //   - notify.go: out-of-dialog NOTIFY (voicemail, RFC 3842; registration
 //     replaced), read by phone.ClassifyNotify.
 //   - media.go: the Media interface a call drives by offer/answer (RFC

@@ -5,8 +5,8 @@ import (
 )
 
 // handleRequest routes an incoming request: in-dialog ones (our tag in
-// To) to their call, INVITE to a new call; OPTIONS and NOTIFY outside a
-// dialog are answered here, other methods get 405 with Allow (RFC 3261
+// To) to their call, INVITE to a new call; OPTIONS, NOTIFY and MESSAGE
+// outside a dialog are answered here, other methods get 405 with Allow (RFC 3261
 // §8.2.1).
 func (r *registration) handleRequest(req *sipgo.Request, tx sipgo.ServerTransaction) {
 	defer r.ua.recoverPanic(r.ev, "incoming "+string(req.Method))
@@ -29,6 +29,9 @@ func (r *registration) handleRequest(req *sipgo.Request, tx sipgo.ServerTransact
 		res.AppendHeader(sipgo.NewHeader("Supported", "path, outbound"))
 	case sipgo.NOTIFY:
 		r.handleNotify(req, tx)
+		return
+	case sipgo.MESSAGE:
+		r.handleMessage(req, tx, nil)
 		return
 	default:
 		res = sipgo.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)

@@ -176,7 +176,7 @@ func TestIncomingRequests(t *testing.T) {
 	for _, tc := range []struct {
 		method string
 		code   int
-	}{{"OPTIONS", 200}, {"NOTIFY", 200}, {"MESSAGE", 405}} {
+	}{{"OPTIONS", 200}, {"NOTIFY", 200}, {"MESSAGE", 480}, {"PUBLISH", 405}} { // MESSAGE: no Events.Message
 		reg.Send(tc.method + " " + contact + " SIP/2.0\r\n" +
 			"Via: SIP/2.0/WS 127.0.0.1:5066;branch=z9hG4bK" + tc.method + "\r\n" +
 			"From: <sip:lab.test>;tag=s\r\nTo: <sip:1001@lab.test>\r\nCall-ID: in-" + tc.method + "\r\n" +

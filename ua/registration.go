@@ -38,7 +38,7 @@ type registration struct {
 	link       *link // the current connection; a dead one while reconnecting
 	cseq       uint32
 	chal       *sip.Challenge // last challenge, reused for refreshes
-	inviteChal *sip.Challenge // last challenge to an INVITE, answered ahead in the next one
+	inviteChal *sip.Challenge // last challenge to an INVITE or MESSAGE, answered ahead in the next one
 	noSeed     bool           // a proxy refused the registrar's credentials in an INVITE (403)
 	expires    int            // lifetime granted by the registrar
 	registered bool

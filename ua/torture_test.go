@@ -15,7 +15,8 @@ import (
 var rfc4475 = map[string][]int{
 	// §3.1.1, valid: answered as any such request would be. The INVITEs
 	// come to a page that refuses the call (486); ones carrying a To tag
-	// match no dialog (481). Methods a user agent does not serve get 405.
+	// match no dialog (481). Methods a user agent does not serve get 405;
+	// mpart01, a MESSAGE, gets 480: these pages take no messages.
 	// wsinv is refused (400): sipgo keeps the blanks in "tag = x", so
 	// its From tag, needed with an RFC 2543 branch, is not found.
 	"valid/wsinv":      {400},
@@ -28,7 +29,7 @@ var rfc4475 = map[string][]int{
 	"valid/dblreq":     {405},
 	"valid/semiuri":    {200},
 	"valid/transports": {200},
-	"valid/mpart01":    {405},
+	"valid/mpart01":    {480},
 	"valid/unreason":   {0},
 	"valid/noreason":   {0},
 	// §3.1.2, invalid: 400 Bad Request, or dropped when it cannot be

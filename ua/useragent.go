@@ -102,6 +102,10 @@ type Events struct {
 	// reconnecting, registration overridden or replaced, voicemail, or an
 	// unknown NOTIFY.
 	Notified func(phone.Notification)
+	// Message: an instant message received (SIP MESSAGE, RFC 3428; see
+	// message.go), already answered 200. Without it, messages are
+	// refused with 480.
+	Message func(phone.Message)
 }
 
 // UserAgent is one SIP identity on one connection at a time.

@@ -262,6 +262,8 @@ function kazooCore() {
       monitorConnectivity: function (on) { return invoke('monitorConnectivity', [on]); },
       /** diagnostics({gc, stacks}): leak counters (goroutines, live JS functions, Go heap); gc collects first; stacks adds every goroutine's stack. */
       diagnostics: function (options) { return invoke('diagnostics', [options]); },
+      /** sendMessage(uri, text, {contentType, extraHeaders}): SIP MESSAGE; resolves {code, reason} once delivered. */
+      sendMessage: function (uri, text, options) { return invoke('sendMessage', [uri, text, options]); },
     };
   }
 

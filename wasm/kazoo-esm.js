@@ -50,3 +50,4 @@ export const startAutoReconnect = kazoo.startAutoReconnect;
 export const stopAutoReconnect = kazoo.stopAutoReconnect;
 export const monitorConnectivity = kazoo.monitorConnectivity;
 export const diagnostics = kazoo.diagnostics;
+export const sendMessage = kazoo.sendMessage;

@@ -32,6 +32,7 @@ export type KazooErrorKey =
   | 'request_failed'
   | 'device_not_found'
   | 'not_supported'
+  | 'message_failed'
   | 'load_failed'
   | 'runtime_stopped';
 
@@ -191,6 +192,11 @@ export interface RegisterParams {
    * threshold, cleared when none of the last 5 do.
    */
   onQualityWarning?: (warning: QualityWarning) => void;
+  /**
+   * An instant message arrived (SIP MESSAGE) with a text/* content type;
+   * it was answered 200. Without onMessage, messages are refused (480).
+   */
+  onMessage?: (message: KazooMessage) => void;
   /**
    * Thresholds of the quality warnings; the ones left out keep their
    * defaults (see QualityThresholds). A name that is not one of them, or
@@ -485,6 +491,39 @@ export function stopAutoReconnect(): Promise<void>;
 /** Report online/offline as connectivity_notification and reconnect when back online (default on). */
 export function monitorConnectivity(on: boolean): Promise<void>;
 
+/** What onMessage receives: an instant message (SIP MESSAGE, RFC 3428). */
+export interface KazooMessage {
+  /** The sender's address, e.g. 'sip:1002@example.com'. */
+  from: string;
+  /** The sender's display name; '' when it gave none. */
+  fromName: string;
+  /** The address it was sent to. */
+  to: string;
+  text: string;
+  /** Its Content-Type, e.g. 'text/plain;charset=UTF-8'. */
+  contentType: string;
+}
+/** sendMessage()'s options. */
+export interface SendMessageOptions {
+  /** Default 'text/plain;charset=UTF-8'. */
+  contentType?: string;
+  /** Extra header lines, 'Name: value' each (not the ones kazoo writes: Via, From, To, Call-ID, CSeq, Contact, Content-Type, …). */
+  extraHeaders?: string[];
+}
+/** sendMessage()'s result: the final 2xx. */
+export interface MessageResult {
+  code: number;
+  reason: string;
+}
+/**
+ * Sends an instant message (SIP MESSAGE) to uri (a SIP URI, user@host, or
+ * a user or number in our domain), at most 64 KiB. Resolves when it was
+ * delivered (2xx); rejects with message_failed and the SIP code (404, 480
+ * for a user not registered, …) when not, not_registered before
+ * register(), not_supported on the RTMP path.
+ */
+export function sendMessage(uri: string, text: string, options?: SendMessageOptions): Promise<MessageResult>;
+
 /**
  * What a long-lived page can watch for leaks, for soak runs and bug
  * reports. Not a stable API: the fields may change between versions.
@@ -527,4 +566,5 @@ export interface Kazoo {
   stopAutoReconnect: typeof stopAutoReconnect;
   monitorConnectivity: typeof monitorConnectivity;
   diagnostics: typeof diagnostics;
+  sendMessage: typeof sendMessage;
 }

@@ -126,6 +126,7 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 		err:       cbs.error,
 		notified:  func(n phone.Notification) { cbs.call(cbs.onNotified, notificationObject(n)) },
 		incoming:  incoming,
+		message:   cbs.messageEvent(),
 		progress: func(c phone.Call, code int, early bool) {
 			if f.isPreflight(c) {
 				return

@@ -125,6 +125,7 @@ func (f *facade) exports() (safejs.Value, error) {
 		"network":              f.network,
 		"restore":              f.restore,
 		"diagnostics":          f.diagnostics,
+		"sendMessage":          f.sendMessage,
 	} {
 		if err := x.Export(obj, name, m); err != nil {
 			return obj, err

@@ -22,6 +22,13 @@ func (r *Registrar) ChallengeInvites(v bool) { r.mu.Lock(); r.inviteAuth = v; r.
 // with its own nonces might.
 func (r *Registrar) RefuseRegistrarNonces(v bool) { r.mu.Lock(); r.strict407 = v; r.mu.Unlock() }
 
+// ChallengeMessages makes the proxy answer MESSAGEs without valid
+// Proxy-Authorization with 407, as Kamailio does.
+func (r *Registrar) ChallengeMessages(v bool) { r.mu.Lock(); r.messageAuth = v; r.mu.Unlock() }
+
+// MessageChallenges counts the 407s the proxy sent to MESSAGEs.
+func (r *Registrar) MessageChallenges() int { r.mu.Lock(); defer r.mu.Unlock(); return r.messageChals }
+
 // InviteChallenges counts the 407s the proxy sent to INVITEs.
 func (r *Registrar) InviteChallenges() int { r.mu.Lock(); defer r.mu.Unlock(); return r.inviteChals }
 
@@ -70,6 +77,12 @@ func (r *Registrar) forward(from *websocket.Conn, req *sipgo.Request) {
 		challenge = r.authenticate(req, req.From().Address.User, true)
 		if challenge != nil {
 			r.inviteChals++
+		}
+	}
+	if initial && req.Method == sipgo.MESSAGE && r.messageAuth {
+		challenge = r.authenticate(req, req.From().Address.User, true)
+		if challenge != nil {
+			r.messageChals++
 		}
 	}
 	branch := ""

@@ -42,7 +42,9 @@ type Registrar struct {
 	branches      map[string]*websocket.Conn   // our Via branch → where the request came from
 	inviteAuth    bool                         // challenge initial INVITEs with 407
 	inviteForbids int
-	inviteChals   int // 407s sent to INVITEs
+	inviteChals   int  // 407s sent to INVITEs
+	messageAuth   bool // challenge MESSAGEs with 407
+	messageChals  int  // 407s sent to MESSAGEs
 	conns         []*websocket.Conn
 	requests      chan *sipgo.Request
 	responses     chan *sipgo.Response

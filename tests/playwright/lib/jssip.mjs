@@ -73,7 +73,18 @@ export async function openJsSIP(browser, pageUrl, { wsUrl, user, realm, autoAnsw
         if (autoAnswer) e.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
       }
     });
-    ua.on('newMessage', (e) => { if (e.originator === 'remote') ev('message', e.request.body); });
+    // A MESSAGE received (JsSIP answers it 200): its text, type, sender
+    // and X- headers.
+    ua.on('newMessage', (e) => {
+      if (e.originator !== 'remote') return;
+      const r = e.request;
+      ev('message', {
+        body: r.body,
+        contentType: r.getHeader('Content-Type'),
+        from: r.from.uri.toString(),
+        xHeaders: Object.keys(r.headers).filter((k) => /^x-/i.test(k)).map((k) => `${k}: ${r.getHeader(k)}`),
+      });
+    });
     ua.on('sipEvent', (e) => ev('sipEvent', { event: e.event && e.event.event, body: e.request.body }));
     ua.on('registered', () => { ev('registered'); resolve(); });
     ua.on('registrationFailed', (e) => reject(new Error(`JsSIP registration failed: ${e.cause}`)));
