@@ -102,6 +102,8 @@ type Events struct {
 	// reconnecting, registration overridden or replaced, voicemail, or an
 	// unknown NOTIFY.
 	Notified func(phone.Notification)
+	// Presence: a state of a URI watched with Subscribe.
+	Presence func(phone.Presence)
 }
 
 // UserAgent is one SIP identity on one connection at a time.
