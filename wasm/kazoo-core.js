@@ -262,6 +262,10 @@ function kazooCore() {
       monitorConnectivity: function (on) { return invoke('monitorConnectivity', [on]); },
       /** diagnostics({gc, stacks}): leak counters (goroutines, live JS functions, Go heap); gc collects first; stacks adds every goroutine's stack. */
       diagnostics: function (options) { return invoke('diagnostics', [options]); },
+      /** subscribe(uris, {event: 'dialog'|'presence', expires}): watch them; states come to onPresence. */
+      subscribe: function (uris, options) { return invoke('subscribe', [uris, options]); },
+      /** unsubscribe(uris?): end those subscriptions (all without uris), Expires: 0. */
+      unsubscribe: function (uris) { return invoke('unsubscribe', [uris]); },
     };
   }
 

@@ -50,3 +50,5 @@ export const startAutoReconnect = kazoo.startAutoReconnect;
 export const stopAutoReconnect = kazoo.stopAutoReconnect;
 export const monitorConnectivity = kazoo.monitorConnectivity;
 export const diagnostics = kazoo.diagnostics;
+export const subscribe = kazoo.subscribe;
+export const unsubscribe = kazoo.unsubscribe;

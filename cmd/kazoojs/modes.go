@@ -57,6 +57,7 @@ type events struct {
 	// transferRequest: may we follow the far end's REFER to target? nil:
 	// yes (the page has no onTransferRequest).
 	transferRequest func(ctx context.Context, c phone.Call, target string) bool
+	presence        func(phone.Presence) // WebRTC only (presence.go)
 }
 
 func (e events) forWebRTC() ua.Events {
@@ -68,6 +69,7 @@ func (e events) forWebRTC() ua.Events {
 		CallDTMF:     func(c *ua.Call, d string) { e.dtmf(c, d) },
 		CallTransfer: func(c *ua.Call, err *phone.Error) { e.transfer(c, err) },
 		Transferred:  func(old, next *ua.Call, target string) { e.transferred(old, next, target) },
+		Presence:     e.presence,
 	}
 	if e.incoming != nil {
 		ev.Incoming = func(c *ua.Call) { e.incoming(c) }

@@ -22,6 +22,7 @@ type pageCallbacks struct {
 	onConnected, onError, onIncoming, onAccepted, onHangup,
 	onCancel, onTransfer, onTransferRequest, onNotified, onRinging, onDTMF,
 	onAudioDeviceChange, onVolume, onQualityWarning safejs.Value
+	onPresence safejs.Value // presence.go
 }
 
 // call schedules a callback with arguments; a missing one is skipped.
@@ -90,6 +91,7 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		{"onDTMF", &cbs.onDTMF}, {"onTransferRequest", &cbs.onTransferRequest},
 		{"onAudioDeviceChange", &cbs.onAudioDeviceChange}, {"onVolume", &cbs.onVolume},
 		{"onQualityWarning", &cbs.onQualityWarning},
+		{"onPresence", &cbs.onPresence},
 	} {
 		if *f.dst, err = p.Func(f.name); err != nil {
 			return r, cbs, err
