@@ -326,9 +326,17 @@ func (s *subscription) subscribeIn(d *dialog, expires int) *sipgo.Request {
 	} else {
 		s.seq++
 		req = r.outOfDialog(sipgo.SUBSCRIBE, s.uri, s.uri, s.callID, s.localTag, s.seq)
-		req.AppendHeader(r.contactHeader())
 		req.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
 	}
+	// Our contact, not our GRUU: a presence server sends its NOTIFYs to
+	// the Contact itself (Kamailio's does, without asking the registrar,
+	// which alone can resolve a GRUU). The subscription is renewed on
+	// every new connection anyway.
+	r.mu.Lock()
+	contact := &sipgo.ContactHeader{Address: r.contact}
+	r.mu.Unlock()
+	req.RemoveHeader("Contact")
+	req.AppendHeader(contact)
 	req.AppendHeader(sipgo.NewHeader("Event", s.event))
 	accept := "application/pidf+xml"
 	if s.event == phone.EventDialog {
