@@ -32,8 +32,9 @@
 //     for INVITE, refreshed at 85 % of the granted lifetime on
 //     Config.Clock, renewed in a new dialog after a reconnect, a failed
 //     refresh or a termination (after its retry-after), ended with
-//     Expires: 0 by Unsubscribe and Logout; subscribe_notify.go: their
-//     NOTIFYs, answered 200 and read by package presence into
+//     Expires: 0 by Unsubscribe and Logout; subscribe_exchange.go: one
+//     SUBSCRIBE and its answers (401/407, 423); subscribe_notify.go:
+//     their NOTIFYs, answered 200 and read by package presence into
 //     Events.Presence.
 //   - media.go: the Media interface a call drives by offer/answer (RFC
 //     3264), implemented by package media on WebRTC.
