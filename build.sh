@@ -219,7 +219,7 @@ demo_dev() {
 # rtpengine from Debian, kazoo-rtmpgw and kazoo-relay, kazoo-dev serving
 # only the page.
 demo_kamailio() {
-  apt_install kamailio kamailio-websocket-modules rtpengine-daemon
+  apt_install kamailio kamailio-websocket-modules kamailio-presence-modules rtpengine-daemon
   if command -v systemctl >/dev/null; then $SUDO systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true; fi
   build
   local sip=${KAZOO_SIP_PORT:-5060} ws=${KAZOO_WS_PORT:-5066} trusted=${KAZOO_TRUSTED_PORT:-5080} http=${KAZOO_HTTP_PORT:-8080}
@@ -234,6 +234,7 @@ demo_kamailio() {
   log "starting Kamailio (SIP udp $sip, WebSocket $ws) — log in $run/kamailio.log"
   /usr/sbin/kamailio -DD -E -f lab/kamailio/kamailio.cfg -Y "$run" \
     -A SIP_PORT="$sip" -A WS_PORT="$ws" -A TRUSTED_PORT="$trusted" -A RTPENGINE_SOCK="\"udp:127.0.0.1:$ng\"" \
+    -A PRESENCE_SERVER="\"sip:127.0.0.1:$trusted\"" \
     -A DBURL="\"text://$run/db\"" -A CTLSOCK="\"unix:$run/kamailio_ctl\"" >"$run/kamailio.log" 2>&1 &
   kpid=$!
   # The RTMP path: kazoo-rtmpgw registers at Kamailio over UDP for the
@@ -289,7 +290,7 @@ in_netns() {
 
 # lab_packages are the Debian packages of the browser tests' SIP lab.
 # iptables shapes the media path in the shaped-link tests (netshape.mjs).
-lab_packages=(chromium kamailio kamailio-websocket-modules kamailio-tls-modules rtpengine-daemon baresip-core
+lab_packages=(chromium kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-presence-modules rtpengine-daemon baresip-core
   sox iproute2 iptables openssl nginx-light libnginx-mod-rtmp)
 
 # lab_install installs them; the rtpengine package enables a system

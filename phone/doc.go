@@ -16,6 +16,8 @@
 //   - dtmf.go: the DTMF transports (RFC 4733 or SIP INFO) and CheckDTMF.
 //   - stats.go: MediaStats, a call's audio summary for getStats().
 //   - reconnect.go: the reconnect defaults both engines apply.
+//   - presence.go: Presence, a watched URI's state (BLF and presence
+//     subscriptions), its states and events.
 //
 // It imports nothing of this module (internal/layering checks it), so
 // both engines and the facade can depend on it without depending on each

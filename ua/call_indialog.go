@@ -11,8 +11,12 @@ import (
 )
 
 // handleInDialog handles a request carrying our tag in To: it belongs to
-// one of our calls, or gets 481 (RFC 3261 §12.2.2).
+// one of our subscriptions (a NOTIFY, subscribe_notify.go) or calls, or
+// gets 481 (RFC 3261 §12.2.2).
 func (r *registration) handleInDialog(req *sipgo.Request, tx sipgo.ServerTransaction) {
+	if req.Method == sipgo.NOTIFY && r.handleSubscriptionNotify(req, tx) {
+		return
+	}
 	c := r.callFor(req)
 	if req.IsAck() {
 		if c != nil {

@@ -28,6 +28,16 @@
 //     and incoming ones (text/* only) reported as Events.Message.
 //   - notify.go: out-of-dialog NOTIFY (voicemail, RFC 3842; registration
 //     replaced), read by phone.ClassifyNotify.
+//   - subscribe.go: Subscribe and Unsubscribe, the watcher side of RFC
+//     6665 for the dialog (RFC 4235, busy lamp field) and presence
+//     events: one SUBSCRIBE dialog per URI and event, digest answered as
+//     for INVITE, refreshed at 85 % of the granted lifetime on
+//     Config.Clock, renewed in a new dialog after a reconnect, a failed
+//     refresh or a termination (after its retry-after), ended with
+//     Expires: 0 by Unsubscribe and Logout; subscribe_exchange.go: one
+//     SUBSCRIBE and its answers (401/407, 423); subscribe_notify.go:
+//     their NOTIFYs, answered 200 and read by package presence into
+//     Events.Presence.
 //   - media.go: the Media interface a call drives by offer/answer (RFC
 //     3264), implemented by package media on WebRTC.
 //
@@ -47,8 +57,8 @@
 //
 // # Clock
 //
-// Registration refresh, keepalive, reconnect attempts, sleep detection
-// and the ICE grace period take their time from Config.Clock (a
+// Registration and subscription refresh, keepalive, reconnect attempts,
+// sleep detection and the ICE grace period take their time from Config.Clock (a
 // clock.Clock), so tests drive them with clock.Fake instead of waiting. The timers of a single
 // SIP exchange (2xx retransmission, CANCEL and transfer timeouts, the
 // 491 back-off) use the system clock.

@@ -93,6 +93,7 @@ func (r *registration) reconnectNow(n int) *phone.Error {
 	for _, c := range r.liveCalls() {
 		go c.refreshTarget()
 	}
+	r.resubscribe()
 	return nil
 }
 

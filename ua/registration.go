@@ -50,6 +50,7 @@ type registration struct {
 	rc         *reconnect.Loop // the reconnect loop (reconnect.go)
 
 	calls calls
+	subs  subscriptions // SUBSCRIBE dialogs (subscribe.go)
 }
 
 func newRegistration(u *UserAgent, t *target, ev Events) *registration {
@@ -407,6 +408,9 @@ func (r *registration) unregister(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	sctx, cancel := context.WithTimeout(ctx, unregisterTimeout)
+	r.unsubscribe(sctx, nil, true)
+	cancel()
 	if r.stop() {
 		uctx, cancel := context.WithTimeout(ctx, unregisterTimeout)
 		if _, err := r.exchange(uctx, 0); err != nil {
@@ -422,6 +426,7 @@ func (r *registration) unregisterNow() {
 	for _, c := range r.liveCalls() {
 		c.abandon()
 	}
+	r.unsubscribe(context.Background(), nil, false)
 	l := r.cur()
 	if r.stop() {
 		req := r.newRegister(0)

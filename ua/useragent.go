@@ -106,6 +106,8 @@ type Events struct {
 	// message.go), already answered 200. Without it, messages are
 	// refused with 480.
 	Message func(phone.Message)
+	// Presence: a state of a URI watched with Subscribe.
+	Presence func(phone.Presence)
 }
 
 // UserAgent is one SIP identity on one connection at a time.

@@ -264,6 +264,10 @@ function kazooCore() {
       diagnostics: function (options) { return invoke('diagnostics', [options]); },
       /** sendMessage(uri, text, {contentType, extraHeaders}): SIP MESSAGE; resolves {code, reason} once delivered. */
       sendMessage: function (uri, text, options) { return invoke('sendMessage', [uri, text, options]); },
+      /** subscribe(uris, {event: 'dialog'|'presence', expires}): watch them; states come to onPresence. */
+      subscribe: function (uris, options) { return invoke('subscribe', [uris, options]); },
+      /** unsubscribe(uris?): end those subscriptions (all without uris), Expires: 0. */
+      unsubscribe: function (uris) { return invoke('unsubscribe', [uris]); },
     };
   }
 

@@ -51,3 +51,5 @@ export const stopAutoReconnect = kazoo.stopAutoReconnect;
 export const monitorConnectivity = kazoo.monitorConnectivity;
 export const diagnostics = kazoo.diagnostics;
 export const sendMessage = kazoo.sendMessage;
+export const subscribe = kazoo.subscribe;
+export const unsubscribe = kazoo.unsubscribe;

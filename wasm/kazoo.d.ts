@@ -209,6 +209,8 @@ export interface RegisterParams {
    * until the call is answered or ends (default false: the page rings).
    */
   ringIncoming?: boolean;
+  /** A watched URI's state (see subscribe()). */
+  onPresence?: (presence: KazooPresence) => void;
 }
 
 /** An audio device, as navigator.mediaDevices.enumerateDevices() lists it. */
@@ -545,6 +547,37 @@ export interface KazooDiagnostics {
 /** Leak counters of this page's kazoo runtime; see KazooDiagnostics. */
 export function diagnostics(options?: { gc?: boolean; stacks?: boolean }): Promise<KazooDiagnostics>;
 
+/**
+ * A watched URI's state: 'idle' (no call; presence: available),
+ * 'ringing' (a call being set up), 'busy' (in a call, or a presence
+ * document saying on the phone), 'offline' (presence: closed) or
+ * 'unknown' (no or unreadable state, or the subscription was refused or
+ * ended; note says why).
+ */
+export type PresenceState = 'idle' | 'ringing' | 'busy' | 'offline' | 'unknown';
+
+/** What onPresence receives. */
+export interface KazooPresence {
+  /** The URI as given to subscribe(). */
+  uri: string;
+  state: PresenceState;
+  event: 'dialog' | 'presence';
+  /** A presence document's note, or why the state is unknown. */
+  note?: string;
+}
+
+/**
+ * Watch uris (SIP URIs or extensions of our domain) with SIP SUBSCRIBE
+ * (RFC 6665): event 'dialog' (default; RFC 4235, a busy lamp field) or
+ * 'presence' (PIDF); expires in seconds (default 3600). Resolves once the
+ * SUBSCRIBEs are sent; every state comes to onPresence. Subscriptions are
+ * refreshed before they expire, renewed after a reconnect, and ended by
+ * unsubscribe() and logout(). WebRTC path only (not_supported on RTMP).
+ */
+export function subscribe(uris: string | string[], options?: { event?: 'dialog' | 'presence'; expires?: number }): Promise<void>;
+/** End the subscriptions to uris (all when omitted): SUBSCRIBE with Expires: 0. */
+export function unsubscribe(uris?: string | string[]): Promise<void>;
+
 /** The whole API as one object: the global `kazoo`, and the ES module's default export. */
 export interface Kazoo {
   readonly version: typeof version;
@@ -567,4 +600,6 @@ export interface Kazoo {
   monitorConnectivity: typeof monitorConnectivity;
   diagnostics: typeof diagnostics;
   sendMessage: typeof sendMessage;
+  subscribe: typeof subscribe;
+  unsubscribe: typeof unsubscribe;
 }

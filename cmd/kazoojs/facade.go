@@ -126,6 +126,8 @@ func (f *facade) exports() (safejs.Value, error) {
 		"restore":              f.restore,
 		"diagnostics":          f.diagnostics,
 		"sendMessage":          f.sendMessage,
+		"subscribe":            f.report(f.subscribe),
+		"unsubscribe":          f.report(f.unsubscribe),
 	} {
 		if err := x.Export(obj, name, m); err != nil {
 			return obj, err
@@ -217,6 +219,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 		return nil, e
 	}
 	ev := f.callEvents(cbs)
+	ev.presence = presenceEvent(cbs)
 	if forced || opts.forceRTMP || !hasWebRTC() {
 		f.warm.use(nil)
 		return nil, nilIfOK(f.registerRTMP(opts.rtmp, ev))

@@ -58,7 +58,8 @@ type events struct {
 	// yes (the page has no onTransferRequest).
 	transferRequest func(ctx context.Context, c phone.Call, target string) bool
 	// message: an instant message received; nil: they are refused (480).
-	message func(phone.Message)
+	message  func(phone.Message)
+	presence func(phone.Presence) // WebRTC only (presence.go)
 }
 
 func (e events) forWebRTC() ua.Events {
@@ -71,6 +72,7 @@ func (e events) forWebRTC() ua.Events {
 		CallTransfer: func(c *ua.Call, err *phone.Error) { e.transfer(c, err) },
 		Transferred:  func(old, next *ua.Call, target string) { e.transferred(old, next, target) },
 		Message:      e.message,
+		Presence:     e.presence,
 	}
 	if e.incoming != nil {
 		ev.Incoming = func(c *ua.Call) { e.incoming(c) }

@@ -22,7 +22,8 @@ type pageCallbacks struct {
 	onConnected, onError, onIncoming, onAccepted, onHangup,
 	onCancel, onTransfer, onTransferRequest, onNotified, onRinging, onDTMF,
 	onAudioDeviceChange, onVolume, onQualityWarning safejs.Value
-	onMessage safejs.Value // instant messages received (message.go)
+	onMessage  safejs.Value // instant messages received (message.go)
+	onPresence safejs.Value // presence.go
 }
 
 // call schedules a callback with arguments; a missing one is skipped.
@@ -92,6 +93,7 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 		{"onAudioDeviceChange", &cbs.onAudioDeviceChange}, {"onVolume", &cbs.onVolume},
 		{"onQualityWarning", &cbs.onQualityWarning},
 		{"onMessage", &cbs.onMessage},
+		{"onPresence", &cbs.onPresence},
 	} {
 		if *f.dst, err = p.Func(f.name); err != nil {
 			return r, cbs, err

@@ -53,6 +53,7 @@ type Registrar struct {
 	pings         int
 	proxyAuth     bool // challenge with 407 / Proxy-Authenticate
 	minExp        int  // answer 423 below this lifetime
+	held          map[sipgo.RequestMethod]bool
 }
 
 // NewRegistrar starts a fake registrar for realm with the given users
@@ -249,7 +250,7 @@ func (r *Registrar) serveWS(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		silent := r.silent
 		r.mu.Unlock()
-		if silent {
+		if silent || r.isHeld(sreq.Method) {
 			continue
 		}
 		if sreq.Method != sipgo.REGISTER {

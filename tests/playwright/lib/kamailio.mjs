@@ -198,6 +198,8 @@ async function startOnce(kamailioBin, kamcmdBin, cfg, opts) {
     '-A', `SIP_PORT=${ports.udp}`,
     '-A', `WS_PORT=${ports.ws}`,
     '-A', `TRUSTED_PORT=${ports.trusted}`,
+    // pua_dialoginfo publishes the calls' dialog state through the trusted port.
+    '-A', `PRESENCE_SERVER="sip:127.0.0.1:${ports.trusted}"`,
     '-A', `DBURL="text://${dbDir}"`,
     '-A', `CTLSOCK="unix:${ctlSock}"`,
     '-A', `RTPENGINE_SOCK="${rtpengineSock}"`,
