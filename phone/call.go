@@ -3,6 +3,7 @@ package phone
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // CallState is where a call is in its life.
@@ -33,8 +34,38 @@ type End struct {
 	// (486 Busy Here, 487 Request Terminated, …); 0 for a BYE.
 	Code   int
 	Reason string
-	// ByRemote is true when the far end (or the network) ended it.
-	ByRemote bool
+	// Originator is who ended the call.
+	Originator Originator
+}
+
+// Originator says who ended a call (JsSIP's originator).
+type Originator int
+
+const (
+	// ByLocal: we did: the page hung up, rejected or cancelled, or a
+	// transfer handed the call over.
+	ByLocal Originator = iota
+	// ByRemote: the far end did: its BYE, CANCEL or final failure
+	// response (a proxy's or gateway's included).
+	ByRemote
+	// BySystem: the stack did, with no one asking: the connection was
+	// lost, a request timed out, the media could not be negotiated.
+	BySystem
+)
+
+func (o Originator) String() string {
+	return [...]string{"local", "remote", "system"}[o]
+}
+
+// Header is one SIP header field as received or to send.
+type Header struct {
+	Name, Value string
+}
+
+// AcceptOptions are Accept's choices.
+type AcceptOptions struct {
+	// Headers go into the 200 OK (CheckHeaders must allow them).
+	Headers []Header
 }
 
 // Call is a call of either engine (*ua.Call, *rtmpua.Call): what the
@@ -45,8 +76,21 @@ type Call interface {
 	CallerName() string
 	CallerNumber() string
 	RemoteURI() string
+	// RemoteName is the far end's display name ("" when it gave none).
+	RemoteName() string
+	// LocalURI is our address of record in the call.
+	LocalURI() string
 	State() CallState
+	// StartedAt is when the call began (INVITE sent or received);
+	// AnsweredAt when it was answered (zero before, or never).
+	StartedAt() time.Time
+	AnsweredAt() time.Time
+	// ReceivedHeaders are the header fields, in order, of the INVITE of
+	// an incoming call or of the 2xx of an outgoing one (nil before it is
+	// answered, and on the RTMP path, which sees no SIP).
+	ReceivedHeaders() []Header
 	Accept(ctx context.Context) *Error
+	AcceptWith(ctx context.Context, o AcceptOptions) *Error
 	Reject(code int) *Error
 	Hangup(ctx context.Context) *Error
 	Hold(ctx context.Context, hold bool) *Error
@@ -86,7 +130,8 @@ type AudioIO interface {
 // Phone; each Dial returns its own call type, so the page's facade wraps
 // it to return a Call).
 type Engine interface {
-	Dial(ctx context.Context, target string) (Call, *Error)
+	// Dial calls target; headers go into the INVITE (CheckHeaders).
+	Dial(ctx context.Context, target string, headers []Header) (Call, *Error)
 	Logout(ctx context.Context)
 	Unload()
 	Reconnect()

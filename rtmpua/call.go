@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -23,8 +24,11 @@ type Call struct {
 	uri      string
 	name     string
 	number   string
+	local    string
+	started  time.Time
 
 	mu         sync.Mutex
+	answeredAt time.Time
 	state      phone.CallState
 	audio      Audio
 	cancelling bool
@@ -38,6 +42,20 @@ func (c *Call) Outgoing() bool       { return c.outgoing }
 func (c *Call) RemoteURI() string    { return c.uri }
 func (c *Call) CallerName() string   { return c.name }
 func (c *Call) CallerNumber() string { return c.number }
+func (c *Call) RemoteName() string   { return c.name }
+func (c *Call) LocalURI() string     { return c.local }
+func (c *Call) StartedAt() time.Time { return c.started }
+
+// AnsweredAt is when the gateway reported the call answered.
+func (c *Call) AnsweredAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answeredAt
+}
+
+// ReceivedHeaders is empty: the gateway speaks SIP, and tells us none of
+// its header fields.
+func (c *Call) ReceivedHeaders() []phone.Header { return []phone.Header{} }
 
 func (c *Call) State() phone.CallState {
 	c.mu.Lock()
@@ -46,7 +64,11 @@ func (c *Call) State() phone.CallState {
 }
 
 func newCall(s *session, outgoing bool, address string) *Call {
-	c := &Call{s: s, id: "rtmp-call-" + strconv.FormatInt(callSeq.Add(1), 10), outgoing: outgoing}
+	c := &Call{s: s, id: "rtmp-call-" + strconv.FormatInt(callSeq.Add(1), 10), outgoing: outgoing, started: time.Now()}
+	c.local = "sip:" + s.t.user + "@" + s.t.realm
+	if pub := s.t.opts.PublicIdentity; strings.HasPrefix(pub, "sip:") || strings.HasPrefix(pub, "sips:") {
+		c.local = pub
+	}
 	c.name, c.uri = splitAddress(address)
 	user := strings.TrimPrefix(strings.TrimPrefix(c.uri, "sips:"), "sip:")
 	c.number, _, _ = strings.Cut(user, "@")
@@ -90,7 +112,7 @@ func (s *session) dial(ctx context.Context, target string) (*Call, *phone.Error)
 		return nil, &phone.Error{Key: phone.KeyCallState, Message: "one call at a time in RTMP mode"}
 	}
 	if _, err := s.rpc(ctx, "invite", t, relaywire.CodecPCMU, relaywire.CodecPCMA, "dtmf"); err != nil {
-		c.end(phone.End{Code: 503, Reason: "Service Unavailable (" + err.Error() + ")", ByRemote: true})
+		c.end(phone.End{Code: 503, Reason: "Service Unavailable (" + err.Error() + ")", Originator: phone.BySystem})
 		return nil, &phone.Error{Key: phone.KeyRequestFailed, Message: "the gateway refused the call: " + err.Error(), Err: err}
 	}
 	return c, nil
@@ -131,6 +153,9 @@ func (s *session) callback(method string, args []any) {
 		c.mu.Lock()
 		was := c.state
 		c.state = phone.CallEstablished
+		if was == phone.CallRinging {
+			c.answeredAt = time.Now()
+		}
 		c.mu.Unlock()
 		if was == phone.CallRinging && c.outgoing && s.ev.CallAccepted != nil {
 			s.ev.CallAccepted(c)
@@ -141,18 +166,18 @@ func (s *session) callback(method string, args []any) {
 			c.mu.Lock()
 			local := c.cancelling
 			c.mu.Unlock()
-			c.end(phone.End{Code: max(code, 400), Reason: strings.TrimSpace(strings.TrimPrefix(reason, strconv.Itoa(code))), ByRemote: !local})
+			c.end(phone.End{Code: max(code, 400), Reason: strings.TrimSpace(strings.TrimPrefix(reason, strconv.Itoa(code))), Originator: originator(local)})
 		}
 	case "cancelled":
 		if c != nil {
 			c.mu.Lock()
 			local := c.cancelling
 			c.mu.Unlock()
-			c.end(phone.End{Code: 487, Reason: "Request Terminated", ByRemote: !local})
+			c.end(phone.End{Code: 487, Reason: "Request Terminated", Originator: originator(local)})
 		}
 	case "byed":
 		if c != nil {
-			c.end(phone.End{ByRemote: true})
+			c.end(phone.End{Originator: phone.ByRemote})
 		}
 	case "notified":
 		event, body := "", str(0)
@@ -179,6 +204,14 @@ func (s *session) callback(method string, args []any) {
 			c.transferDone(nil, &phone.Error{Key: phone.KeyTransferFailed, Message: "the transfer failed: " + str(0), Code: code})
 		}
 	}
+}
+
+// originator is ByLocal when we asked for the end, else ByRemote.
+func originator(local bool) phone.Originator {
+	if local {
+		return phone.ByLocal
+	}
+	return phone.ByRemote
 }
 
 // end finishes the call once.

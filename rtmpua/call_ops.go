@@ -18,6 +18,15 @@ func rpcError(what string, err error) *phone.Error {
 
 // Accept answers the ringing incoming call.
 func (c *Call) Accept(ctx context.Context) *phone.Error {
+	return c.AcceptWith(ctx, phone.AcceptOptions{})
+}
+
+// AcceptWith is Accept; header fields for the 200 OK are not_supported
+// (the gateway sends its own).
+func (c *Call) AcceptWith(ctx context.Context, o phone.AcceptOptions) *phone.Error {
+	if len(o.Headers) > 0 {
+		return errNoHeaders()
+	}
 	if c.outgoing || c.State() != phone.CallRinging {
 		return &phone.Error{Key: phone.KeyCallState, Message: "only a ringing incoming call can be accepted"}
 	}

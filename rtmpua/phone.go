@@ -207,6 +207,15 @@ func (p *Phone) Unload() {
 
 // Dial calls target (a SIP URI, or a user or number in our realm).
 func (p *Phone) Dial(ctx context.Context, target string) (*Call, *phone.Error) {
+	return p.DialWith(ctx, target, nil)
+}
+
+// DialWith is Dial; header fields for the INVITE are not_supported (the
+// gateway writes the INVITE, and takes none from us).
+func (p *Phone) DialWith(ctx context.Context, target string, headers []phone.Header) (*Call, *phone.Error) {
+	if len(headers) > 0 {
+		return nil, errNoHeaders()
+	}
 	s := p.session()
 	if s == nil || !s.isRegistered() {
 		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "register before calling"}
@@ -276,4 +285,9 @@ func reasonError(reason string) *phone.Error {
 		return &phone.Error{Key: phone.KeyServerNotReachable, Message: "the gateway could not be reached: " + reason}
 	}
 	return &phone.Error{Key: phone.KeyRegistrationFailed, Message: fmt.Sprintf("the gateway refused the registration (%s)", rest), Code: code, Source: reason}
+}
+
+// errNoHeaders refuses extraHeaders, which the RTMP path cannot send.
+func errNoHeaders() *phone.Error {
+	return &phone.Error{Key: phone.KeyNotSupported, Message: "extraHeaders: the RTMP path cannot send SIP header fields (the gateway writes its own messages)"}
 }

@@ -275,7 +275,7 @@ func TestOutgoingCallAudioAndHangup(t *testing.T) {
 		t.Fatal(e)
 	}
 	r.g.rpc(t, "bye")
-	if end := get(t, r.ended, "end"); !end.Established || end.ByRemote {
+	if end := get(t, r.ended, "end"); !end.Established || end.Originator != phone.ByLocal {
 		t.Fatalf("end %+v", end)
 	}
 	a.mu.Lock()
@@ -309,7 +309,7 @@ func TestIncomingCallNotifyAndReconnect(t *testing.T) {
 		t.Fatalf("dtmf %q", d)
 	}
 	_ = r.g.conn().Send("byed")
-	if end := get(t, r.ended, "end"); !end.Established || !end.ByRemote {
+	if end := get(t, r.ended, "end"); !end.Established || end.Originator != phone.ByRemote {
 		t.Fatalf("end %+v", end)
 	}
 	_ = r.g.conn().Send("notified", "message-summary", "Messages-Waiting: yes\r\nVoice-Message: 1/2\r\n")

@@ -281,7 +281,7 @@ func (s *session) lost(ws *websocket.Conn, err error) {
 	c := s.call
 	s.mu.Unlock()
 	if c != nil {
-		c.end(phone.End{Code: 503, Reason: "Service Unavailable (connection to the relay lost)", ByRemote: true})
+		c.end(phone.End{Code: 503, Reason: "Service Unavailable (connection to the relay lost)", Originator: phone.BySystem})
 	}
 	emitError(s.ev, &phone.Error{Key: phone.KeyDisconnected, Message: "the connection to the relay was lost: " + err.Error(), Err: err})
 	s.startReconnect()

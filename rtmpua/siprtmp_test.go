@@ -110,7 +110,7 @@ func TestRejectThenHangUpARingingCall(t *testing.T) {
 		t.Fatal(e)
 	}
 	r.g.rpc(t, "bye")
-	if end := get(t, r.ended, "end of the hung-up call"); end.Code != 487 || end.ByRemote {
+	if end := get(t, r.ended, "end of the hung-up call"); end.Code != 487 || end.Originator != phone.ByLocal {
 		t.Fatalf("end %+v", end)
 	}
 	if _, e := r.p.Dial(context.Background(), "1004"); e != nil {
@@ -133,7 +133,7 @@ func TestHangupOfARingingCallEndsWithoutTheGateway(t *testing.T) {
 	if e := c.Hangup(context.Background()); e != nil {
 		t.Fatal(e)
 	}
-	if end := get(t, r.ended, "end"); end.Code != 487 || end.ByRemote {
+	if end := get(t, r.ended, "end"); end.Code != 487 || end.Originator != phone.ByLocal {
 		t.Fatalf("end %+v", end)
 	}
 	if _, e := r.p.Dial(context.Background(), "1004"); e != nil {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	sipgo "github.com/emiago/sipgo/sip"
 
@@ -20,6 +21,7 @@ type Call struct {
 	outgoing bool
 	peer     sipgo.Uri // who we call or who calls us
 	peerName string
+	started  time.Time
 
 	op sync.Mutex // serialises operations on the call (accept, hold, …)
 
@@ -39,9 +41,11 @@ type Call struct {
 	acks        chan *sipgo.Request
 	transfer    *transferState
 	ended       phone.End
-	muted       bool   // the page muted the microphone
-	ice         string // last ICE connection state
-	iceRestart  bool   // an ICE restart waits for the reconnect
+	answeredAt  time.Time      // when it was answered; zero before
+	received    []phone.Header // the INVITE's (incoming) or the 2xx's (outgoing) header fields
+	muted       bool           // the page muted the microphone
+	ice         string         // last ICE connection state
+	iceRestart  bool           // an ICE restart waits for the reconnect
 
 	settled    chan struct{} // closed once the call is answered or over
 	settleOnce sync.Once
@@ -55,6 +59,7 @@ func newCall(r *registration, outgoing bool, peer sipgo.Uri, peerName string) *C
 		outgoing: outgoing,
 		peer:     peer,
 		peerName: peerName,
+		started:  time.Now(),
 		acks:     make(chan *sipgo.Request, 4),
 		settled:  make(chan struct{}),
 		over:     make(chan struct{}),
@@ -87,6 +92,30 @@ func (c *Call) CallerName() string { return c.peerName }
 
 // CallerNumber is the user part of the far end's URI.
 func (c *Call) CallerNumber() string { return c.peer.User }
+
+// RemoteName is the far end's display name (From of an incoming call).
+func (c *Call) RemoteName() string { return c.peerName }
+
+// LocalURI is our address of record.
+func (c *Call) LocalURI() string { return c.r.t.aor.String() }
+
+// StartedAt is when the INVITE was sent or received.
+func (c *Call) StartedAt() time.Time { return c.started }
+
+// AnsweredAt is when the call was answered (zero before, or never).
+func (c *Call) AnsweredAt() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answeredAt
+}
+
+// ReceivedHeaders are the header fields of the incoming INVITE, or of
+// the 2xx that answered our INVITE (nil before).
+func (c *Call) ReceivedHeaders() []phone.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.received
+}
 
 // State is the call's current state.
 func (c *Call) State() phone.CallState {

@@ -53,6 +53,7 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 	}
 	c := newCall(r, false, req.From().Address, req.From().DisplayName)
 	c.invite = req
+	c.received = receivedHeaders(req)
 	c.serverTx = tx
 	c.localTag = sip.RandomToken(10)
 	if isSDP(req) {
@@ -62,14 +63,14 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 	r.addCall(c)
 	cancelled := !tx.OnCancel(hook(c, func(cancel *sipgo.Request) {
 		// The transaction answers 487 itself; the call ends here.
-		go c.end(phone.End{Code: 487, Reason: cancelReason(cancel), ByRemote: true})
+		go c.end(phone.End{Code: 487, Reason: cancelReason(cancel), Originator: phone.ByRemote})
 	}))
 	if cancelled {
-		c.end(phone.End{Code: 487, Reason: "Request Terminated", ByRemote: true})
+		c.end(phone.End{Code: 487, Reason: "Request Terminated", Originator: phone.ByRemote})
 		return
 	}
 	if err := tx.Respond(c.response(180, "Ringing", "")); err != nil {
-		c.end(phone.End{Code: 500, Reason: "the call could not be answered", ByRemote: true})
+		c.end(phone.End{Code: 500, Reason: "the call could not be answered", Originator: phone.BySystem})
 		return
 	}
 	r.ev.Incoming(c)
@@ -118,6 +119,16 @@ func (c *Call) answerTo(req *sipgo.Request, code int, reason, sdp string) *sipgo
 // answers the offer (or offers, when the INVITE had none) and sends 200.
 // It returns once the 200 is sent.
 func (c *Call) Accept(ctx context.Context) *phone.Error {
+	return c.AcceptWith(ctx, phone.AcceptOptions{})
+}
+
+// AcceptWith is Accept with o.Headers in the 200 OK (refused with
+// invalid_parameter, and the call left ringing, when CheckHeaders
+// refuses them).
+func (c *Call) AcceptWith(ctx context.Context, o phone.AcceptOptions) *phone.Error {
+	if e := CheckHeaders(o.Headers); e != nil {
+		return e
+	}
 	c.op.Lock()
 	defer c.op.Unlock()
 	if !c.ringingIn() {
@@ -148,17 +159,19 @@ func (c *Call) Accept(ctx context.Context) *phone.Error {
 		return &phone.Error{Key: phone.KeyMedia, Message: "cannot answer the caller's audio offer: " + err.Error(), Err: err}
 	}
 	res := c.response(200, "OK", sdp)
+	appendHeaders(res, o.Headers)
 	c.mu.Lock()
 	if c.state == phone.CallEnded {
 		c.mu.Unlock()
 		return &phone.Error{Key: phone.KeyCallState, Message: "the caller hung up"}
 	}
 	c.state = phone.CallEstablished
+	c.answeredAt = time.Now()
 	d := c.dlg
 	c.mu.Unlock()
 	c.r.addDialog(c, d)
 	if err := c.serverTx.Respond(res); err != nil {
-		c.end(phone.End{Code: 487, Reason: "Request Terminated", ByRemote: true})
+		c.end(phone.End{Code: 487, Reason: "Request Terminated", Originator: phone.ByRemote})
 		return &phone.Error{Key: phone.KeyCallState, Message: "the caller hung up", Err: err}
 	}
 	go c.awaitAck(c.serverTx, res, delayed)
@@ -187,12 +200,12 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 			if delayed {
 				if !isSDP(ack) {
 					c.bye()
-					c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (no SDP answer in the ACK)"})
+					c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (no SDP answer in the ACK)", Originator: phone.BySystem})
 					return
 				}
 				if err := c.Media().Accept(context.Background(), string(ack.Body()), false); err != nil {
 					c.bye()
-					c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")"})
+					c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")", Originator: phone.BySystem})
 				}
 			}
 			return
@@ -206,7 +219,7 @@ func (c *Call) awaitAck(tx sipgo.ServerTransaction, res *sipgo.Response, delayed
 			resend.Reset(interval)
 		case <-deadline.C:
 			c.bye()
-			c.end(phone.End{Code: 408, Reason: "Request Timeout (no ACK)", ByRemote: true})
+			c.end(phone.End{Code: 408, Reason: "Request Timeout (no ACK)", Originator: phone.BySystem})
 			return
 		case <-l.tr.Done():
 			return

@@ -38,7 +38,7 @@ func (r *registration) handleInDialog(req *sipgo.Request, tx sipgo.ServerTransac
 	switch req.Method {
 	case sipgo.BYE:
 		_ = tx.Respond(c.answerTo(req, 200, "OK", ""))
-		c.end(phone.End{ByRemote: true})
+		c.end(phone.End{Originator: phone.ByRemote})
 	case sipgo.INVITE:
 		c.handleReinvite(req, tx)
 	case sipgo.INFO:

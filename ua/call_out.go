@@ -43,13 +43,25 @@ func (r *registration) parseTarget(name, target string) (sipgo.Uri, *phone.Error
 // INVITE is sent; the outcome comes as CallProgress, CallAccepted and
 // CallEnded events.
 func (u *UserAgent) Dial(ctx context.Context, target string) (*Call, *phone.Error) {
-	return u.DialWith(ctx, target, nil)
+	return u.DialWith(ctx, target, DialOptions{})
 }
 
-// DialWith is Dial with the call's media made by media instead of the
-// registration's MediaFactory (a pre-call test with other ICE servers);
-// nil means the registration's.
-func (u *UserAgent) DialWith(ctx context.Context, target string, media MediaFactory) (*Call, *phone.Error) {
+// DialOptions are DialWith's choices.
+type DialOptions struct {
+	// Media makes the call's media instead of the registration's
+	// MediaFactory (a pre-call test with other ICE servers); nil means
+	// the registration's.
+	Media MediaFactory
+	// Headers go into the INVITE, and into the INVITE sent again after a
+	// 401/407 challenge (CheckHeaders must allow them).
+	Headers []phone.Header
+}
+
+// DialWith is Dial with options.
+func (u *UserAgent) DialWith(ctx context.Context, target string, o DialOptions) (*Call, *phone.Error) {
+	if e := CheckHeaders(o.Headers); e != nil {
+		return nil, e
+	}
 	r := u.current()
 	if r == nil {
 		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "register before calling"}
@@ -58,7 +70,11 @@ func (u *UserAgent) DialWith(ctx context.Context, target string, media MediaFact
 	if err != nil {
 		return nil, err
 	}
-	return r.placeCall(ctx, to, nil, media)
+	var extra []sipgo.Header
+	for _, h := range o.Headers {
+		extra = append(extra, sipgo.NewHeader(h.Name, h.Value))
+	}
+	return r.placeCall(ctx, to, extra, o.Media)
 }
 
 // current returns the registration in force, or nil.
@@ -140,12 +156,12 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 		l := r.cur()
 		tx, err := l.ep.Request(req)
 		if err != nil {
-			c.end(phone.End{Code: 503, Reason: "Service Unavailable (the INVITE could not be sent)", ByRemote: true})
+			c.end(phone.End{Code: 503, Reason: "Service Unavailable (the INVITE could not be sent)", Originator: phone.BySystem})
 			return
 		}
 		res := c.awaitFinal(l, tx)
 		if res == nil {
-			c.end(phone.End{Code: 408, Reason: "Request Timeout", ByRemote: true})
+			c.end(phone.End{Code: 408, Reason: "Request Timeout", Originator: phone.BySystem})
 			return
 		}
 		switch code := res.StatusCode; {
@@ -165,7 +181,7 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 		case (code == 401 || code == 407) && round < 2 && !c.cancelled():
 			chal, err := sip.ParseChallenge(res, r.t.realm)
 			if err != nil {
-				c.end(phone.End{Code: code, Reason: res.Reason, ByRemote: true})
+				c.end(phone.End{Code: code, Reason: res.Reason, Originator: phone.ByRemote})
 				return
 			}
 			r.mu.Lock()
@@ -175,7 +191,7 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 			next.ReplaceHeader(r.newVia())
 			next.CSeq().SeqNo++
 			if err := chal.Authorize(next, cred); err != nil {
-				c.end(phone.End{Code: code, Reason: res.Reason, ByRemote: true})
+				c.end(phone.End{Code: code, Reason: res.Reason, Originator: phone.ByRemote})
 				return
 			}
 			req = next
@@ -185,8 +201,11 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 				r.inviteChal = nil // the credentials were refused
 				r.mu.Unlock()
 			}
-			byRemote := !(code == 487 && c.cancelled())
-			c.end(phone.End{Code: code, Reason: res.Reason, ByRemote: byRemote})
+			by := phone.ByRemote
+			if code == 487 && c.cancelled() {
+				by = phone.ByLocal
+			}
+			c.end(phone.End{Code: code, Reason: res.Reason, Originator: by})
 			return
 		}
 	}
@@ -254,23 +273,25 @@ func (c *Call) answered(l *link, tx *sipgo.ClientTx, res *sipgo.Response) {
 	c.r.addDialog(c, d)
 	tx.OnRetransmission(hook(c, func(again *sipgo.Response) { c.extra2xx(l, d, ack, again) }))
 	if err := l.tr.WriteMsg(ack); err != nil {
-		c.end(phone.End{Code: 500, Reason: "the ACK could not be sent", ByRemote: true})
+		c.end(phone.End{Code: 500, Reason: "the ACK could not be sent", Originator: phone.BySystem})
 		return
 	}
 	if answer == "" {
 		c.bye()
-		c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (no SDP answer)", ByRemote: true})
+		c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (no SDP answer)", Originator: phone.BySystem})
 		return
 	}
 	if err := m.Accept(context.Background(), answer, false); err != nil {
 		c.bye()
-		c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")", ByRemote: true})
+		c.end(phone.End{Code: 488, Reason: "Not Acceptable Here (" + err.Error() + ")", Originator: phone.BySystem})
 		return
 	}
 	c.mu.Lock()
 	cancelled := c.cancel
 	if !cancelled {
 		c.state = phone.CallEstablished
+		c.answeredAt = time.Now()
+		c.received = receivedHeaders(res)
 	}
 	c.mu.Unlock()
 	if cancelled { // hung up while the 200 was on its way

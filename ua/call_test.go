@@ -144,7 +144,7 @@ func TestCallAnswerAndHangupBothWays(t *testing.T) {
 	}
 	ea := recv(t, a.ended, "end at the caller")
 	eb := recv(t, b.ended, "end at the callee")
-	if !ea.e.Established || !ea.e.ByRemote || !eb.e.Established || eb.e.ByRemote {
+	if !ea.e.Established || ea.e.Originator != phone.ByRemote || !eb.e.Established || eb.e.Originator != phone.ByLocal {
 		t.Fatalf("ends %+v / %+v", ea.e, eb.e)
 	}
 	if !am.isClosed() || !bm.isClosed() {
@@ -157,7 +157,7 @@ func TestCallAnswerAndHangupBothWays(t *testing.T) {
 	if err := out2.Hangup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if e := recv(t, a.ended, "end").e; !e.Established || !e.ByRemote {
+	if e := recv(t, a.ended, "end").e; !e.Established || e.Originator != phone.ByRemote {
 		t.Fatalf("end %+v", e)
 	}
 	recv(t, b.ended, "end")
@@ -176,10 +176,10 @@ func TestCallRejectedAndCancelled(t *testing.T) {
 	if err := in.Reject(0); err != nil {
 		t.Fatal(err)
 	}
-	if e := recv(t, a.ended, "rejection").e; e.Established || e.Code != 486 || !e.ByRemote {
+	if e := recv(t, a.ended, "rejection").e; e.Established || e.Code != 486 || e.Originator != phone.ByRemote {
 		t.Fatalf("caller end %+v", e)
 	}
-	if e := recv(t, b.ended, "rejection").e; e.Code != 486 || e.ByRemote {
+	if e := recv(t, b.ended, "rejection").e; e.Code != 486 || e.Originator != phone.ByLocal {
 		t.Fatalf("callee end %+v", e)
 	}
 
@@ -193,10 +193,10 @@ func TestCallRejectedAndCancelled(t *testing.T) {
 	if err := out.Hangup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if e := recv(t, a.ended, "cancel").e; e.Code != 487 || e.ByRemote {
+	if e := recv(t, a.ended, "cancel").e; e.Code != 487 || e.Originator != phone.ByLocal {
 		t.Fatalf("caller end %+v", e)
 	}
-	if e := recv(t, b.ended, "cancel").e; e.Code != 487 || !e.ByRemote || e.Established {
+	if e := recv(t, b.ended, "cancel").e; e.Code != 487 || e.Originator != phone.ByRemote || e.Established {
 		t.Fatalf("callee end %+v", e)
 	}
 }
@@ -341,7 +341,7 @@ func TestCallSurvivesAReconnect(t *testing.T) {
 	if err := in.Hangup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if e := recv(t, a.ended, "the BYE after the reconnect").e; !e.Established || !e.ByRemote {
+	if e := recv(t, a.ended, "the BYE after the reconnect").e; !e.Established || e.Originator != phone.ByRemote {
 		t.Fatalf("end %+v", e)
 	}
 }
@@ -382,7 +382,7 @@ func TestHangupWithoutAConnection(t *testing.T) {
 	if err := out.Hangup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if e := recv(t, a.ended, "local end").e; !e.Established || e.ByRemote {
+	if e := recv(t, a.ended, "local end").e; !e.Established || e.Originator != phone.ByLocal {
 		t.Fatalf("end %+v", e)
 	}
 	if d := time.Since(start); d > time.Second {

@@ -23,6 +23,7 @@ type fakeMedia struct {
 	rollbacks int
 	restarts  int
 	events    MediaEvents
+	refuse    error // when set, Accept refuses the far end's answer
 }
 
 // fakeMediaSet hands out fakeMedia and remembers them.
@@ -108,7 +109,7 @@ func (m *fakeMedia) Accept(ctx context.Context, answer string, provisional bool)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.answers = append(m.answers, answer)
-	return nil
+	return m.refuse
 }
 
 func (m *fakeMedia) Rollback(ctx context.Context) error {

@@ -131,10 +131,11 @@ function kazooCore() {
     return (await Promise.all([result, counting]))[0];
   }
 
-  // Call objects (onIncoming's argument, connect()'s result) share these
-  // methods; the Go side makes them with hooks.newCall(data).
+  // Call objects (onIncoming's argument, connect()'s result, kazoo.calls())
+  // share these methods; the Go side makes them with hooks.newCall(data)
+  // and sets state, answeredAt, receivedHeaders and end as they change.
   const callPrototype = {
-    accept: function () { return invoke('callAccept', [this.id]); },
+    accept: function (options) { return invoke('callAccept', [this.id, options]); },
     reject: function (code) { return invoke('callReject', [this.id, code]); },
     hangup: function () { return invoke('callHangup', [this.id]); },
     hold: function (on) { return invoke('callHold', [this.id, on]); },
@@ -143,6 +144,12 @@ function kazooCore() {
     mute: function (on) { return invoke('callMute', [this.id, on]); },
     getStats: function () { return invoke('callGetStats', [this.id]); },
     getQualityReport: function () { return invoke('callGetQualityReport', [this.id]); },
+    /** getHeader(name): the first received header field of that name (any case), else null. */
+    getHeader: function (name) {
+      const want = String(name).toLowerCase();
+      const h = (this.receivedHeaders || []).find(function (x) { return x.name.toLowerCase() === want; });
+      return h ? h.value : null;
+    },
   };
 
   // kazoo.audio's device roles: microphone, speaker, ringtone.
@@ -231,8 +238,10 @@ function kazooCore() {
       register: function (params) { return invoke('register', [params]); },
       /** logout(): hang up, unregister (Expires: 0) and close the socket. */
       logout: function () { return invoke('logout', []); },
-      /** connect(uri): call; resolves with the call object once the INVITE is sent. */
-      connect: function (uri) { return invoke('connect', [uri]); },
+      /** connect(uri, {extraHeaders}): call; resolves with the call object once the INVITE is sent. */
+      connect: function (uri, options) { return invoke('connect', [uri, options]); },
+      /** calls(): the call objects of the calls not over, oldest first. */
+      calls: function () { return invoke('calls', []); },
       /** hangup(): BYE, CANCEL or reject, as the current call stands. */
       hangup: function () { return invoke('hangup', []); },
       /** sendDTMF(tones): 0-9, * and # only. */

@@ -36,6 +36,7 @@ export const init = kazoo.init;
 export const register = kazoo.register;
 export const logout = kazoo.logout;
 export const connect = kazoo.connect;
+export const calls = kazoo.calls;
 export const hangup = kazoo.hangup;
 export const sendDTMF = kazoo.sendDTMF;
 export const transfer = kazoo.transfer;

@@ -159,14 +159,18 @@ export interface RegisterParams {
   onIncoming?: (call: Call) => void;
   /** Our outgoing call was answered. */
   onAccepted?: (call: Call) => void;
-  /** An answered call ended (BYE from either side). */
-  onHangup?: () => void;
-  /** A call ended without being answered (rejected, busy, cancelled, failed). */
-  onCancel?: (details: { code: number; message: string; source: 'local' | 'remote' }) => void;
+  /** An answered call ended (BYE from either side); call.end says how. */
+  onHangup?: (call: Call) => void;
+  /**
+   * A call ended without being answered (rejected, busy, cancelled,
+   * failed). source is 'remote' for the far end's and the system's ends
+   * (call.end.originator tells them apart).
+   */
+  onCancel?: (details: { code: number; message: string; source: 'local' | 'remote' }, call: Call) => void;
   /** A provisional response (180, 183) to our call. */
-  onRinging?: (progress: { code: number; earlyMedia: boolean }) => void;
-  /** Our blind transfer succeeded. */
-  onTransfer?: () => void;
+  onRinging?: (progress: { code: number; earlyMedia: boolean }, call: Call) => void;
+  /** Our blind transfer of call succeeded. */
+  onTransfer?: (call: Call) => void;
   /**
    * The far end of call asks us to call target instead (transferRequests
    * 'ask'). Return false, or a promise resolving false, to decline it
@@ -174,8 +178,8 @@ export interface RegisterParams {
    * rejection, or no answer within 20 s declines it.
    */
   onTransferRequest?: (call: Call, target: string) => boolean | void | Promise<boolean | void>;
-  /** A DTMF digit received in SIP INFO. */
-  onDTMF?: (digit: string) => void;
+  /** A DTMF digit received in SIP INFO, in call. */
+  onDTMF?: (digit: string, call: Call) => void;
   /** Registration, connectivity, voicemail and transfer news; switch on its key. */
   onNotified?: (notification: KazooNotification) => void;
   /**
@@ -432,16 +436,74 @@ export interface RTMPCallStats {
 
 export type CallStats = WebRTCCallStats | RTMPCallStats;
 
+/**
+ * SIP header fields to send: JsSIP's array of 'Name: value' strings, or
+ * an object {Name: value}. A name must be a SIP token, a value must hold
+ * no CR, LF, NUL or other control character but tab, and the fields
+ * kazoo writes itself (Via, From, To, Call-ID, CSeq, Contact,
+ * Max-Forwards, Route, Record-Route, Content-Length, Content-Type,
+ * Content-Encoding, Authorization, Proxy-Authorization, Expires, Allow,
+ * Supported, Require, Proxy-Require, User-Agent, Path, …) cannot be
+ * given: invalid_parameter names the field. At most 32 fields, 4096
+ * bytes a value. The RTMP path cannot send any: not_supported.
+ */
+export type ExtraHeaders = string[] | Record<string, string>;
+
+/** A received SIP header field. */
+export interface SipHeader {
+  name: string;
+  value: string;
+}
+
+/** How a call ended. */
+export interface CallEnd {
+  /** The SIP status that ended an unanswered call (486, 487, …); 0 for a BYE. */
+  code: number;
+  reason: string;
+  /**
+   * Who ended it. 'local': this page (hangup, reject, cancel, a
+   * completed transfer). 'remote': the far end (its BYE or CANCEL, or a
+   * final failure response, a proxy's included). 'system': kazoo itself,
+   * with no one asking (the INVITE got no answer or could not be sent,
+   * the connection was lost, no ACK came, the media could not be
+   * negotiated).
+   */
+  originator: 'local' | 'remote' | 'system';
+}
+
 /** A call, outgoing (connect's result) or incoming (onIncoming's argument). */
 export interface Call {
   readonly id: string;
   readonly direction: 'outgoing' | 'incoming';
+  /** Our address of record (sip:user@domain). */
+  readonly localUri: string;
+  /** The far end's SIP URI. */
+  readonly remoteUri: string;
+  /** The far end's display name ('' when it gave none). */
+  readonly remoteName: string;
+  /** kazoo.js's names: the far end's display name and the user part of its URI. */
   readonly callerName: string;
   readonly callerNumber: string;
-  readonly remoteUri: string;
+  /** Kept up to date as the call goes on. */
+  readonly state: 'ringing' | 'established' | 'ended';
+  /** When the INVITE was sent or received. */
+  readonly startedAt: Date;
+  /** When the call was answered; null before (and if never). */
+  readonly answeredAt: Date | null;
+  /**
+   * The header fields, in order, of the INVITE of an incoming call, or
+   * of the 2xx that answered an outgoing one (empty before it is
+   * answered, and on the RTMP path).
+   */
+  readonly receivedHeaders: SipHeader[];
+  /** How the call ended; null while it is not over. */
+  readonly end: CallEnd | null;
   /** The path the call's audio takes. */
   readonly mode: 'webrtc' | 'rtmp';
-  accept(): Promise<void>;
+  /** The first received header field called name (any case), or null. */
+  getHeader(name: string): string | null;
+  /** Answer a ringing incoming call; extraHeaders go into the 200 OK. */
+  accept(options?: { extraHeaders?: ExtraHeaders }): Promise<void>;
   /** Refuse a ringing incoming call (486 Busy Here by default). */
   reject(code?: number): Promise<void>;
   hangup(): Promise<void>;
@@ -461,8 +523,14 @@ export function init(params?: InitParams): Promise<void>;
 export function register(params: RegisterParams): Promise<void>;
 /** Hang up, unregister (Expires: 0) and close the WebSocket. */
 export function logout(): Promise<void>;
-/** Call a SIP URI, or a user or number in the registered domain. */
-export function connect(uri: string): Promise<Call>;
+/**
+ * Call a SIP URI, or a user or number in the registered domain;
+ * extraHeaders go into the INVITE (and the INVITE sent again after an
+ * authentication challenge).
+ */
+export function connect(uri: string, options?: { extraHeaders?: ExtraHeaders }): Promise<Call>;
+/** The calls not over (ringing or established), oldest first. */
+export function calls(): Promise<Call[]>;
 /** End the current call: BYE, CANCEL or reject, as it stands. */
 export function hangup(): Promise<void>;
 /** Send DTMF (0-9, * and #) in the current call. */
@@ -585,6 +653,7 @@ export interface Kazoo {
   register: typeof register;
   logout: typeof logout;
   connect: typeof connect;
+  calls: typeof calls;
   hangup: typeof hangup;
   sendDTMF: typeof sendDTMF;
   transfer: typeof transfer;

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -17,10 +18,14 @@ import (
 // callTimeout bounds page-initiated call operations (accept, hold, …).
 const callTimeout = 40 * time.Second
 
+// trackSeq orders the tracked calls (kazoo.calls() lists them oldest first).
+var trackSeq atomic.Int64
+
 // tracked is a call the page knows, with the JS object it was given.
 type tracked struct {
 	call phone.Call
 	obj  safejs.Value
+	seq  int64
 	// quiet: the call was replaced by a transfer; its end is not reported
 	// as onHangup.
 	quiet bool
@@ -41,35 +46,13 @@ func (f *facade) track(c phone.Call) safejs.Value {
 		return t.obj
 	}
 	obj := f.callObject(c)
-	t := &tracked{call: c, obj: obj, answered: make(chan struct{}), over: make(chan struct{})}
+	t := &tracked{call: c, obj: obj, seq: trackSeq.Add(1), answered: make(chan struct{}), over: make(chan struct{})}
 	t.preflight = f.preflighting && c.Outgoing()
 	f.calls[c.ID()] = t
 	if !t.preflight && (f.current == nil || f.current.State() == phone.CallEnded) {
 		f.current = c
 	}
 	return obj
-}
-
-// callObject makes the page's call object: the loader's call prototype
-// (accept, reject, hangup, …) with this call's data.
-func (f *facade) callObject(c phone.Call) safejs.Value {
-	data, err := safejs.ValueOf(map[string]any{
-		"id":           c.ID(),
-		"direction":    map[bool]string{true: "outgoing", false: "incoming"}[c.Outgoing()],
-		"callerName":   c.CallerName(),
-		"callerNumber": c.CallerNumber(),
-		"remoteUri":    c.RemoteURI(),
-		"mode":         callMode(c),
-	})
-	if err != nil {
-		return safejs.Undefined()
-	}
-	if f.hooks.Type() == safejs.TypeObject {
-		if obj, err := f.hooks.Call("newCall", data); err == nil {
-			return obj
-		}
-	}
-	return data
 }
 
 // byID finds a tracked call.
@@ -131,7 +114,7 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 			if f.isPreflight(c) {
 				return
 			}
-			cbs.call(cbs.onRinging, jsObject(map[string]any{"code": code, "earlyMedia": early}))
+			cbs.call(cbs.onRinging, jsObject(map[string]any{"code": code, "earlyMedia": early}), f.track(c))
 		},
 		accepted: func(c phone.Call) {
 			obj := f.track(c)
@@ -149,30 +132,33 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 			}
 			f.mu.Unlock()
 			f.ring(false, c.ID())
+			obj := safejs.Undefined()
 			if t != nil {
 				stopWatch(t)
 				t.end = e
 				close(t.over)
+				obj = t.obj
+				endedObject(obj, e)
 			}
 			switch {
 			case t != nil && (t.quiet || t.preflight):
 			case e.Established:
-				cbs.call(cbs.onHangup)
+				cbs.call(cbs.onHangup, obj)
 			default:
-				source := "local"
-				if e.ByRemote {
+				source := "local" // kazoo.js's two sources: the system's ends count as remote
+				if e.Originator != phone.ByLocal {
 					source = "remote"
 				}
-				cbs.call(cbs.onCancel, jsObject(map[string]any{"code": e.Code, "message": e.Reason, "source": source}))
+				cbs.call(cbs.onCancel, jsObject(map[string]any{"code": e.Code, "message": e.Reason, "source": source}), obj)
 			}
 		},
-		dtmf: func(c phone.Call, digit string) { cbs.call(cbs.onDTMF, digit) },
+		dtmf: func(c phone.Call, digit string) { cbs.call(cbs.onDTMF, digit, f.track(c)) },
 		transfer: func(c phone.Call, err *phone.Error) {
 			if err != nil {
 				cbs.error(err)
 				return
 			}
-			cbs.call(cbs.onTransfer)
+			cbs.call(cbs.onTransfer, f.track(c))
 		},
 		transferred: func(old, next phone.Call, target string) {
 			f.mu.Lock()
@@ -210,16 +196,20 @@ func (f *facade) report(m jsbridge.Method) jsbridge.Method {
 	}
 }
 
-// connect(uri) places a call; it resolves with the call object once the
-// INVITE is sent.
+// connect(uri, {extraHeaders}) places a call; it resolves with the call
+// object once the INVITE is sent.
 func (f *facade) connect(args []safejs.Value) (any, error) {
 	uri, err := stringArg(args, 0, "uri")
 	if err != nil {
 		return nil, err
 	}
+	headers, err := readExtraHeaders(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	c, e := f.engine().Dial(ctx, uri)
+	c, e := f.engine().Dial(ctx, uri, headers)
 	if e != nil {
 		return nil, e
 	}
@@ -257,9 +247,14 @@ func opHangup(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) 
 	return nil, nilIfOK(c.Hangup(ctx))
 }
 
-func (f *facade) opAccept(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) {
+// opAccept is call.accept({extraHeaders}).
+func (f *facade) opAccept(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
+	headers, err := readExtraHeaders(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
 	f.ring(false, c.ID())
-	if e := c.Accept(ctx); e != nil {
+	if e := c.AcceptWith(ctx, phone.AcceptOptions{Headers: headers}); e != nil {
 		return nil, e
 	}
 	f.answered(c)
@@ -279,6 +274,7 @@ func (f *facade) answered(c phone.Call) {
 	}
 	f.mu.Unlock()
 	if t != nil {
+		answeredObject(t.obj, c)
 		f.watch(c)
 	}
 }

@@ -98,6 +98,7 @@ func (f *facade) exports() (safejs.Value, error) {
 		"logout":               f.logout,
 		"unload":               f.unload,
 		"connect":              f.report(f.connect),
+		"calls":                f.listCalls,
 		"hangup":               f.report(f.onCall(true, opHangup)),
 		"sendDTMF":             f.report(checkTones(f.onCall(true, opDTMF), true)),
 		"transfer":             f.report(f.onCall(true, opTransfer)),

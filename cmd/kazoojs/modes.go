@@ -24,8 +24,8 @@ import (
 
 type webrtcPhone struct{ *ua.UserAgent }
 
-func (p webrtcPhone) Dial(ctx context.Context, target string) (phone.Call, *phone.Error) {
-	c, e := p.UserAgent.Dial(ctx, target)
+func (p webrtcPhone) Dial(ctx context.Context, target string, headers []phone.Header) (phone.Call, *phone.Error) {
+	c, e := p.UserAgent.DialWith(ctx, target, ua.DialOptions{Headers: headers})
 	if e != nil {
 		return nil, e
 	}
@@ -34,8 +34,8 @@ func (p webrtcPhone) Dial(ctx context.Context, target string) (phone.Call, *phon
 
 type rtmpPhone struct{ *rtmpua.Phone }
 
-func (p rtmpPhone) Dial(ctx context.Context, target string) (phone.Call, *phone.Error) {
-	c, e := p.Phone.Dial(ctx, target)
+func (p rtmpPhone) Dial(ctx context.Context, target string, headers []phone.Header) (phone.Call, *phone.Error) {
+	c, e := p.Phone.DialWith(ctx, target, headers)
 	if e != nil {
 		return nil, e
 	}

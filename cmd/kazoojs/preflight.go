@@ -12,6 +12,7 @@ import (
 	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/quality"
+	"github.com/kazoo-softphone/kazoo/ua"
 )
 
 // preflight()'s defaults and bounds.
@@ -153,13 +154,13 @@ func (f *facade) dialPreflight(o preflightOptions) (phone.Call, *tracked, *phone
 	f.mu.Unlock()
 	if webrtc && len(o.iceServers) > 0 {
 		cfg.ICEServers = o.iceServers
-		uc, ue := f.webrtc.DialWith(ctx, o.uri, media.NewFactory(cfg))
+		uc, ue := f.webrtc.DialWith(ctx, o.uri, ua.DialOptions{Media: media.NewFactory(cfg)})
 		if ue == nil {
 			c = uc
 		}
 		e = ue
 	} else {
-		c, e = f.engine().Dial(ctx, o.uri)
+		c, e = f.engine().Dial(ctx, o.uri, nil)
 	}
 	if e != nil {
 		return nil, nil, e

@@ -31,7 +31,11 @@ export async function jssipBundle({ minify = false } = {}) {
 
 /**
  * Opens a page with JsSIP registered as user at wsUrl. The page records
- * events in window.jsEvents; window.session is the current call.
+ * events in window.jsEvents; window.session is the current call,
+ * window.lastRequest the last incoming INVITE (newRTCSession's request)
+ * and window.lastResponse the 2xx that answered our last call.
+ * window.jsCall(target, options) calls, with options merged into
+ * JsSIP's (e.g. extraHeaders).
  */
 export async function openJsSIP(browser, pageUrl, { wsUrl, user, realm, autoAnswer = false }) {
   const page = await (await browser.newContext()).newPage();
@@ -52,7 +56,7 @@ export async function openJsSIP(browser, pageUrl, { wsUrl, user, realm, autoAnsw
     const track = (session) => {
       window.session = session;
       session.on('progress', () => ev('progress'));
-      session.on('accepted', () => ev('accepted'));
+      session.on('accepted', (e) => { window.lastResponse = e.response; ev('accepted'); });
       session.on('confirmed', () => ev('confirmed'));
       session.on('ended', (e) => ev('ended', { cause: e.cause, originator: e.originator }));
       session.on('failed', (e) => ev('failed', { cause: e.cause, originator: e.originator, code: e.message && e.message.status_code }));
@@ -69,6 +73,7 @@ export async function openJsSIP(browser, pageUrl, { wsUrl, user, realm, autoAnsw
     ua.on('newRTCSession', (e) => {
       ev('newRTCSession', { originator: e.originator, from: e.request.from.uri.user, name: e.request.from.display_name });
       if (e.originator === 'remote') {
+        window.lastRequest = e.request;
         track(e.session);
         if (autoAnswer) e.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
       }
@@ -88,8 +93,8 @@ export async function openJsSIP(browser, pageUrl, { wsUrl, user, realm, autoAnsw
     ua.on('sipEvent', (e) => ev('sipEvent', { event: e.event && e.event.event, body: e.request.body }));
     ua.on('registered', () => { ev('registered'); resolve(); });
     ua.on('registrationFailed', (e) => reject(new Error(`JsSIP registration failed: ${e.cause}`)));
-    window.jsCall = (target) => {
-      const s = ua.call(target, { mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    window.jsCall = (target, options = {}) => {
+      const s = ua.call(target, { mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] }, ...options });
       track(s);
     };
     ua.start();
