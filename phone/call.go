@@ -141,7 +141,7 @@ type Engine interface {
 	// SendMessage sends an instant message (SIP MESSAGE, RFC 3428) to
 	// target and resolves with its delivery result (message.go); an
 	// engine that cannot answers not_supported.
-	SendMessage(ctx context.Context, target, body, contentType string, extraHeaders []string) (*MessageResult, *Error)
+	SendMessage(ctx context.Context, target, body, contentType string, extraHeaders []Header) (*MessageResult, *Error)
 }
 
 // The device errors of AudioIO (test with errors.Is).

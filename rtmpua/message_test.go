@@ -20,8 +20,8 @@ func TestSendMessageNotSupported(t *testing.T) {
 // rtmpEngine makes a Phone a phone.Engine, as the page's facade does.
 type rtmpEngine struct{ *Phone }
 
-func (p rtmpEngine) Dial(ctx context.Context, target string) (phone.Call, *phone.Error) {
-	c, err := p.Phone.Dial(ctx, target)
+func (p rtmpEngine) Dial(ctx context.Context, target string, headers []phone.Header) (phone.Call, *phone.Error) {
+	c, err := p.Phone.DialWith(ctx, target, headers)
 	if err != nil {
 		return nil, err
 	}

@@ -225,7 +225,7 @@ func (p *Phone) DialWith(ctx context.Context, target string, headers []phone.Hea
 
 // SendMessage is not available in RTMP mode: the gateway's protocol
 // (siprtmp's RPCs) has no instant messages, so it answers not_supported.
-func (p *Phone) SendMessage(context.Context, string, string, string, []string) (*phone.MessageResult, *phone.Error) {
+func (p *Phone) SendMessage(context.Context, string, string, string, []phone.Header) (*phone.MessageResult, *phone.Error) {
 	return nil, &phone.Error{Key: phone.KeyNotSupported, Message: "instant messages (SIP MESSAGE) need the WebRTC path: the RTMP gateway cannot send them"}
 }
 

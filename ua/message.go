@@ -36,7 +36,7 @@ const messageAuthRounds = 2
 // anything else (4xx–6xx, no answer) as a message_failed error with the
 // status code and line. extraHeaders ("Name: value" each) go into the
 // request.
-func (u *UserAgent) SendMessage(ctx context.Context, target, body, contentType string, extraHeaders []string) (*phone.MessageResult, *phone.Error) {
+func (u *UserAgent) SendMessage(ctx context.Context, target, body, contentType string, extraHeaders []phone.Header) (*phone.MessageResult, *phone.Error) {
 	r := u.current()
 	if r == nil {
 		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "register before sending messages"}
@@ -54,15 +54,12 @@ func (u *UserAgent) SendMessage(ctx context.Context, target, body, contentType s
 	if _, _, err := mime.ParseMediaType(contentType); err != nil || strings.ContainsAny(contentType, "\r\n") {
 		return nil, phone.InvalidParameter("contentType", "%q is not a media type such as text/plain", contentType)
 	}
-	extra, perr := parseExtraHeaders("extraHeaders", extraHeaders)
-	if perr != nil {
+	if perr := CheckHeaders(extraHeaders); perr != nil {
 		return nil, perr
 	}
 	req := r.outOfDialog(sipgo.MESSAGE, to, to, sip.RandomToken(22), sip.RandomToken(10), 1)
 	req.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
-	for _, h := range extra {
-		req.AppendHeader(h)
-	}
+	appendHeaders(req, extraHeaders)
 	req.AppendHeader(sipgo.NewHeader("Content-Type", contentType))
 	req.SetBody([]byte(body))
 	return r.sendMessage(ctx, req)
@@ -194,49 +191,4 @@ func uriText(u sipgo.Uri) string {
 		plain.Scheme = "sip"
 	}
 	return plain.String()
-}
-
-// reservedHeaders are the headers the user agent writes itself; extra
-// headers may not set them.
-var reservedHeaders = map[string]bool{
-	"via": true, "from": true, "to": true, "call-id": true, "cseq": true,
-	"max-forwards": true, "contact": true, "content-length": true,
-	"content-type": true, "route": true, "record-route": true,
-	"authorization": true, "proxy-authorization": true,
-	"v": true, "f": true, "t": true, "i": true, "m": true, "l": true, "c": true,
-}
-
-// parseExtraHeaders reads the page's extra headers, "Name: value" each,
-// as JsSIP's extraHeaders: a header name is a token, a value has no line
-// breaks, and the headers the user agent writes itself are refused.
-func parseExtraHeaders(param string, lines []string) ([]sipgo.Header, *phone.Error) {
-	var out []sipgo.Header
-	for _, line := range lines {
-		name, value, ok := strings.Cut(line, ":")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || !isToken(name) || strings.ContainsAny(value, "\r\n\x00") {
-			return nil, phone.InvalidParameter(param, "%q is not a header line \"Name: value\"", line)
-		}
-		if reservedHeaders[strings.ToLower(name)] {
-			return nil, phone.InvalidParameter(param, "%s is written by kazoo itself", name)
-		}
-		out = append(out, sipgo.NewHeader(name, value))
-	}
-	return out, nil
-}
-
-// isToken reports whether s is an RFC 3261 token (a header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.ContainsRune("-.!%*_+`'~", c):
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -54,7 +54,7 @@ func TestMessageDeliveredBothWays(t *testing.T) {
 	a := newMessenger(t, reg, "1001", "Alice")
 	b := newMessenger(t, reg, "1002", "")
 
-	res, err := a.ua.SendMessage(context.Background(), "1002", "hello Bob", "", []string{"X-Ticket: 42"})
+	res, err := a.ua.SendMessage(context.Background(), "1002", "hello Bob", "", []phone.Header{{Name: "X-Ticket", Value: "42"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +126,14 @@ func TestMessageRefusedBeforeSending(t *testing.T) {
 	a := newMessenger(t, reg, "1001", "")
 	for name, args := range map[string]struct {
 		target, body, ctype string
-		extra               []string
+		extra               []phone.Header
 	}{
 		"empty target":      {"", "x", "", nil},
 		"body too large":    {"1002", strings.Repeat("x", phone.MaxMessageBody+1), "", nil},
 		"bad content type":  {"1002", "x", "text plain", nil},
-		"header injection":  {"1002", "x", "", []string{"X-A: 1\r\nTo: <sip:evil@x>"}},
-		"not a header line": {"1002", "x", "", []string{"no colon"}},
-		"reserved header":   {"1002", "x", "", []string{"Call-ID: abc"}},
+		"header injection":  {"1002", "x", "", []phone.Header{{Name: "X-A", Value: "1\r\nTo: <sip:evil@x>"}}},
+		"not a header name": {"1002", "x", "", []phone.Header{{Name: "no colon", Value: "x"}}},
+		"reserved header":   {"1002", "x", "", []phone.Header{{Name: "Call-ID", Value: "abc"}}},
 	} {
 		if _, err := a.ua.SendMessage(context.Background(), args.target, args.body, args.ctype, args.extra); err == nil || err.Key != phone.KeyInvalidParameter {
 			t.Errorf("%s: %v, want invalid_parameter", name, err)

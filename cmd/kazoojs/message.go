@@ -42,7 +42,7 @@ func (f *facade) sendMessage(args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	extra, err := stringList(p.Value("extraHeaders"), "extraHeaders")
+	extra, err := readExtraHeaders(arg(args, 2))
 	if err != nil {
 		return nil, err
 	}
@@ -67,36 +67,4 @@ func (c pageCallbacks) messageEvent() func(phone.Message) {
 			"text": m.Body, "contentType": m.ContentType,
 		}))
 	}
-}
-
-// stringList reads an optional array of strings.
-func stringList(v safejs.Value, name string) ([]string, error) {
-	if v.IsUndefined() || v.IsNull() {
-		return nil, nil
-	}
-	bad := phone.InvalidParameter(name, "must be an array of strings")
-	isArray, err := safejs.Global().Get("Array")
-	if err != nil {
-		return nil, bad
-	}
-	if ok, err := isArray.Call("isArray", v); err != nil || !truthy(ok) {
-		return nil, bad
-	}
-	n, err := v.Length()
-	if err != nil {
-		return nil, bad
-	}
-	out := make([]string, 0, n)
-	for i := 0; i < n; i++ {
-		item, err := v.Index(i)
-		if err != nil || item.Type() != safejs.TypeString {
-			return nil, bad
-		}
-		s, err := item.String()
-		if err != nil {
-			return nil, bad
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }
