@@ -577,8 +577,8 @@ export interface KazooMessage {
 export interface SendMessageOptions {
   /** Default 'text/plain;charset=UTF-8'. */
   contentType?: string;
-  /** Extra header lines, 'Name: value' each (not the ones kazoo writes: Via, From, To, Call-ID, CSeq, Contact, Content-Type, …). */
-  extraHeaders?: string[];
+  /** Extra header fields, as for connect() (not the ones kazoo writes: Via, From, To, Call-ID, CSeq, Contact, Content-Type, …). */
+  extraHeaders?: ExtraHeaders;
 }
 /** sendMessage()'s result: the final 2xx. */
 export interface MessageResult {
