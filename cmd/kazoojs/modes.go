@@ -59,6 +59,8 @@ type events struct {
 	transferRequest func(ctx context.Context, c phone.Call, target string) bool
 	// message: an instant message received; nil: they are refused (480).
 	message func(phone.Message)
+	// replaced: an INVITE with Replaces took old's place (WebRTC only).
+	replaced func(old, next phone.Call)
 }
 
 func (e events) forWebRTC() ua.Events {
@@ -74,6 +76,9 @@ func (e events) forWebRTC() ua.Events {
 	}
 	if e.incoming != nil {
 		ev.Incoming = func(c *ua.Call) { e.incoming(c) }
+	}
+	if e.replaced != nil {
+		ev.Replaced = func(old, next *ua.Call) { e.replaced(old, next) }
 	}
 	if e.transferRequest != nil {
 		ev.TransferRequest = func(ctx context.Context, c *ua.Call, target string) bool { return e.transferRequest(ctx, c, target) }
