@@ -224,3 +224,25 @@ func TestReferWithBadReplaces(t *testing.T) {
 		t.Fatal("the transferee followed a bad REFER")
 	}
 }
+
+// The Refer-To of an attended transfer is the target's GRUU when its
+// Contact is one, else its address of record (a bare Contact, e.g. a
+// WebSocket client's .invalid host, reaches no one through a proxy).
+func TestReplacesTarget(t *testing.T) {
+	var aor, gruu, bare sipgo.Uri
+	for s, u := range map[string]*sipgo.Uri{
+		"sip:1003@lab.test":                          &aor,
+		"sip:1003@lab.test;gr=urn:uuid:1?Foo=bar":    &gruu,
+		"sip:x7k2@df7jal23ls0d.invalid;transport=ws": &bare,
+	} {
+		if err := sipgo.ParseUri(s, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := replacesTarget(&dialog{remote: aor, target: gruu}); got.String() != "sip:1003@lab.test;gr=urn:uuid:1" {
+		t.Fatalf("with a GRUU: %s", got.String())
+	}
+	if got := replacesTarget(&dialog{remote: aor, target: bare}); got.String() != "sip:1003@lab.test" {
+		t.Fatalf("without a GRUU: %s", got.String())
+	}
+}
