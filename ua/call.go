@@ -40,6 +40,7 @@ type Call struct {
 	reinvite    bool   // our re-INVITE is pending (glare: theirs gets 491)
 	acks        chan *sipgo.Request
 	transfer    *transferState
+	earlyTags   []string // outgoing: To tags of the 1xx (early dialogs, for Replaces)
 	ended       phone.End
 	answeredAt  time.Time      // when it was answered; zero before
 	received    []phone.Header // the INVITE's (incoming) or the 2xx's (outgoing) header fields
@@ -166,6 +167,7 @@ type calls struct {
 	mu      sync.Mutex
 	all     map[*Call]bool
 	dialogs map[string]*Call
+	gone    []string // the last ended dialogs' IDs (replaces.go)
 }
 
 func (r *registration) addCall(c *Call) {
@@ -190,6 +192,7 @@ func (r *registration) forgetCall(c *Call, d *dialog) {
 	delete(r.calls.all, c)
 	if d != nil && r.calls.dialogs[d.id()] == c {
 		delete(r.calls.dialogs, d.id())
+		r.rememberGone(d.id())
 	}
 }
 

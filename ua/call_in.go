@@ -12,7 +12,7 @@ import (
 )
 
 // supportedExtensions are the option tags we implement (RFC 3261 §8.2.2.3).
-var supportedExtensions = map[string]bool{"outbound": true, "path": true, "gruu": true}
+var supportedExtensions = map[string]bool{"outbound": true, "path": true, "gruu": true, "replaces": true}
 
 // unsupportedRequire returns the Require option tags we do not support.
 func unsupportedRequire(req *sipgo.Request) []string {
@@ -41,6 +41,10 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 	}
 	if len(req.Body()) > 0 && !isSDP(req) {
 		reply(415, "Unsupported Media Type")
+		return
+	}
+	if req.GetHeader("Replaces") != nil { // takes an existing call's place
+		r.handleReplacingInvite(req, tx)
 		return
 	}
 	if r.ev.Incoming == nil || r.t.opts.Media == nil {
@@ -106,7 +110,7 @@ func (c *Call) answerTo(req *sipgo.Request, code int, reason, sdp string) *sipgo
 	if code > 100 && code < 300 {
 		res.AppendHeader(c.r.contactHeader())
 		res.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
-		res.AppendHeader(sipgo.NewHeader("Supported", "outbound"))
+		res.AppendHeader(sipgo.NewHeader("Supported", "outbound, replaces"))
 	}
 	res.AppendHeader(sipgo.NewHeader("User-Agent", c.r.ua.cfg.UserAgent))
 	if sdp != "" {

@@ -110,7 +110,7 @@ func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipg
 	req := r.outOfDialog(sipgo.INVITE, to, to, sip.RandomToken(22), sip.RandomToken(10), 1)
 	req.AppendHeader(r.contactHeader())
 	req.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
-	req.AppendHeader(sipgo.NewHeader("Supported", "outbound"))
+	req.AppendHeader(sipgo.NewHeader("Supported", "outbound, replaces"))
 	req.AppendHeader(sipgo.NewHeader("User-Agent", r.ua.cfg.UserAgent))
 	for _, h := range extra {
 		req.AppendHeader(h)
@@ -236,6 +236,7 @@ func (c *Call) provisionalResponse(res *sipgo.Response) {
 	c.mu.Lock()
 	first := !c.provisional
 	c.provisional = true
+	c.noteEarlyTag(res)
 	wantCancel := c.cancel
 	early := res.StatusCode > 100 && isSDP(res) && c.earlySDP == ""
 	if early {

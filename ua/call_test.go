@@ -32,6 +32,7 @@ type testPhone struct {
 	answer      bool // accept every incoming call at once
 	// askTransfer, when set, is Events.TransferRequest.
 	askTransfer atomic.Pointer[func(ctx context.Context, c *Call, target string) bool]
+	replaced    chan [2]*Call // Events.Replaced: old, next
 }
 
 func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Options)) *testPhone {
@@ -47,6 +48,7 @@ func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Opt
 		dtmf:        make(chan string, 8),
 		transfer:    make(chan *phone.Error, 2),
 		transferred: make(chan *Call, 2),
+		replaced:    make(chan [2]*Call, 2),
 	}
 	o := options(reg, user, "pw-"+user)
 	o.Media = p.media.factory
@@ -66,6 +68,7 @@ func newPhone(t *testing.T, reg *siptest.Registrar, user string, tweak func(*Opt
 		CallDTMF:     func(c *Call, d string) { p.dtmf <- d },
 		CallTransfer: func(c *Call, e *phone.Error) { p.transfer <- e },
 		Transferred:  func(old, next *Call, target string) { p.transferred <- next },
+		Replaced:     func(old, next *Call) { p.replaced <- [2]*Call{old, next} },
 		TransferRequest: func(ctx context.Context, c *Call, target string) bool {
 			if f := p.askTransfer.Load(); f != nil {
 				return (*f)(ctx, c, target)

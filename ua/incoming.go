@@ -26,7 +26,7 @@ func (r *registration) handleRequest(req *sipgo.Request, tx sipgo.ServerTransact
 		res = sipgo.NewResponseFromRequest(req, 200, "OK", nil)
 		res.AppendHeader(sipgo.NewHeader("Allow", allowMethods))
 		res.AppendHeader(sipgo.NewHeader("Accept", "application/sdp, application/dtmf-relay, message/sipfrag, text/plain, application/simple-message-summary"))
-		res.AppendHeader(sipgo.NewHeader("Supported", "path, outbound"))
+		res.AppendHeader(sipgo.NewHeader("Supported", "path, outbound, replaces"))
 	case sipgo.NOTIFY:
 		r.handleNotify(req, tx)
 		return

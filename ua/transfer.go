@@ -17,6 +17,7 @@ const transferTimeout = 60 * time.Second
 // transferState is a REFER of ours waiting for its outcome.
 type transferState struct {
 	timer *time.Timer
+	other *Call // attended transfer: our call with the target
 }
 
 // Transfer asks the far end to call target instead (blind transfer,
@@ -31,15 +32,22 @@ func (c *Call) Transfer(ctx context.Context, target string) *phone.Error {
 	if err != nil {
 		return err
 	}
+	return c.refer(ctx, d, "<"+to.String()+">", nil)
+}
+
+// refer sends a REFER with referTo in the dialog d and follows it:
+// the outcome comes as CallTransfer. other, for an attended transfer, is
+// our call with the target, hung up with ours on success.
+func (c *Call) refer(ctx context.Context, d *dialog, referTo string, other *Call) *phone.Error {
 	c.mu.Lock()
 	if c.transfer != nil {
 		c.mu.Unlock()
 		return &phone.Error{Key: phone.KeyCallState, Message: "a transfer is already in progress"}
 	}
-	c.transfer = &transferState{}
+	c.transfer = &transferState{other: other}
 	c.mu.Unlock()
 	req := d.newRequest(c.r, sipgo.REFER, 0)
-	req.AppendHeader(sipgo.NewHeader("Refer-To", "<"+to.String()+">"))
+	req.AppendHeader(sipgo.NewHeader("Refer-To", referTo))
 	req.AppendHeader(sipgo.NewHeader("Referred-By", "<"+c.r.t.aor.String()+">"))
 	rctx, cancel := context.WithTimeout(ctx, 32*time.Second)
 	res, rerr := c.r.cur().ep.Do(rctx, req, nil)
@@ -66,7 +74,9 @@ func (c *Call) Transfer(ctx context.Context, target string) *phone.Error {
 }
 
 // transferDone reports a transfer's outcome once; success hangs up our
-// leg, as the transferee now talks to the target.
+// leg, as the transferee now talks to the target (and, attended, our
+// call with the target, which the target usually ends itself first:
+// RFC 5589 §7).
 func (c *Call) transferDone(result *phone.Error) {
 	c.mu.Lock()
 	t := c.transfer
@@ -84,6 +94,9 @@ func (c *Call) transferDone(result *phone.Error) {
 	if result == nil {
 		c.bye()
 		c.end(phone.End{})
+		if t.other != nil {
+			_ = t.other.Hangup(context.Background())
+		}
 	}
 }
 
@@ -131,7 +144,8 @@ func sipfragStatus(body string) (int, string) {
 
 // handleRefer is the far end transferring us (we are the transferee):
 // accept the REFER, call the target, report progress in NOTIFYs, and end
-// this call once the new one is answered.
+// this call once the new one is answered. A Replaces header in the
+// Refer-To URI (attended transfer, RFC 5589 §7) goes into our INVITE.
 func (c *Call) handleRefer(req *sipgo.Request, tx sipgo.ServerTransaction) {
 	h := req.GetHeader("Refer-To")
 	var target sipgo.Uri
@@ -144,13 +158,17 @@ func (c *Call) handleRefer(req *sipgo.Request, tx sipgo.ServerTransaction) {
 		_ = tx.Respond(c.answerTo(req, 400, "Bad Request (bad Refer-To)", ""))
 		return
 	}
-	target.Headers = nil // Replaces (attended transfer) is not supported
+	replaces, ok := takeReplaces(&target)
+	if !ok {
+		_ = tx.Respond(c.answerTo(req, 400, "Bad Request (bad Replaces in Refer-To)", ""))
+		return
+	}
 	if c.State() != phone.CallEstablished || !c.followReferTo(target.String()) || c.State() != phone.CallEstablished {
 		_ = tx.Respond(c.answerTo(req, 603, "Decline", ""))
 		return
 	}
 	_ = tx.Respond(c.answerTo(req, 202, "Accepted", ""))
-	go c.followRefer(target, req.GetHeader("Referred-By"))
+	go c.followRefer(target, req.GetHeader("Referred-By"), replaces)
 }
 
 // TransferRequestTimeout bounds how long Events.TransferRequest may take
@@ -178,12 +196,18 @@ func (c *Call) followReferTo(target string) bool {
 	return ok && ctx.Err() == nil
 }
 
-func (c *Call) followRefer(target sipgo.Uri, referredBy sipgo.Header) {
+// followRefer calls target for the far end's REFER; replaces, when not
+// empty, goes into the INVITE as its Replaces header (an attended
+// transfer: the target swaps its call with the transferor for ours).
+func (c *Call) followRefer(target sipgo.Uri, referredBy sipgo.Header, replaces string) {
 	defer c.r.ua.recoverPanic(c.r.ev, "transfer")
 	c.notifyRefer("SIP/2.0 100 Trying", false)
 	var extra []sipgo.Header
 	if referredBy != nil {
 		extra = append(extra, sipgo.NewHeader("Referred-By", referredBy.Value()))
+	}
+	if replaces != "" {
+		extra = append(extra, sipgo.NewHeader("Replaces", replaces))
 	}
 	next, err := c.r.placeCall(context.Background(), target, extra, nil)
 	if err != nil {

@@ -98,6 +98,10 @@ type Events struct {
 	// Transferred: the far end of old asked us (REFER) to call target;
 	// next is that new call.
 	Transferred func(old, next *Call, target string)
+	// Replaced: an INVITE with Replaces (RFC 3891) took old's place; next
+	// is that new call, already answered, and old is hung up right after
+	// (an attended transfer to us, or a call picked up elsewhere).
+	Replaced func(old, next *Call)
 	// Notified: a notification for the page (kazoo.js onNotified):
 	// reconnecting, registration overridden or replaced, voicemail, or an
 	// unknown NOTIFY.

@@ -246,7 +246,7 @@ function kazooCore() {
       hangup: function () { return invoke('hangup', []); },
       /** sendDTMF(tones): 0-9, * and # only. */
       sendDTMF: function (tones) { return invoke('sendDTMF', [tones]); },
-      /** transfer(uri): blind transfer (REFER); onTransfer when it succeeded. */
+      /** transfer(uri | call): blind transfer, or attended to another call (REFER with Replaces); onTransfer when it succeeded. */
       transfer: function (uri) { return invoke('transfer', [uri]); },
       /** muteMicrophone(mute, onSuccess, onError) */
       muteMicrophone: function (mute, onSuccess, onError) {

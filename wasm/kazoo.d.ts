@@ -169,7 +169,7 @@ export interface RegisterParams {
   onCancel?: (details: { code: number; message: string; source: 'local' | 'remote' }, call: Call) => void;
   /** A provisional response (180, 183) to our call. */
   onRinging?: (progress: { code: number; earlyMedia: boolean }, call: Call) => void;
-  /** Our blind transfer of call succeeded. */
+  /** Our transfer (blind or attended) of call succeeded. */
   onTransfer?: (call: Call) => void;
   /**
    * The far end of call asks us to call target instead (transferRequests
@@ -410,6 +410,12 @@ export type KazooNotification =
   | { key: 'voicemail_notification'; message: string; waiting: boolean; newMessages: number; oldMessages: number; account?: string }
   /** The far end transferred the current call (REFER) to target. */
   | { key: 'transfer_notification'; message: string; target: string; source: 'REFER' }
+  /**
+   * An INVITE with Replaces (RFC 3891) took the current call's place (we
+   * were the target of an attended transfer): call, already answered, is
+   * now the current call; the old one ended without onHangup.
+   */
+  | { key: 'call_replaced'; message: string; call: Call; remoteUri: string; callerName: string; source: 'Replaces' }
   /** Any other NOTIFY outside a dialog. */
   | { key: 'unknown_notification'; message: string; event: string; body: string; contentType?: string };
 
@@ -509,7 +515,12 @@ export interface Call {
   hangup(): Promise<void>;
   hold(on?: boolean): Promise<void>;
   sendDTMF(tones: string): Promise<void>;
-  transfer(uri: string): Promise<void>;
+  /**
+   * Blind transfer to a URI, or attended transfer to another answered
+   * call (REFER with Replaces: this call's far end takes that call's
+   * place, and both our calls end; not_supported on the RTMP path).
+   */
+  transfer(target: string | Call): Promise<void>;
   mute(on?: boolean): Promise<void>;
   getStats(): Promise<CallStats>;
   /** The statistics plus MOS, band, ranges and warnings of this call. */
@@ -535,8 +546,8 @@ export function calls(): Promise<Call[]>;
 export function hangup(): Promise<void>;
 /** Send DTMF (0-9, * and #) in the current call. */
 export function sendDTMF(tones: string): Promise<void>;
-/** Blind-transfer the current call (REFER). */
-export function transfer(uri: string): Promise<void>;
+/** Transfer the current call: blind to a URI, attended to another call (see Call.transfer). */
+export function transfer(target: string | Call): Promise<void>;
 /** Mute or unmute the microphone of the current call. */
 export function muteMicrophone(mute: boolean, onSuccess?: () => void, onError?: (error: KazooError) => void): Promise<void>;
 /** Put the current call on hold (true) or resume it (false). */

@@ -174,6 +174,7 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 			}))
 		},
 		transferRequest: transferRequest,
+		replaced:        f.replacedEvent(cbs),
 	}
 }
 
@@ -345,14 +346,6 @@ func (f *facade) muteMicrophone(args []safejs.Value) (any, error) {
 	}
 	_ = jsbridge.Schedule(onSuccess)
 	return nil, nil
-}
-
-func opTransfer(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
-	uri, err := stringArg(args, 0, "uri")
-	if err != nil {
-		return nil, err
-	}
-	return nil, nilIfOK(c.Transfer(ctx, uri))
 }
 
 func opMute(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {

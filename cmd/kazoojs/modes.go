@@ -60,6 +60,8 @@ type events struct {
 	// message: an instant message received; nil: they are refused (480).
 	message  func(phone.Message)
 	presence func(phone.Presence) // WebRTC only (presence.go)
+	// replaced: an INVITE with Replaces took old's place (WebRTC only).
+	replaced func(old, next phone.Call)
 }
 
 func (e events) forWebRTC() ua.Events {
@@ -76,6 +78,9 @@ func (e events) forWebRTC() ua.Events {
 	}
 	if e.incoming != nil {
 		ev.Incoming = func(c *ua.Call) { e.incoming(c) }
+	}
+	if e.replaced != nil {
+		ev.Replaced = func(old, next *ua.Call) { e.replaced(old, next) }
 	}
 	if e.transferRequest != nil {
 		ev.TransferRequest = func(ctx context.Context, c *ua.Call, target string) bool { return e.transferRequest(ctx, c, target) }
