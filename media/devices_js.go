@@ -70,7 +70,9 @@ func (s *Session) SetMicrophone(ctx context.Context, deviceID string) error {
 	if muted {
 		_ = mic.SetEnabled(false)
 	}
-	if trackSet && tr != nil {
+	// While a conference's mix is sent, the new microphone waits for
+	// SendMicrophone (the mix keeps its own copy of the old one).
+	if other, _ := s.sendingOther(); trackSet && tr != nil && !other {
 		if err := jsbridge.ReplaceTrack(ctx, tr.Sender(), mic); err != nil {
 			mic.Stop()
 			return fmt.Errorf("media: switch the microphone: %w", err)

@@ -37,13 +37,15 @@ type Session struct {
 	tr          *webrtc.RTPTransceiver // the audio transceiver, once known
 	trackSet    bool                   // the mic is on tr's sender
 	dir         ua.Direction
-	iceQueue    []string      // ICE states not yet delivered
-	seq         int           // counts gathering state events
-	gatherStart int           // seq of the last "gathering"
-	gatherDone  int           // seq of the last "complete"
-	gatherWake  chan struct{} // closed and replaced at each gathering event
-	muted       bool          // SetMuted(true): a new microphone starts disabled
-	micEnded    func()        // stops watching the microphone's track
+	iceQueue    []string             // ICE states not yet delivered
+	seq         int                  // counts gathering state events
+	gatherStart int                  // seq of the last "gathering"
+	gatherDone  int                  // seq of the last "complete"
+	gatherWake  chan struct{}        // closed and replaced at each gathering event
+	muted       bool                 // SetMuted(true): a new microphone starts disabled
+	micEnded    func()               // stops watching the microphone's track
+	sending     *jsbridge.Microphone // SendInstead's stream, on the sender instead of mic
+	sendMute    func(muted bool)     // told of SetMuted while sending is set
 
 	micOp   sync.Mutex // serialises microphone switches
 	meterMu sync.Mutex // guards meters; held across JS calls, unlike mu
@@ -343,6 +345,9 @@ func (s *Session) SetMuted(muted bool) error {
 	s.mu.Lock()
 	s.muted = muted
 	s.mu.Unlock()
+	if _, tell := s.sendingOther(); tell != nil {
+		tell(muted) // a conference's mix: our voice out of this call's mix
+	}
 	return nil
 }
 
