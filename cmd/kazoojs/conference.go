@@ -126,8 +126,8 @@ func (f *facade) conferenceMember(id string) (*confMember, *phone.Error) {
 	f.mu.Lock()
 	t, ok := f.calls[id]
 	f.mu.Unlock()
-	if !ok {
-		return nil, phone.InvalidParameter("calls", "%q is not a call of this page", id)
+	if !ok { // the page knows only its calls: this one is over
+		return nil, &phone.Error{Key: phone.KeyCallState, Message: "a conference takes established calls; call " + id + " is over"}
 	}
 	c := t.call
 	if st := c.State(); st != phone.CallEstablished {
