@@ -11,11 +11,13 @@ import (
 )
 
 // A local conference (jsbridge.Mixer) sends each call a mix instead of
-// the microphone. The session keeps its own microphone meanwhile (muted
-// or not, metered, switched by SetMicrophone) and puts it back on the
-// sender when the conference ends. Mute keeps its meaning: SetMuted tells
-// the mix (mute below), which takes our microphone out of what this call
-// hears; the other members stay audible to it.
+// the microphone. The session keeps its own microphone meanwhile
+// (metered, switched by SetMicrophone) and puts it back on the sender
+// when the conference ends. Mute keeps its meaning: while the mix is
+// sent, SetMuted tells the mix (mute below), which takes our microphone
+// out of what this call hears, the other members staying audible to it;
+// the microphone itself stays enabled until SendMicrophone gives it the
+// call's mute again.
 
 // ErrNoRemoteAudio means the call has no remote audio to mix yet.
 var ErrNoRemoteAudio = errors.New("media: the call receives no audio yet")
@@ -53,10 +55,15 @@ func (s *Session) SendInstead(ctx context.Context, stream *jsbridge.Microphone, 
 		return ErrClosed
 	}
 	s.sending, s.sendMute = stream, mute
-	muted := s.muted
+	muted, mic := s.muted, s.mic
 	s.mu.Unlock()
 	if mute != nil {
 		mute(muted)
+	}
+	// The microphone is off the sender: enabled, so that no track of its
+	// source is disabled under a mix that copies it.
+	if mic != nil {
+		_ = mic.SetEnabled(true)
 	}
 	return nil
 }
@@ -71,13 +78,16 @@ func (s *Session) SendMicrophone(ctx context.Context) error {
 		return err
 	}
 	s.mu.Lock()
-	sending, mic := s.sending, s.mic
+	sending, mic, muted := s.sending, s.mic, s.muted
 	s.mu.Unlock()
 	if sending == nil {
 		return nil
 	}
 	if mic == nil || tr == nil {
 		return errors.New("media: the call has no microphone")
+	}
+	if err := mic.SetEnabled(!muted); err != nil {
+		return fmt.Errorf("media: send the microphone: %w", err)
 	}
 	if err := jsbridge.ReplaceTrack(ctx, tr.Sender(), mic); err != nil {
 		return fmt.Errorf("media: send the microphone: %w", err)

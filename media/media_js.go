@@ -339,15 +339,19 @@ func (s *Session) SetMuted(muted bool) error {
 	if mic == nil {
 		return errors.New("media: the call has no microphone yet")
 	}
-	if err := mic.SetEnabled(!muted); err != nil {
+	// While a conference's mix is sent, mute is the mix's: our voice
+	// leaves this call's mix only (the microphone, not on the sender,
+	// stays enabled; SendMicrophone applies the mute to it).
+	if other, tell := s.sendingOther(); other {
+		if tell != nil {
+			tell(muted)
+		}
+	} else if err := mic.SetEnabled(!muted); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.muted = muted
 	s.mu.Unlock()
-	if _, tell := s.sendingOther(); tell != nil {
-		tell(muted) // a conference's mix: our voice out of this call's mix
-	}
 	return nil
 }
 
