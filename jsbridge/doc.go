@@ -30,6 +30,9 @@
 //     there), passing 20 ms frames to and from Go; its capture device can
 //     be switched while frames flow, its output device chosen, and both
 //     directions metered;
+//   - [Mixer] is a local conference's graph on an AudioContext of its own:
+//     each member is sent our microphone and the other members (never
+//     itself), summed by Web Audio nodes;
 //   - [Ringer] rings for an incoming call (the UK cadence, Web Audio
 //     oscillators gated by a looping envelope) on an AudioContext of its
 //     own, so on its own output device.

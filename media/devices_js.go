@@ -67,10 +67,13 @@ func (s *Session) SetMicrophone(ctx context.Context, deviceID string) error {
 	s.mu.Lock()
 	muted := s.muted
 	s.mu.Unlock()
-	if muted {
+	// While a conference's mix is sent, the new microphone waits for
+	// SendMicrophone, enabled (the mix keeps its own copy of the old one).
+	other, _ := s.sendingOther()
+	if muted && !other {
 		_ = mic.SetEnabled(false)
 	}
-	if trackSet && tr != nil {
+	if trackSet && tr != nil && !other {
 		if err := jsbridge.ReplaceTrack(ctx, tr.Sender(), mic); err != nil {
 			mic.Stop()
 			return fmt.Errorf("media: switch the microphone: %w", err)

@@ -18,6 +18,10 @@
 // ErrMicrophoneUnavailable so that the caller can tell the user what to
 // do.
 //
+// A local conference sends a call a mix (Session.SendInstead) instead of
+// the microphone, and Session.SendMicrophone puts the microphone back;
+// the session's mute then silences our part of that mix.
+//
 // Outside a browser (not GOOS=js GOARCH=wasm) the package builds, but
 // its factory fails with ErrUnsupported.
 package media

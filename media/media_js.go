@@ -37,13 +37,15 @@ type Session struct {
 	tr          *webrtc.RTPTransceiver // the audio transceiver, once known
 	trackSet    bool                   // the mic is on tr's sender
 	dir         ua.Direction
-	iceQueue    []string      // ICE states not yet delivered
-	seq         int           // counts gathering state events
-	gatherStart int           // seq of the last "gathering"
-	gatherDone  int           // seq of the last "complete"
-	gatherWake  chan struct{} // closed and replaced at each gathering event
-	muted       bool          // SetMuted(true): a new microphone starts disabled
-	micEnded    func()        // stops watching the microphone's track
+	iceQueue    []string             // ICE states not yet delivered
+	seq         int                  // counts gathering state events
+	gatherStart int                  // seq of the last "gathering"
+	gatherDone  int                  // seq of the last "complete"
+	gatherWake  chan struct{}        // closed and replaced at each gathering event
+	muted       bool                 // SetMuted(true): a new microphone starts disabled
+	micEnded    func()               // stops watching the microphone's track
+	sending     *jsbridge.Microphone // SendInstead's stream, on the sender instead of mic
+	sendMute    func(muted bool)     // told of SetMuted while sending is set
 
 	micOp   sync.Mutex // serialises microphone switches
 	meterMu sync.Mutex // guards meters; held across JS calls, unlike mu
@@ -337,7 +339,14 @@ func (s *Session) SetMuted(muted bool) error {
 	if mic == nil {
 		return errors.New("media: the call has no microphone yet")
 	}
-	if err := mic.SetEnabled(!muted); err != nil {
+	// While a conference's mix is sent, mute is the mix's: our voice
+	// leaves this call's mix only (the microphone, not on the sender,
+	// stays enabled; SendMicrophone applies the mute to it).
+	if other, tell := s.sendingOther(); other {
+		if tell != nil {
+			tell(muted)
+		}
+	} else if err := mic.SetEnabled(!muted); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -277,6 +277,8 @@ function kazooCore() {
       subscribe: function (uris, options) { return invoke('subscribe', [uris, options]); },
       /** unsubscribe(uris?): end those subscriptions (all without uris), Expires: 0. */
       unsubscribe: function (uris) { return invoke('unsubscribe', [uris]); },
+      /** conference(calls): mix these established calls in the page (each hears the others and us); [] ends it. */
+      conference: function (calls) { return invoke('conference', [calls]); },
     };
   }
 

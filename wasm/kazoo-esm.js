@@ -54,3 +54,4 @@ export const diagnostics = kazoo.diagnostics;
 export const sendMessage = kazoo.sendMessage;
 export const subscribe = kazoo.subscribe;
 export const unsubscribe = kazoo.unsubscribe;
+export const conference = kazoo.conference;

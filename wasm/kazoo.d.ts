@@ -656,6 +656,17 @@ export interface KazooPresence {
 export function subscribe(uris: string | string[], options?: { event?: 'dialog' | 'presence'; expires?: number }): Promise<void>;
 /** End the subscriptions to uris (all when omitted): SUBSCRIBE with Expires: 0. */
 export function unsubscribe(uris?: string | string[]): Promise<void>;
+/**
+ * A local conference: the page mixes the calls' audio (Web Audio), so
+ * that each party hears the others and us; our speaker plays every party
+ * as before. Takes at least two established WebRTC calls
+ * (invalid_parameter, invalid_call_state; RTMP calls: not_supported) and
+ * resolves once the mix is sent. Muting a call takes our voice out of
+ * what that party hears. It ends with conference([]) or when fewer than
+ * two of its calls remain; the calls left send the microphone again. A
+ * new conference replaces the running one.
+ */
+export function conference(calls: Call[]): Promise<void>;
 
 /** The whole API as one object: the global `kazoo`, and the ES module's default export. */
 export interface Kazoo {
@@ -682,4 +693,5 @@ export interface Kazoo {
   sendMessage: typeof sendMessage;
   subscribe: typeof subscribe;
   unsubscribe: typeof unsubscribe;
+  conference: typeof conference;
 }

@@ -39,6 +39,7 @@ type facade struct {
 	devMu   sync.Mutex          // guards the device watch and the ringer
 	devStop func()              // stops watching devicechange; nil when not watching
 	ringer  *jsbridge.Ringer    // the incoming ring, made on first use
+	conf    conference          // the local conference (conference.go)
 
 	mu            sync.Mutex
 	thresholds    quality.Thresholds // of the latest register() call
@@ -129,6 +130,7 @@ func (f *facade) exports() (safejs.Value, error) {
 		"sendMessage":          f.sendMessage,
 		"subscribe":            f.report(f.subscribe),
 		"unsubscribe":          f.report(f.unsubscribe),
+		"conference":           f.report(f.conference),
 	} {
 		if err := x.Export(obj, name, m); err != nil {
 			return obj, err
@@ -239,7 +241,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	f.warm.use(w)
 	connected, ended := ev.connected, ev.ended
 	ev.connected = func() { connected(); f.warm.connected() }
-	ev.ended = func(c phone.Call, e phone.End) { ended(c, e); f.warm.callEnded() }
+	ev.ended = func(c phone.Call, e phone.End) { ended(c, e); f.warm.callEnded(); f.conferenceCallEnded(c) }
 	f.use(webrtcPhone{f.webrtc})
 	return nil, nilIfOK(f.webrtc.Register(context.Background(), opts.web, ev.forWebRTC()))
 }
