@@ -34,7 +34,7 @@ const messageAuthRounds = 2
 // answering the proxy's digest challenge with the registration's
 // credentials. It returns the final response: a 2xx as the result,
 // anything else (4xx–6xx, no answer) as a message_failed error with the
-// status code and line. extraHeaders ("Name: value" each) go into the
+// status code and line. extraHeaders (checked as a call's are) go into the
 // request.
 func (u *UserAgent) SendMessage(ctx context.Context, target, body, contentType string, extraHeaders []phone.Header) (*phone.MessageResult, *phone.Error) {
 	r := u.current()
