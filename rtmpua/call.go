@@ -109,7 +109,7 @@ func (s *session) dial(ctx context.Context, target string) (*Call, *phone.Error)
 	}
 	s.mu.Unlock()
 	if busy {
-		return nil, &phone.Error{Key: phone.KeyCallState, Message: "one call at a time in RTMP mode"}
+		return nil, &phone.Error{Key: phone.KeyCallState, Message: "all lines busy: the RTMP path has one call per gateway line; hang up first"}
 	}
 	if _, err := s.rpc(ctx, "invite", t, relaywire.CodecPCMU, relaywire.CodecPCMA, "dtmf"); err != nil {
 		c.end(phone.End{Code: 503, Reason: "Service Unavailable (" + err.Error() + ")", Originator: phone.BySystem})

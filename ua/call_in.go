@@ -7,6 +7,7 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/lines"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/sip"
 )
@@ -28,7 +29,8 @@ func unsupportedRequire(req *sipgo.Request) []string {
 }
 
 // handleNewInvite handles an INVITE outside any dialog: a new incoming
-// call, refused when we are busy (486) or the page takes no calls (480).
+// call, refused when every line is busy (486) or the page takes no
+// calls (480).
 func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransaction) {
 	reply := func(code int, reason string) {
 		_ = tx.Respond(sipgo.NewResponseFromRequest(req, code, reason, nil))
@@ -51,7 +53,7 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 		reply(480, "Temporarily Unavailable")
 		return
 	}
-	if !r.t.opts.AllowIncomingWhileBusy && len(r.liveCalls()) > 0 {
+	if lines.Full(len(r.liveCalls()), r.t.opts.maxLines()) {
 		reply(486, "Busy Here")
 		return
 	}

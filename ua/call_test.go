@@ -223,6 +223,27 @@ func TestSecondCallWhileBusyGets486(t *testing.T) {
 	}
 }
 
+// With MaxLines 2 a second incoming call is offered while the first
+// goes on, and a third gets 486.
+func TestMaxLines(t *testing.T) {
+	reg := newProxy(t)
+	a := newPhone(t, reg, "1001", nil)
+	b := newPhone(t, reg, "1002", func(o *Options) { o.MaxLines = 2 })
+	c := newPhone(t, reg, "1003", nil)
+	establish(t, a, b, "1002")
+	if _, err := c.ua.Dial(context.Background(), "1002"); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, b.incoming, "second call")
+	recv(t, c.progress, "second call ringing")
+	if _, err := c.ua.Dial(context.Background(), "1002"); err != nil { // c's second call
+		t.Fatal(err)
+	}
+	if e := recv(t, c.ended, "busy").e; e.Code != 486 {
+		t.Fatalf("third call end %+v", e)
+	}
+}
+
 func TestHoldAndResume(t *testing.T) {
 	reg := newProxy(t)
 	a := newPhone(t, reg, "1001", nil)

@@ -8,6 +8,7 @@ import (
 	sipgo "github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 
+	"github.com/kazoo-softphone/kazoo/lines"
 	"github.com/kazoo-softphone/kazoo/phone"
 )
 
@@ -50,8 +51,13 @@ type Options struct {
 	// REFER with 603. Following a REFER calls the URI it names with this
 	// account's credentials.
 	TransferRequests string
-	// AllowIncomingWhileBusy hands a second incoming call to
-	// Events.Incoming; by default it is refused with 486 Busy Here.
+	// MaxLines is the number of live calls beyond which a new incoming
+	// call is refused with 486 Busy Here. Zero means one line (a second
+	// incoming call gets 486), or no limit with AllowIncomingWhileBusy;
+	// lines.Unlimited (or any negative number) means no limit.
+	MaxLines int
+	// AllowIncomingWhileBusy hands every incoming call to
+	// Events.Incoming, however many are live, when MaxLines is zero.
 	AllowIncomingWhileBusy bool
 	// ReconnectOff disables reconnecting after a lost connection.
 	ReconnectOff bool
@@ -173,4 +179,15 @@ func (o Options) validate() (*target, *phone.Error) {
 		return nil, phone.InvalidParameter("instanceId", "%q is not a UUID", t.instance)
 	}
 	return t, nil
+}
+
+// maxLines is the line limit of incoming calls (see MaxLines).
+func (o *Options) maxLines() int {
+	switch {
+	case o.MaxLines != 0:
+		return o.MaxLines
+	case o.AllowIncomingWhileBusy:
+		return lines.Unlimited
+	}
+	return 1
 }

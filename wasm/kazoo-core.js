@@ -254,6 +254,8 @@ function kazooCore() {
       },
       /** hold(on): re-INVITE sendonly (true) or sendrecv (false). */
       hold: function (on) { return invoke('hold', [on]); },
+      /** switchTo(call): hold the current call, resume call; it becomes the current one. */
+      switchTo: function (call) { return invoke('switchTo', [call]); },
       /** getStats(): the current call's audio statistics. */
       getStats: function () { return invoke('getStats', []); },
       /** getQualityReport(): the current call's statistics plus MOS, ranges and warnings. */

@@ -42,6 +42,7 @@ export const sendDTMF = kazoo.sendDTMF;
 export const transfer = kazoo.transfer;
 export const muteMicrophone = kazoo.muteMicrophone;
 export const hold = kazoo.hold;
+export const switchTo = kazoo.switchTo;
 export const getStats = kazoo.getStats;
 export const getQualityReport = kazoo.getQualityReport;
 export const preflight = kazoo.preflight;

@@ -144,8 +144,26 @@ export interface RegisterParams {
   warmup?: 'full' | 'connection' | 'none';
   /** How sendDTMF sends: RTP events (default) or SIP INFO. */
   dtmfType?: 'rfc4733' | 'info';
-  /** Hand a second incoming call to onIncoming instead of answering 486. */
+  /**
+   * How many calls may be live at once (at least 1). Without it: one
+   * line for incoming calls (a second one is answered 486 Busy Here) and
+   * no limit on placing calls, as before. With it, a call beyond the
+   * limit is refused: incoming with 486 Busy Here, outgoing (connect)
+   * with invalid_call_state ("all lines busy"). The RTMP path has one
+   * call per gateway line whatever this says.
+   */
+  maxLines?: number;
+  /**
+   * Answering or placing a call first holds the current call (re-INVITE
+   * sendonly, its microphone silenced so the held party hears nothing of
+   * the other line). Default: true when more than one line is allowed
+   * (maxLines > 1, or an alias below), else false.
+   */
+  autoHold?: boolean;
+  /** Older name for "no line limit" (used when maxLines is absent). */
   allowIncomingWhileBusy?: boolean;
+  /** Plivo's name for "no line limit" (used when maxLines is absent). */
+  allowMultipleIncomingCalls?: boolean;
   /**
    * What the far end's transfer request (a SIP REFER: "call this URI
    * instead") does; following one calls that URI with this account.
@@ -508,8 +526,17 @@ export interface Call {
   readonly mode: 'webrtc' | 'rtmp';
   /** The first received header field called name (any case), or null. */
   getHeader(name: string): string | null;
-  /** Answer a ringing incoming call; extraHeaders go into the 200 OK. */
-  accept(options?: { extraHeaders?: ExtraHeaders }): Promise<void>;
+  /**
+   * Answer a ringing incoming call; extraHeaders go into the 200 OK. It
+   * becomes the current call (with autoHold, the current one is held
+   * first). others: what happens to the other incoming calls still
+   * ringing: 'ring' (default) nothing; 'reject' they are answered 486
+   * Busy Here; 'ignore' kazoo stops ringing them (ringIncoming's tone)
+   * while their callers still hear ringback: they stay in calls() and
+   * can still be accepted or rejected, and their end still comes to
+   * onCancel.
+   */
+  accept(options?: { extraHeaders?: ExtraHeaders; others?: 'ring' | 'reject' | 'ignore' }): Promise<void>;
   /** Refuse a ringing incoming call (486 Busy Here by default). */
   reject(code?: number): Promise<void>;
   hangup(): Promise<void>;
@@ -552,6 +579,15 @@ export function transfer(target: string | Call): Promise<void>;
 export function muteMicrophone(mute: boolean, onSuccess?: () => void, onError?: (error: KazooError) => void): Promise<void>;
 /** Put the current call on hold (true) or resume it (false). */
 export function hold(on?: boolean): Promise<void>;
+/**
+ * Hold the current call (its microphone silenced too) and resume call
+ * (an answered one; invalid_call_state otherwise), which becomes the
+ * current call: hangup, sendDTMF, transfer, muteMicrophone, hold,
+ * getStats act on it. When the current call ends, the call current
+ * before it becomes current again (else the oldest left), still on
+ * hold until you switchTo it.
+ */
+export function switchTo(call: Call): Promise<void>;
 /** Audio statistics of the current call. */
 export function getStats(): Promise<CallStats>;
 /** The current call's quality report. */

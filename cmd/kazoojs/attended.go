@@ -63,9 +63,9 @@ func (f *facade) replacedEvent(cbs pageCallbacks) func(old, next phone.Call) {
 		if t := f.calls[old.ID()]; t != nil {
 			t.quiet = true
 		}
-		f.current = next
 		f.mu.Unlock()
 		obj := f.track(next)
+		f.makeCurrent(next)
 		f.answered(next)
 		n := jsObject(map[string]any{
 			"key": "call_replaced", "message": "The call now continues with " + next.RemoteURI(),

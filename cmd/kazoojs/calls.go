@@ -32,10 +32,15 @@ type tracked struct {
 	// preflight: preflight()'s test call, which the page's callbacks do
 	// not hear of.
 	preflight bool
-	watch     *callwatch.Watcher // from the answer on
-	answered  chan struct{}      // closed when the call is answered
-	over      chan struct{}      // closed when it ends
-	end       phone.End          // how it ended, once over is closed
+	// ignored: accept({others: 'ignore'}) stopped ringing it here.
+	ignored bool
+	// muted: the page muted it; lineHeld: kazoo held it (and silenced its
+	// microphone) to switch lines (lines.go).
+	muted, lineHeld bool
+	watch           *callwatch.Watcher // from the answer on
+	answered        chan struct{}      // closed when the call is answered
+	over            chan struct{}      // closed when it ends
+	end             phone.End          // how it ended, once over is closed
 }
 
 // track remembers c and returns its JS object (made once).
@@ -49,8 +54,8 @@ func (f *facade) track(c phone.Call) safejs.Value {
 	t := &tracked{call: c, obj: obj, seq: trackSeq.Add(1), answered: make(chan struct{}), over: make(chan struct{})}
 	t.preflight = f.preflighting && c.Outgoing()
 	f.calls[c.ID()] = t
-	if !t.preflight && (f.current == nil || f.current.State() == phone.CallEnded) {
-		f.current = c
+	if !t.preflight {
+		f.book.Add(c.ID())
 	}
 	return obj
 }
@@ -70,14 +75,8 @@ func (f *facade) byID(id string) (phone.Call, error) {
 func (f *facade) active() (phone.Call, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.current != nil && f.current.State() != phone.CallEnded {
-		return f.current, nil
-	}
-	for _, t := range f.calls {
-		if !t.preflight && t.call.State() != phone.CallEnded {
-			f.current = t.call
-			return t.call, nil
-		}
+	if t, ok := f.calls[f.book.Current()]; ok && t.call.State() != phone.CallEnded {
+		return t.call, nil
 	}
 	return nil, &phone.Error{Key: phone.KeyNoCall, Message: "there is no call"}
 }
@@ -127,9 +126,7 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 			f.mu.Lock()
 			t := f.calls[c.ID()]
 			delete(f.calls, c.ID())
-			if f.current == c {
-				f.current = nil
-			}
+			f.book.End(c.ID()) // the call current before it is current again, still held
 			f.mu.Unlock()
 			f.ring(false, c.ID())
 			obj := safejs.Undefined()
@@ -165,9 +162,9 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 			if t := f.calls[old.ID()]; t != nil {
 				t.quiet = true
 			}
-			f.current = next
 			f.mu.Unlock()
 			f.track(next)
+			f.makeCurrent(next)
 			cbs.call(cbs.onNotified, jsObject(map[string]any{
 				"key": "transfer_notification", "message": "The other party transferred this call to " + target,
 				"target": target, "source": "REFER",
@@ -210,14 +207,17 @@ func (f *facade) connect(args []safejs.Value) (any, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
+	if e := f.lineFree(); e != nil {
+		return nil, e
+	}
+	f.autoHold(ctx, "")
 	c, e := f.engine().Dial(ctx, uri, headers)
 	if e != nil {
 		return nil, e
 	}
-	f.mu.Lock()
-	f.current = c
-	f.mu.Unlock()
-	return f.track(c), nil
+	obj := f.track(c)
+	f.makeCurrent(c)
+	return obj, nil
 }
 
 // onCall runs op on the call named by args[0] (call object methods) or,
@@ -248,17 +248,26 @@ func opHangup(ctx context.Context, c phone.Call, _ []safejs.Value) (any, error) 
 	return nil, nilIfOK(c.Hangup(ctx))
 }
 
-// opAccept is call.accept({extraHeaders}).
+// opAccept is call.accept({extraHeaders, others}): with autoHold the
+// current call is held first; the answered call becomes current, and
+// others says what happens to the other calls still ringing (lines.go).
 func (f *facade) opAccept(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	headers, err := readExtraHeaders(arg(args, 0))
 	if err != nil {
 		return nil, err
 	}
+	others, err := readOthers(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
 	f.ring(false, c.ID())
+	f.autoHold(ctx, c.ID())
 	if e := c.AcceptWith(ctx, phone.AcceptOptions{Headers: headers}); e != nil {
 		return nil, e
 	}
+	f.makeCurrent(c)
 	f.answered(c)
+	f.othersRinging(c, others)
 	return nil, nil
 }
 
@@ -335,7 +344,7 @@ func checkTones(m jsbridge.Method, global bool) jsbridge.Method {
 // own callbacks (the registration's onError when none is given).
 func (f *facade) muteMicrophone(args []safejs.Value) (any, error) {
 	onSuccess, onError := arg(args, 1), arg(args, 2)
-	_, err := f.onCall(true, opMute)(args[:min(1, len(args))])
+	_, err := f.onCall(true, f.opMute)(args[:min(1, len(args))])
 	if err != nil {
 		if onError.Type() == safejs.TypeFunction {
 			_ = jsbridge.Schedule(onError, errorObject(err))
@@ -348,12 +357,20 @@ func (f *facade) muteMicrophone(args []safejs.Value) (any, error) {
 	return nil, nil
 }
 
-func opMute(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
+func (f *facade) opMute(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	muted, err := boolArg(args, 0, "mute", true)
 	if err != nil {
 		return nil, err
 	}
-	return nil, nilIfOK(c.SetMuted(muted))
+	if e := c.SetMuted(muted); e != nil {
+		return nil, e
+	}
+	f.mu.Lock()
+	if t := f.calls[c.ID()]; t != nil {
+		t.muted = muted
+	}
+	f.mu.Unlock()
+	return nil, nil
 }
 
 // opStats summarises the call's getStats() for the page: the fields each

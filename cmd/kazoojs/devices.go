@@ -226,7 +226,7 @@ func (f *facade) ring(on bool, except string) {
 	want := on && f.ringIncoming
 	if !on {
 		for id, t := range f.calls {
-			if id != except && !t.call.Outgoing() && t.call.State() == phone.CallRinging {
+			if id != except && !t.ignored && !t.call.Outgoing() && t.call.State() == phone.CallRinging {
 				want = f.ringIncoming
 			}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kazoo-softphone/kazoo/audiodev"
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/lines"
 	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/quality"
@@ -51,7 +52,8 @@ type facade struct {
 	setup         initSetup          // of the latest init() call
 	phone         phone.Engine       // the engine of the latest register() (WebRTC by default)
 	calls         map[string]*tracked
-	current       phone.Call // the call the global methods act on
+	book          lines.Book   // the page's live calls and the current one (the one the global methods act on)
+	lineCfg       lines.Config // of the latest register() call
 }
 
 // initSetup is what init() said about the RTMP fallback.
@@ -112,7 +114,8 @@ func (f *facade) exports() (safejs.Value, error) {
 		"callHold":             f.report(f.onCall(false, opHold)),
 		"callSendDTMF":         f.report(checkTones(f.onCall(false, opDTMF), false)),
 		"callTransfer":         f.report(f.onCall(false, f.opTransfer)),
-		"callMute":             f.report(f.onCall(false, opMute)),
+		"callMute":             f.report(f.onCall(false, f.opMute)),
+		"switchTo":             f.report(f.switchTo),
 		"callGetStats":         f.onCall(false, opStats),
 		"callGetQualityReport": f.onCall(false, f.opQualityReport),
 		"getQualityReport":     f.onCall(true, f.opQualityReport),
@@ -212,7 +215,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	f.mu.Lock()
 	f.page = cbs
 	if err == nil {
-		f.thresholds, f.ringIncoming = opts.thresholds, opts.ringIncoming
+		f.thresholds, f.ringIncoming, f.lineCfg = opts.thresholds, opts.ringIncoming, opts.lines
 	}
 	forced := f.setup.forceRTMP
 	f.mu.Unlock()

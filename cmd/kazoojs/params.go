@@ -10,6 +10,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kazoo-softphone/kazoo/jsbridge"
+	"github.com/kazoo-softphone/kazoo/lines"
 	"github.com/kazoo-softphone/kazoo/media"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/quality"
@@ -56,6 +57,8 @@ type registration struct {
 	forceRTMP bool
 	// ringIncoming: kazoo rings incoming calls on the ringtone device.
 	ringIncoming bool
+	// lines: maxLines, autoHold (lines.go).
+	lines lines.Config
 	// thresholds of the quality warnings (defaults with the page's
 	// qualityThresholds over them).
 	thresholds quality.Thresholds
@@ -145,9 +148,10 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 	if r.forceRTMP, err = p.Bool("forceRTMP"); err != nil {
 		return r, cbs, err
 	}
-	if o.AllowIncomingWhileBusy, err = p.Bool("allowIncomingWhileBusy"); err != nil {
+	if r.lines, err = readLines(p); err != nil {
 		return r, cbs, err
 	}
+	o.MaxLines = r.lines.Max
 	if r.ringIncoming, err = p.Bool("ringIncoming"); err != nil {
 		return r, cbs, err
 	}
