@@ -161,11 +161,14 @@ func (f *facade) destroy() {
 	f.pg.remove(f)
 	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
 	defer cancel()
+	f.conf.op.Lock()
 	f.endConference(ctx)
+	f.conf.op.Unlock()
 	f.warm.release()
 	f.warm.stop()
 	f.webrtc.Logout(ctx)
 	f.rtmp.Logout(ctx)
+	f.warm.use(nil) // drops the warmer a call's end may have woken
 	f.pg.ring(false, "")
 	f.releaseMu.Lock()
 	release := f.release
