@@ -47,6 +47,15 @@ type Exporter struct {
 // Go runtime (js.FuncOf callbacks run on the event loop). The function
 // lives as long as the page.
 func (x Exporter) Export(obj safejs.Value, name string, m Method) error {
+	_, err := x.ExportReleasable(obj, name, m)
+	return err
+}
+
+// ExportReleasable is Export for a function that does not live as long as
+// the page: release deletes obj[name] and frees the Go function (call it
+// once; calling the function afterwards from a reference kept elsewhere
+// throws in JS).
+func (x Exporter) ExportReleasable(obj safejs.Value, name string, m Method) (release func(), err error) {
 	fn, err := funcOf(func(_ safejs.Value, args []safejs.Value) any {
 		resolve, reject := arg(args, 0), arg(args, 1)
 		var rest []safejs.Value
@@ -57,13 +66,16 @@ func (x Exporter) Export(obj safejs.Value, name string, m Method) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := obj.Set(name, fn.Value()); err != nil {
 		releaseFunc(fn)
-		return err
+		return nil, err
 	}
-	return nil
+	return func() {
+		_ = obj.Delete(name)
+		releaseFunc(fn)
+	}, nil
 }
 
 func (x Exporter) run(name string, m Method, args []safejs.Value, resolve, reject safejs.Value) {

@@ -151,6 +151,31 @@ func TestExportResolvesRejectsAndRecovers(t *testing.T) {
 	}
 }
 
+// A releasable export works like Export until released; then the name
+// is gone from the object and LiveFuncs is back where it was.
+func TestExportReleasableReleases(t *testing.T) {
+	obj := eval(t, "({})")
+	x := Exporter{ToJS: func(err error) any { return err.Error() }}
+	before := LiveFuncs()
+	release, err := x.ExportReleasable(obj, "ok", func(args []safejs.Value) (any, error) { return len(args), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if LiveFuncs() != before+1 {
+		t.Fatalf("LiveFuncs = %d, want %d", LiveFuncs(), before+1)
+	}
+	if v, err := callExported(t, obj, "ok", 1); err != nil || mustInt(v) != 1 {
+		t.Fatalf("ok: %v", err)
+	}
+	release()
+	if LiveFuncs() != before {
+		t.Fatalf("after release LiveFuncs = %d, want %d", LiveFuncs(), before)
+	}
+	if v, _ := obj.Get("ok"); !v.IsUndefined() {
+		t.Fatalf("obj.ok is still set after release: %v", v.Type())
+	}
+}
+
 func TestScheduleRunsFromAMicrotask(t *testing.T) {
 	_ = safejs.Global().Set("__scheduled", eval(t, "[]"))
 	fn := eval(t, "(a, b) => __scheduled.push(a + b)")

@@ -131,26 +131,40 @@ function kazooCore() {
     return (await Promise.all([result, counting]))[0];
   }
 
-  // Call objects (onIncoming's argument, connect()'s result, kazoo.calls())
-  // share these methods; the Go side makes them with hooks.newCall(data)
-  // and sets state, answeredAt, receivedHeaders and end as they change.
-  const callPrototype = {
-    accept: function (options) { return invoke('callAccept', [this.id, options]); },
-    reject: function (code) { return invoke('callReject', [this.id, code]); },
-    hangup: function () { return invoke('callHangup', [this.id]); },
-    hold: function (on) { return invoke('callHold', [this.id, on]); },
-    sendDTMF: function (tones) { return invoke('callSendDTMF', [this.id, tones]); },
-    transfer: function (uri) { return invoke('callTransfer', [this.id, uri]); },
-    mute: function (on) { return invoke('callMute', [this.id, on]); },
-    getStats: function () { return invoke('callGetStats', [this.id]); },
-    getQualityReport: function () { return invoke('callGetQualityReport', [this.id]); },
-    /** getHeader(name): the first received header field of that name (any case), else null. */
-    getHeader: function (name) {
-      const want = String(name).toLowerCase();
-      const h = (this.receivedHeaders || []).find(function (x) { return x.name.toLowerCase() === want; });
-      return h ? h.value : null;
-    },
-  };
+  // Call objects (onIncoming's argument, connect()'s result, calls())
+  // share these methods; the Go side makes them with hooks.newCall(data,
+  // phone) and sets state, answeredAt, receivedHeaders and end as they
+  // change. call(method, args) runs a method of the call's phone.
+  function callMethods(call) {
+    return {
+      accept: function (options) { return call('callAccept', [this.id, options]); },
+      reject: function (code) { return call('callReject', [this.id, code]); },
+      hangup: function () { return call('callHangup', [this.id]); },
+      hold: function (on) { return call('callHold', [this.id, on]); },
+      sendDTMF: function (tones) { return call('callSendDTMF', [this.id, tones]); },
+      transfer: function (uri) { return call('callTransfer', [this.id, uri]); },
+      mute: function (on) { return call('callMute', [this.id, on]); },
+      getStats: function () { return call('callGetStats', [this.id]); },
+      getQualityReport: function () { return call('callGetQualityReport', [this.id]); },
+      /** getHeader(name): the first received header field of that name (any case), else null. */
+      getHeader: function (name) {
+        const want = String(name).toLowerCase();
+        const h = (this.receivedHeaders || []).find(function (x) { return x.name.toLowerCase() === want; });
+        return h ? h.value : null;
+      },
+    };
+  }
+  const callPrototype = callMethods(invoke); // the global kazoo's calls (phone 0)
+  // The call prototypes of the phones createPhone() made, by phone id.
+  const phoneCalls = new Map();
+  const destroyedCalls = callMethods(function () { return gone(); });
+
+  // gone is the rejection of a destroyed phone's methods.
+  function gone() {
+    const p = Promise.reject(kazooError('not_registered', 'this phone was destroyed (destroy())'));
+    p.catch(function () {});
+    return p;
+  }
 
   // kazoo.audio's device roles: microphone, speaker, ringtone.
   function deviceRole(role) {
@@ -168,7 +182,10 @@ function kazooCore() {
     ringtone: Object.freeze(deviceRole('ringtone')),
   });
   const hooks = {
-    newCall: function (data) { return Object.assign(Object.create(callPrototype), data); },
+    newCall: function (data, phone) {
+      const proto = !phone ? callPrototype : (phoneCalls.get(phone) || destroyedCalls);
+      return Object.assign(Object.create(proto), data);
+    },
     // The RTMP path's AudioWorklet module; set by load().
     workletUrl: '',
   };
@@ -218,11 +235,85 @@ function kazooCore() {
     return loading;
   }
 
+  // phoneMethods are a phone's own methods (the global kazoo's and each
+  // createPhone()'s), running through call(method, args).
+  function phoneMethods(call) {
+    return {
+      /** register({wsUrl, realm, privateIdentity, publicIdentity, password, onConnected, onError, …}) */
+      register: function (params) { return call('register', [params]); },
+      /** logout(): hang up, unregister (Expires: 0) and close the socket. */
+      logout: function () { return call('logout', []); },
+      /** connect(uri, {extraHeaders}): call; resolves with the call object once the INVITE is sent. */
+      connect: function (uri, options) { return call('connect', [uri, options]); },
+      /** calls(): the call objects of the calls not over, oldest first. */
+      calls: function () { return call('calls', []); },
+      /** hangup(): BYE, CANCEL or reject, as the current call stands. */
+      hangup: function () { return call('hangup', []); },
+      /** sendDTMF(tones): 0-9, * and # only. */
+      sendDTMF: function (tones) { return call('sendDTMF', [tones]); },
+      /** transfer(uri | call): blind transfer, or attended to another call (REFER with Replaces); onTransfer when it succeeded. */
+      transfer: function (uri) { return call('transfer', [uri]); },
+      /** muteMicrophone(mute, onSuccess, onError) */
+      muteMicrophone: function (mute, onSuccess, onError) {
+        return call('muteMicrophone', [mute, onSuccess, onError]);
+      },
+      /** hold(on): re-INVITE sendonly (true) or sendrecv (false). */
+      hold: function (on) { return call('hold', [on]); },
+      /** switchTo(call): hold the current call, resume call; it becomes the current one. */
+      switchTo: function (c) { return call('switchTo', [c]); },
+      /** getStats(): the current call's audio statistics. */
+      getStats: function () { return call('getStats', []); },
+      /** getQualityReport(): the current call's statistics plus MOS, ranges and warnings. */
+      getQualityReport: function () { return call('getQualityReport', []); },
+      /** preflight({uri, durationMs, iceServers, register}): call an echo, measure, hang up, report. */
+      preflight: function (options) { return call('preflight', [options]); },
+      /** reconnect(): re-register now with the original parameters. */
+      reconnect: function () { return call('reconnect', []); },
+      /** startAutoReconnect() / stopAutoReconnect(): control the reconnect loop. */
+      startAutoReconnect: function () { return call('startAutoReconnect', []); },
+      stopAutoReconnect: function () { return call('stopAutoReconnect', []); },
+      /** sendMessage(uri, text, {contentType, extraHeaders}): SIP MESSAGE; resolves {code, reason} once delivered. */
+      sendMessage: function (uri, text, options) { return call('sendMessage', [uri, text, options]); },
+      /** subscribe(uris, {event: 'dialog'|'presence', expires}): watch them; states come to onPresence. */
+      subscribe: function (uris, options) { return call('subscribe', [uris, options]); },
+      /** unsubscribe(uris?): end those subscriptions (all without uris), Expires: 0. */
+      unsubscribe: function (uris) { return call('unsubscribe', [uris]); },
+      /** conference(calls): mix these established calls in the page (each hears the others and us); [] ends it. */
+      conference: function (calls) { return call('conference', [calls]); },
+    };
+  }
+
+  // newPhone wraps the Go object of a phone createPhone() made: its
+  // methods call obj's, and reject once it is destroyed.
+  function newPhone(obj) {
+    const id = obj.id;
+    let destroyed = false;
+    function call(method, args) {
+      if (destroyed || failure || typeof obj[method] !== 'function') return failure ? Promise.reject(failure) : gone();
+      const p = new Promise(function (resolve, reject) {
+        obj[method].apply(null, [resolve, reject].concat(args));
+      });
+      p.catch(function () {});
+      return p;
+    }
+    phoneCalls.set(id, callMethods(call));
+    const phone = phoneMethods(call);
+    phone.id = id;
+    /** destroy(): hang up, unregister, and free the phone; its methods reject afterwards. */
+    phone.destroy = function () {
+      if (destroyed) return Promise.resolve();
+      const p = call('destroy', []);
+      destroyed = true;
+      return p.finally(function () { phoneCalls.delete(id); });
+    };
+    return Object.freeze(phone);
+  }
+
   // api makes a kazoo object; defaults() returns {wasm, worklet, base}:
   // the URLs of kazoo.wasm and the AudioWorklet next to this build, and
   // the base that a relative init({wasmUrl}) is resolved against.
   function api(defaults) {
-    return {
+    return Object.assign({
       __loader: true,
       version: VERSION,
 
@@ -234,54 +325,26 @@ function kazooCore() {
         load({ wasm: wasmUrl ? new URL(wasmUrl, d.base).href : d.wasm, worklet: d.worklet }, onProgress);
         return invoke('init', [params]);
       },
-      /** register({wsUrl, realm, privateIdentity, publicIdentity, password, onConnected, onError, …}) */
-      register: function (params) { return invoke('register', [params]); },
-      /** logout(): hang up, unregister (Expires: 0) and close the socket. */
-      logout: function () { return invoke('logout', []); },
-      /** connect(uri, {extraHeaders}): call; resolves with the call object once the INVITE is sent. */
-      connect: function (uri, options) { return invoke('connect', [uri, options]); },
-      /** calls(): the call objects of the calls not over, oldest first. */
-      calls: function () { return invoke('calls', []); },
-      /** hangup(): BYE, CANCEL or reject, as the current call stands. */
-      hangup: function () { return invoke('hangup', []); },
-      /** sendDTMF(tones): 0-9, * and # only. */
-      sendDTMF: function (tones) { return invoke('sendDTMF', [tones]); },
-      /** transfer(uri | call): blind transfer, or attended to another call (REFER with Replaces); onTransfer when it succeeded. */
-      transfer: function (uri) { return invoke('transfer', [uri]); },
-      /** muteMicrophone(mute, onSuccess, onError) */
-      muteMicrophone: function (mute, onSuccess, onError) {
-        return invoke('muteMicrophone', [mute, onSuccess, onError]);
-      },
-      /** hold(on): re-INVITE sendonly (true) or sendrecv (false). */
-      hold: function (on) { return invoke('hold', [on]); },
-      /** switchTo(call): hold the current call, resume call; it becomes the current one. */
-      switchTo: function (call) { return invoke('switchTo', [call]); },
-      /** getStats(): the current call's audio statistics. */
-      getStats: function () { return invoke('getStats', []); },
-      /** getQualityReport(): the current call's statistics plus MOS, ranges and warnings. */
-      getQualityReport: function () { return invoke('getQualityReport', []); },
-      /** preflight({uri, durationMs, iceServers, register}): call an echo, measure, hang up, report. */
-      preflight: function (options) { return invoke('preflight', [options]); },
       /** audio: availableDevices() and the microphone, speaker and ringtone devices. */
       audio: audio,
-      /** reconnect(): re-register now with the original parameters. */
-      reconnect: function () { return invoke('reconnect', []); },
-      /** startAutoReconnect() / stopAutoReconnect(): control the reconnect loop. */
-      startAutoReconnect: function () { return invoke('startAutoReconnect', []); },
-      stopAutoReconnect: function () { return invoke('stopAutoReconnect', []); },
-      /** monitorConnectivity(on): report and act on online/offline (default on). */
+      /** monitorConnectivity(on): report and act on online/offline, for every phone (default on). */
       monitorConnectivity: function (on) { return invoke('monitorConnectivity', [on]); },
       /** diagnostics({gc, stacks}): leak counters (goroutines, live JS functions, Go heap); gc collects first; stacks adds every goroutine's stack. */
       diagnostics: function (options) { return invoke('diagnostics', [options]); },
-      /** sendMessage(uri, text, {contentType, extraHeaders}): SIP MESSAGE; resolves {code, reason} once delivered. */
-      sendMessage: function (uri, text, options) { return invoke('sendMessage', [uri, text, options]); },
-      /** subscribe(uris, {event: 'dialog'|'presence', expires}): watch them; states come to onPresence. */
-      subscribe: function (uris, options) { return invoke('subscribe', [uris, options]); },
-      /** unsubscribe(uris?): end those subscriptions (all without uris), Expires: 0. */
-      unsubscribe: function (uris) { return invoke('unsubscribe', [uris]); },
-      /** conference(calls): mix these established calls in the page (each hears the others and us); [] ends it. */
-      conference: function (calls) { return invoke('conference', [calls]); },
-    };
+      /**
+       * createPhone(params?): resolves with a new phone of its own (account,
+       * registration, calls, callbacks) with the per-phone methods and
+       * destroy(). With params it starts registering at once, as
+       * phone.register(params) would (the callbacks tell how it went).
+       */
+      createPhone: function (params) {
+        return invoke('createPhone', []).then(function (obj) {
+          const phone = newPhone(obj);
+          if (params !== undefined) phone.register(params);
+          return phone;
+        });
+      },
+    }, phoneMethods(invoke));
   }
 
   function tell(method, arg) {

@@ -56,3 +56,4 @@ export const sendMessage = kazoo.sendMessage;
 export const subscribe = kazoo.subscribe;
 export const unsubscribe = kazoo.unsubscribe;
 export const conference = kazoo.conference;
+export const createPhone = kazoo.createPhone;

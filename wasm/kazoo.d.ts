@@ -704,10 +704,23 @@ export function unsubscribe(uris?: string | string[]): Promise<void>;
  */
 export function conference(calls: Call[]): Promise<void>;
 
-/** The whole API as one object: the global `kazoo`, and the ES module's default export. */
-export interface Kazoo {
-  readonly version: typeof version;
-  init: typeof init;
+/**
+ * A new phone in this page, with its own account, registration, calls
+ * and callbacks: the methods it shares with the global kazoo (the default
+ * phone) act on it only, and its call objects' methods go to it. The
+ * page-wide parts stay on the global: init, audio (the device choice is
+ * the page's), monitorConnectivity (online/offline reach every phone),
+ * diagnostics. Each account registers as a device of its own: a created
+ * phone keeps its RFC 5626 instance id per public identity in
+ * localStorage (the global kazoo keeps the one it always had). With
+ * params it starts registering at once, as phone.register(params) would
+ * (the callbacks tell how it went); it resolves with the phone in any
+ * case. destroy() when done.
+ */
+export function createPhone(params?: RegisterParams): Promise<KazooCreatedPhone>;
+
+/** A phone's own methods: the global kazoo's (the default phone) and each createPhone()'s. */
+export interface KazooPhone {
   register: typeof register;
   logout: typeof logout;
   connect: typeof connect;
@@ -717,17 +730,37 @@ export interface Kazoo {
   transfer: typeof transfer;
   muteMicrophone: typeof muteMicrophone;
   hold: typeof hold;
+  switchTo: typeof switchTo;
   getStats: typeof getStats;
   getQualityReport: typeof getQualityReport;
   preflight: typeof preflight;
-  readonly audio: KazooAudio;
   reconnect: typeof reconnect;
   startAutoReconnect: typeof startAutoReconnect;
   stopAutoReconnect: typeof stopAutoReconnect;
-  monitorConnectivity: typeof monitorConnectivity;
-  diagnostics: typeof diagnostics;
   sendMessage: typeof sendMessage;
   subscribe: typeof subscribe;
   unsubscribe: typeof unsubscribe;
   conference: typeof conference;
+}
+
+/** A phone made by createPhone(). */
+export interface KazooCreatedPhone extends KazooPhone {
+  /** 1, 2, …: its number in the page (the global kazoo is 0). */
+  readonly id: number;
+  /**
+   * Hang up its calls, end its conference, unregister (its subscriptions
+   * end too) and free what it holds; afterwards its methods and its
+   * calls' methods reject (not_registered).
+   */
+  destroy(): Promise<void>;
+}
+
+/** The whole API as one object: the global `kazoo` (the default phone), and the ES module's default export. */
+export interface Kazoo extends KazooPhone {
+  readonly version: typeof version;
+  init: typeof init;
+  readonly audio: KazooAudio;
+  monitorConnectivity: typeof monitorConnectivity;
+  diagnostics: typeof diagnostics;
+  createPhone: typeof createPhone;
 }

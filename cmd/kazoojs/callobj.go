@@ -41,8 +41,8 @@ func (f *facade) callObject(c phone.Call) safejs.Value {
 	if at := c.AnsweredAt(); !at.IsZero() {
 		_ = data.Set("answeredAt", jsDate(at))
 	}
-	if f.hooks.Type() == safejs.TypeObject {
-		if obj, err := f.hooks.Call("newCall", data); err == nil {
+	if hooks := f.pg.hooks; hooks.Type() == safejs.TypeObject {
+		if obj, err := hooks.Call("newCall", data, f.id); err == nil {
 			return obj
 		}
 	}

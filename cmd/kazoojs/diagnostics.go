@@ -14,7 +14,7 @@ import (
 // show whether a long-lived page leaks, for soak runs and bug reports.
 // With gc, a Go garbage collection first, so that heapAlloc is what is
 // live; with stacks, the dump of every goroutine (runtime.Stack) too.
-func (f *facade) diagnostics(args []safejs.Value) (any, error) {
+func (pg *page) diagnostics(args []safejs.Value) (any, error) {
 	p, err := jsbridge.NewParams(arg(args, 0), "diagnostics options")
 	if err != nil {
 		return nil, err
@@ -32,9 +32,12 @@ func (f *facade) diagnostics(args []safejs.Value) (any, error) {
 	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	f.mu.Lock()
-	calls := len(f.calls)
-	f.mu.Unlock()
+	calls := 0
+	for _, f := range pg.all() {
+		f.mu.Lock()
+		calls += len(f.calls)
+		f.mu.Unlock()
+	}
 	d := map[string]any{
 		"goroutines": runtime.NumGoroutine(),
 		"jsFuncs":    int(jsbridge.LiveFuncs()),

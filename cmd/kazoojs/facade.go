@@ -25,22 +25,20 @@ import (
 // logoutTimeout bounds waiting for the registrar's answer to logout().
 const logoutTimeout = 5 * time.Second
 
-// facade is the Go side of the global kazoo object.
+// facade is the Go side of one phone: the global kazoo (phone 0) or one
+// made by kazoo.createPhone(). What the phones of a page share is in pg.
 type facade struct {
+	pg     *page
+	id     int           // 0 for the global kazoo
 	webrtc *ua.UserAgent // the WebRTC engine
 	rtmp   *rtmpua.Phone // the RTMP engine (through kazoo-relay)
-	logs   *slog.LevelVar
 
-	hooks safejs.Value // the loader's helpers (newCall)
+	warm warmup     // the WebRTC calls' warm-up
+	conf conference // the local conference (conference.go)
 
-	unmonitored atomic.Bool // monitorConnectivity(false)
-	warm        warmup      // the WebRTC calls' warm-up
-
-	devices *audiodev.Selection // kazoo.audio's choice of devices
-	devMu   sync.Mutex          // guards the device watch and the ringer
-	devStop func()              // stops watching devicechange; nil when not watching
-	ringer  *jsbridge.Ringer    // the incoming ring, made on first use
-	conf    conference          // the local conference (conference.go)
+	destroyed atomic.Bool // destroy() ran
+	releaseMu sync.Mutex
+	release   []func() // frees the exported functions of a created phone
 
 	mu            sync.Mutex
 	thresholds    quality.Thresholds // of the latest register() call
@@ -49,10 +47,9 @@ type facade struct {
 	preflightCall phone.Call         // preflight()'s call while it runs
 	mediaCfg      media.Config       // the WebRTC calls' media, of the latest register()
 	page          pageCallbacks      // of the latest register() call
-	setup         initSetup          // of the latest init() call
 	phone         phone.Engine       // the engine of the latest register() (WebRTC by default)
 	calls         map[string]*tracked
-	book          lines.Book   // the page's live calls and the current one (the one the global methods act on)
+	book          lines.Book   // the phone's live calls and the current one (the one its global methods act on)
 	lineCfg       lines.Config // of the latest register() call
 }
 
@@ -63,10 +60,12 @@ type initSetup struct {
 	container      safejs.Value // flashContainer as given
 }
 
-func newFacade() *facade {
-	f := &facade{logs: new(slog.LevelVar), calls: map[string]*tracked{}, devices: audiodev.New(), thresholds: quality.DefaultThresholds()}
-	f.logs.Set(slog.LevelWarn)
-	logger := slog.New(&jsbridge.ConsoleHandler{Level: f.logs})
+func newFacade(pg *page, id int) *facade {
+	f := &facade{pg: pg, id: id, calls: map[string]*tracked{}, thresholds: quality.DefaultThresholds()}
+	logger := pg.logger
+	if id != 0 {
+		logger = logger.With("phone", id)
+	}
 	f.webrtc = ua.New(ua.Config{
 		Logger:    logger,
 		Explain:   explainDialFailure,
@@ -79,27 +78,23 @@ func newFacade() *facade {
 	return f
 }
 
-// exports builds the object wasm/kazoo.js forwards the kazoo methods to.
-func (f *facade) exports() (safejs.Value, error) {
-	obj, err := safejs.Global().Get("Object")
-	if err != nil {
-		return obj, err
-	}
-	if obj, err = obj.New(); err != nil {
-		return obj, err
-	}
-	x := jsbridge.Exporter{
+// exporter puts this phone's methods on JS objects; a panic in one is
+// reported to this phone's onError.
+func (f *facade) exporter() jsbridge.Exporter {
+	return jsbridge.Exporter{
 		ToJS: errorObject,
 		OnPanic: func(err error) {
-			f.consoleError(err.Error())
+			consoleError(err.Error())
 			f.callbacks().error(&phone.Error{Key: phone.KeyInternal, Message: "kazoo hit an internal error; it is still usable", Err: err})
 		},
 	}
-	for name, m := range map[string]jsbridge.Method{
-		"init":                 f.init,
+}
+
+// methods are a phone's own methods, by the names the loader calls.
+func (f *facade) methods() map[string]jsbridge.Method {
+	return map[string]jsbridge.Method{
 		"register":             f.register,
 		"logout":               f.logout,
-		"unload":               f.unload,
 		"connect":              f.report(f.connect),
 		"calls":                f.listCalls,
 		"hangup":               f.report(f.onCall(true, opHangup)),
@@ -120,32 +115,74 @@ func (f *facade) exports() (safejs.Value, error) {
 		"callGetQualityReport": f.onCall(false, f.opQualityReport),
 		"getQualityReport":     f.onCall(true, f.opQualityReport),
 		"preflight":            f.preflight,
-		"audioDevices":         f.audioDevices,
-		"audioSet":             f.audioSet,
-		"audioGet":             f.audioGet,
 		"reconnect":            f.reconnect,
 		"startAutoReconnect":   f.startAutoReconnect,
 		"stopAutoReconnect":    f.stopAutoReconnect,
-		"monitorConnectivity":  f.monitorConnectivity,
-		"network":              f.network,
-		"restore":              f.restore,
-		"diagnostics":          f.diagnostics,
 		"sendMessage":          f.sendMessage,
 		"subscribe":            f.report(f.subscribe),
 		"unsubscribe":          f.report(f.unsubscribe),
 		"conference":           f.report(f.conference),
-	} {
-		if err := x.Export(obj, name, m); err != nil {
+	}
+}
+
+// exportPhone builds the JS object of a created phone: {id} and its
+// methods plus destroy, whose functions destroy() releases.
+func (f *facade) exportPhone() (safejs.Value, error) {
+	obj, err := newJSObject()
+	if err != nil {
+		return obj, err
+	}
+	if err := obj.Set("id", f.id); err != nil {
+		return obj, err
+	}
+	x := f.exporter()
+	ms := f.methods()
+	ms["destroy"] = func([]safejs.Value) (any, error) { f.destroy(); return nil, nil }
+	for name, m := range ms {
+		release, err := x.ExportReleasable(obj, name, m)
+		if err != nil {
 			return obj, err
 		}
+		f.releaseMu.Lock()
+		f.release = append(f.release, release)
+		f.releaseMu.Unlock()
 	}
 	return obj, nil
+}
+
+// destroy ends a created phone: it leaves the page, its conference and
+// calls end, it unregisters (its subscriptions end with it), it lets go
+// of the microphone and its listeners, and its exported functions are
+// released. Only the first call does anything.
+func (f *facade) destroy() {
+	if f.destroyed.Swap(true) {
+		return
+	}
+	f.pg.remove(f)
+	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+	defer cancel()
+	f.conf.op.Lock()
+	f.endConference(ctx)
+	f.conf.op.Unlock()
+	f.warm.release()
+	f.warm.stop()
+	f.webrtc.Logout(ctx)
+	f.rtmp.Logout(ctx)
+	f.warm.use(nil) // drops the warmer a call's end may have woken
+	f.pg.ring(false, "")
+	f.releaseMu.Lock()
+	release := f.release
+	f.release = nil
+	f.releaseMu.Unlock()
+	for _, r := range release {
+		r()
+	}
 }
 
 // init validates kazoo.init's parameters and calls onLoaded, or
 // onFlashMissing when the browser has neither WebRTC nor what the RTMP
 // fallback needs (AudioWorklet and getUserMedia in a secure context).
-func (f *facade) init(args []safejs.Value) (any, error) {
+func (pg *page) init(args []safejs.Value) (any, error) {
 	p, err := jsbridge.NewParams(arg(args, 0), "init parameters")
 	if err != nil {
 		return nil, err
@@ -173,16 +210,16 @@ func (f *facade) init(args []safejs.Value) (any, error) {
 		return nil, err
 	}
 	if debug {
-		f.logs.Set(slog.LevelDebug)
+		pg.logs.Set(slog.LevelDebug)
 	} else {
-		f.logs.Set(slog.LevelWarn)
+		pg.logs.Set(slog.LevelWarn)
 	}
-	f.mu.Lock()
-	f.setup = initSetup{forceRTMP: forceRTMP, onFlashMissing: onFlashMissing, container: p.Value("flashContainer")}
-	f.mu.Unlock()
+	pg.mu.Lock()
+	pg.setup = initSetup{forceRTMP: forceRTMP, onFlashMissing: onFlashMissing, container: p.Value("flashContainer")}
+	pg.mu.Unlock()
 	if (forceRTMP || !hasWebRTC()) && !hasRTMPAudio() {
 		e := errRTMPUnavailable()
-		f.flashMissing(e)
+		pg.flashMissing(e)
 		return nil, e
 	}
 	_ = jsbridge.Schedule(onLoaded)
@@ -195,10 +232,10 @@ func errRTMPUnavailable() *phone.Error {
 
 // flashMissing tells the page that the RTMP path cannot work: its
 // onFlashMissing(container, error), or a message in the container.
-func (f *facade) flashMissing(e *phone.Error) {
-	f.mu.Lock()
-	setup := f.setup
-	f.mu.Unlock()
+func (pg *page) flashMissing(e *phone.Error) {
+	pg.mu.Lock()
+	setup := pg.setup
+	pg.mu.Unlock()
 	container := flashContainer(setup.container)
 	if setup.onFlashMissing.Type() == safejs.TypeFunction {
 		_ = jsbridge.Schedule(setup.onFlashMissing, container, errorObject(e))
@@ -217,8 +254,10 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	if err == nil {
 		f.thresholds, f.ringIncoming, f.lineCfg = opts.thresholds, opts.ringIncoming, opts.lines
 	}
-	forced := f.setup.forceRTMP
 	f.mu.Unlock()
+	f.pg.mu.Lock()
+	forced := f.pg.setup.forceRTMP
+	f.pg.mu.Unlock()
 	if err != nil {
 		e := asUAError(err)
 		cbs.error(e)
@@ -231,11 +270,11 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 		return nil, nilIfOK(f.registerRTMP(opts.rtmp, ev))
 	}
 	if opts.web.InstanceID == "" {
-		opts.web.InstanceID = storedInstanceID()
+		opts.web.InstanceID = storedInstanceID(instanceStoreKey(f.id, opts.web.PublicIdentity))
 	}
-	f.watchDevices()
-	opts.media.MicrophoneID = func() string { return f.devices.Get(audiodev.Microphone) }
-	opts.media.SpeakerID = func() string { return f.devices.Get(audiodev.Speaker) }
+	f.pg.watchDevices()
+	opts.media.MicrophoneID = func() string { return f.pg.devices.Get(audiodev.Microphone) }
+	opts.media.SpeakerID = func() string { return f.pg.devices.Get(audiodev.Speaker) }
 	f.mu.Lock()
 	f.mediaCfg = opts.media
 	f.mu.Unlock()
@@ -256,15 +295,15 @@ func (f *facade) registerRTMP(o rtmpua.Options, ev events) *phone.Error {
 	if !hasRTMPAudio() {
 		e := errRTMPUnavailable()
 		ev.err(e)
-		f.flashMissing(e)
+		f.pg.flashMissing(e)
 		return e
 	}
-	f.watchDevices()
+	f.pg.watchDevices()
 	o.Audio = f.audioFactory
 	f.use(rtmpPhone{f.rtmp})
 	e := f.rtmp.Register(context.Background(), o, ev.forRTMP())
 	if e != nil && e.Key == phone.KeyServerNotReachable {
-		f.flashMissing(e)
+		f.pg.flashMissing(e)
 	}
 	return e
 }
@@ -298,12 +337,11 @@ func (f *facade) logout([]safejs.Value) (any, error) {
 	return nil, nil
 }
 
-// unload is called by the loader on pagehide: the un-REGISTER is written
-// before the handler returns to the browser.
-func (f *facade) unload([]safejs.Value) (any, error) {
+// unload is pagehide for this phone: the un-REGISTER is written before
+// the handler returns to the browser.
+func (f *facade) unload() {
 	f.engine().Unload()
 	f.warm.release()
-	return nil, nil
 }
 
 func (f *facade) callbacks() pageCallbacks {
@@ -312,7 +350,7 @@ func (f *facade) callbacks() pageCallbacks {
 	return f.page
 }
 
-func (f *facade) consoleError(msg string) {
+func consoleError(msg string) {
 	if console, err := safejs.Global().Get("console"); err == nil {
 		_, _ = console.Call("error", "kazoo: "+msg)
 	}

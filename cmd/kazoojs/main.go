@@ -9,8 +9,8 @@ import (
 )
 
 func main() {
-	f := newFacade()
-	obj, err := f.exports()
+	pg := newPage()
+	obj, err := pg.exports()
 	if err != nil {
 		fmt.Println("kazoo: cannot build the JS object:", err)
 		return
@@ -25,6 +25,6 @@ func main() {
 		fmt.Println("kazoo: attach failed:", err)
 		return
 	}
-	f.hooks = hooks
+	pg.hooks = hooks
 	select {} // serve JS calls for the life of the page
 }

@@ -201,7 +201,7 @@ func (a *rtmpAudio) Stats(ctx context.Context) (rtmpua.AudioStats, error) {
 // microphone and speaker the page chose (the default ones when a chosen
 // device is gone).
 func (f *facade) audioFactory(ctx context.Context, law string) (rtmpua.Audio, error) {
-	mic := f.devices.Get(audiodev.Microphone)
+	mic := f.pg.devices.Get(audiodev.Microphone)
 	p, err := jsbridge.NewAudioPipe(ctx, jsbridge.AudioOptions{Law: law, WorkletURL: f.workletURL(), MicrophoneID: mic})
 	if err != nil && mic != "" && errors.Is(media.DeviceError(err, "microphone", mic), phone.ErrDeviceNotFound) {
 		p, err = jsbridge.NewAudioPipe(ctx, jsbridge.AudioOptions{Law: law, WorkletURL: f.workletURL()})
@@ -209,7 +209,7 @@ func (f *facade) audioFactory(ctx context.Context, law string) (rtmpua.Audio, er
 	if err != nil {
 		return nil, err
 	}
-	if spk := f.devices.Get(audiodev.Speaker); spk != "" {
+	if spk := f.pg.devices.Get(audiodev.Speaker); spk != "" {
 		_ = p.SetSinkID(ctx, spk)
 	}
 	return &rtmpAudio{AudioPipe: p}, nil
@@ -217,10 +217,11 @@ func (f *facade) audioFactory(ctx context.Context, law string) (rtmpua.Audio, er
 
 // workletURL is where the loader says the AudioWorklet module is.
 func (f *facade) workletURL() string {
-	if f.hooks.Type() != safejs.TypeObject {
+	hooks := f.pg.hooks
+	if hooks.Type() != safejs.TypeObject {
 		return ""
 	}
-	v, err := f.hooks.Get("workletUrl")
+	v, err := hooks.Get("workletUrl")
 	if err != nil || v.Type() != safejs.TypeString {
 		return ""
 	}

@@ -250,17 +250,13 @@ func truthy(v safejs.Value) bool {
 	return err == nil && b
 }
 
-// instanceKey is where the RFC 5626 instance id is kept, so that a reload
-// registers as the same device instead of adding a binding.
-const instanceKey = "kazoo.instanceId"
-
-// storedInstanceID returns this browser's instance id, creating it on
+// storedInstanceID returns the instance id kept at key, creating it on
 // first use. Without localStorage (blocked, or an opaque origin) it is
 // random per page load.
-func storedInstanceID() string {
+func storedInstanceID(key string) string {
 	storage, err := safejs.Global().Get("localStorage")
 	if err == nil && storage.Type() == safejs.TypeObject {
-		if v, err := storage.Call("getItem", instanceKey); err == nil && v.Type() == safejs.TypeString {
+		if v, err := storage.Call("getItem", key); err == nil && v.Type() == safejs.TypeString {
 			if s, _ := v.String(); uuid.Validate(s) == nil {
 				return s
 			}
@@ -268,7 +264,7 @@ func storedInstanceID() string {
 	}
 	id := uuid.NewString()
 	if err == nil && storage.Type() == safejs.TypeObject {
-		_, _ = storage.Call("setItem", instanceKey, id)
+		_, _ = storage.Call("setItem", key, id)
 	}
 	return id
 }

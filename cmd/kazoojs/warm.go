@@ -87,6 +87,17 @@ func (x *warmup) visibility(hidden bool) {
 	}
 }
 
+// stop stops following the page's visibility (a destroyed phone).
+func (x *warmup) stop() {
+	x.mu.Lock()
+	watch := x.watch
+	x.watch = nil
+	x.mu.Unlock()
+	if watch != nil {
+		watch.Release()
+	}
+}
+
 // release lets go of everything: logout, pagehide.
 func (x *warmup) release() {
 	x.mu.Lock()
