@@ -594,6 +594,7 @@ function demoSuite({ name, start, echo, rtmp, blf }) {
         await reply.waitFor({ timeout: 10_000 });
         assert.equal(await reply.locator('.msg-text').textContent(), 'Hi Ada');
         assert.match(await reply.locator('.msg-who').textContent(), /^From 1002 /);
+        await screenshot(a, 'desktop-messages');
 
         // Nobody is logged in as 1006: not delivered, and why.
         const lost = await sendChat(a, '1006', 'Are you there?');
@@ -628,22 +629,32 @@ function demoSuite({ name, start, echo, rtmp, blf }) {
           await callState(c, 'active');
           assert.equal(await waitLamp(w, '1002', 'busy'), 'On the phone');
           assert.equal(await waitLamp(w, '1003', 'busy'), 'On the phone');
+          await screenshot(w, 'desktop-colleagues');
           // The lamp tells its state to screen readers too.
           assert.equal(await lamp(w, '1002').evaluate((e) => e.textContent), 'Call 1002, On the phone');
           await c.click('#hangupBtn');
           await callState(b, 'idle');
           assert.equal(await waitLamp(w, '1002', 'idle'), 'Available');
         } else {
-          // No dialog state from this server: every lamp says so, and no error shows.
-          for (const u of others) assert.equal(await waitLamp(w, u, 'unknown'), 'Unknown');
+          // This server has no dialog state: it (or the phone it forwards
+          // the SUBSCRIBE to) refuses it. Every lamp says "Unknown", the
+          // answer in its tooltip, and no error shows.
+          for (const u of others) {
+            const title = await until(async () => {
+              const t = await lamp(w, u).getAttribute('title');
+              return /^Unknown: /.test(t) && t;
+            }, { what: `the answer to the SUBSCRIBE for ${u}` });
+            assert.match(title, /^Unknown: the SUBSCRIBE was refused: \d{3} /);
+            assert.equal(await waitLamp(w, u, 'unknown'), 'Unknown');
+          }
           assert.deepEqual(await notices(w, 'error'), []);
         }
         // A click on a lamp calls the colleague.
         await lamp(w, '1003').click();
-        await callState(w, 'calling');
+        await incoming(c);
+        assert.match(await w.getAttribute('#callPanel', 'data-state'), /^(calling|ringing)$/);
         assert.equal(await w.textContent('#peerName'), '1003');
         assert.equal(await lamp(w, '1002').isDisabled(), true, 'the lamps call while in a call');
-        await incoming(c);
         await c.click('#declineBtn');
         await callState(w, 'idle');
         await w.click('#logoutBtn');
@@ -689,6 +700,7 @@ function demoSuite({ name, start, echo, rtmp, blf }) {
         };
 
         await consult();
+        await screenshot(a, 'desktop-consult');
         // Cancel: C's call ends, B is back.
         await a.click('#cancelConsultBtn');
         await callState(c, 'idle');
