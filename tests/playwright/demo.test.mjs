@@ -699,6 +699,17 @@ function demoSuite({ name, start, echo, rtmp, blf }) {
           await waitMeter(c, 'speaker', '>', LOUD, { what: 'C hears A' });
         };
 
+        // C declines: A is back with B, and told why.
+        await a.click('#consultToggle');
+        await a.fill('#consultTarget', '1003');
+        await a.press('#consultTarget', 'Enter');
+        await incoming(c);
+        await callState(a, 'held');
+        await c.click('#declineBtn');
+        assert.equal(await waitNotice(a, 'consult', /declined/), '1003 declined the call. Back to 1002.');
+        await callState(a, 'active');
+        assert.equal(await a.isVisible('#consultBox'), false);
+
         await consult();
         await screenshot(a, 'desktop-consult');
         // Cancel: C's call ends, B is back.
