@@ -78,7 +78,8 @@ export class Consult {
       }
       if (this.call !== k) return;
       const obj = await kazoo.connect(target);
-      if (this.call === k) k.obj = obj;
+      // (The first call may have ended meanwhile: then k is the page's call.)
+      if (this.call === k || this.main() === k) k.obj = obj;
     } catch (err) {
       if (this.call !== k) return;
       this.problem(err);
