@@ -3,7 +3,7 @@
 // and addresses that come from the network are only ever set as
 // textContent.
 import { loadConfig, loadSettings, saveSettings, echoTarget } from './js/settings.js';
-import { errorText, cancelText, voicemailText, clock } from './js/words.js';
+import { errorText, cancelText, voicemailText, clock, userOf } from './js/words.js';
 import { Sounds } from './js/sounds.js';
 import { LevelMeters } from './js/meters.js';
 import { DevicePicker } from './js/devices.js';
@@ -14,6 +14,9 @@ import { readForm as readLoginForm, fillLogin, pickAccount, loginBusy } from './
 import {
   isUp, renderCall, openTransfer as showTransferForm, startCallClock, stopCallClock, showIncoming as showIncomingDialog, closeIncoming,
 } from './js/callview.js';
+import { Chat } from './js/chat.js';
+import { Colleagues } from './js/colleagues.js';
+import { Consult } from './js/consult.js';
 
 let config = { wsUrl: '', domain: '', accounts: [] };
 const sounds = new Sounds();
@@ -40,6 +43,16 @@ const check = new ConnectionCheck({
   target: () => echoTarget(config),
   render: () => render(),
   errorContext: () => errorContext(),
+});
+const chat = new Chat({ domain: () => (app.account ? app.account.domain : config.domain) });
+const colleagues = new Colleagues({ call: (user) => dial(user) });
+const consult = new Consult({
+  main: () => app.call,
+  newCall: (kind, o) => newCall(kind, o),
+  sounds,
+  problem: (err) => problem(err),
+  render: () => render(),
+  rtmp: () => !!(app.account && app.account.rtmp),
 });
 
 // ---------------------------------------------------------------- errors and status
@@ -132,6 +145,8 @@ async function logIn(e) {
     password: f.password,
     dtmfType: f.dtmfType,
     onConnected, onError, onIncoming, onAccepted, onHangup, onCancel, onRinging, onTransfer, onDTMF, onNotified,
+    onMessage: (m) => chat.incoming(m),
+    onPresence: (p) => colleagues.presence(p),
     onVolume: (v) => meters.volume(v),
     onQualityWarning: (w) => { if (app.call) warnings.warning(w); },
     onAudioDeviceChange: (change) => {
@@ -181,6 +196,8 @@ function showPhone() {
   $('modeBadge').textContent = a.rtmp ? 'RTMP' : 'WebRTC';
   $('modeBadge').dataset.mode = a.rtmp ? 'rtmp' : 'webrtc';
   $('lastCall').textContent = '';
+  chat.start(a);
+  colleagues.start(config, a);
   render();
   devices.refresh();
   $('number').focus();
@@ -199,10 +216,13 @@ async function logOut() {
   if (app.phase !== 'registered') return;
   app.phase = 'login';
   app.account = null;
+  consult.drop();
   finishCall('');
+  chat.stop();
   for (const li of [...$('notices').children]) if (li.dataset.kind !== 'error') li.remove();
   $('logoutBtn').disabled = true;
   try {
+    await colleagues.stop();
     await kazoo.logout();
   } finally {
     $('logoutBtn').disabled = false;
@@ -260,6 +280,7 @@ function onError(err) {
       break;
     case 'transfer_failed':
       if (app.call) app.call.transferTo = '';
+      if (consult.call) consult.call.transferTo = '';
       render();
       break;
     default:
@@ -282,9 +303,22 @@ function onIncoming(c) {
   showIncoming(app.call);
 }
 
-function onRinging(p) {
+/**
+ * The page's record of a callback's call: the consult call's (see
+ * consult.owns), else the shown call when it is that call (or its object
+ * is not known yet), else null: an old call's late news. (The list of
+ * several calls will look its records up here.)
+ */
+function recordOf(obj) {
+  if (consult.owns(obj)) return consult.call;
   const c = app.call;
+  return c && (!obj || !c.obj || c.obj === obj) ? c : null;
+}
+
+function onRinging(p, obj) {
   log(`ringing (${p.code}${p.earlyMedia ? ', early media' : ''})`);
+  if (consult.owns(obj)) { consult.ringing(p); return; }
+  const c = recordOf(obj);
   if (!c || c.kind === 'incoming' && !c.transferred) return;
   if (c.state === 'calling' || c.state === 'ringing') {
     c.state = 'ringing';
@@ -295,23 +329,39 @@ function onRinging(p) {
 }
 
 function onAccepted(callObj) {
-  const c = app.call;
   log('call answered');
+  if (consult.owns(callObj)) { consult.accepted(callObj); return; }
+  const c = recordOf(callObj);
   if (!c) return;
   if (callObj) c.obj = callObj;
   setActive(c);
 }
 
-function onHangup() {
-  const c = app.call;
+function onHangup(obj) {
+  if (consult.owns(obj)) { log('consult call ended'); consult.hungUp(); return; }
+  const c = recordOf(obj);
   if (!c) { log('call ended'); return; }
   const took = c.startedAt ? ` after ${clock(Date.now() - c.startedAt)}` : '';
-  finishCall(c.transferTo ? `Call transferred to ${c.transferTo}.` : `Call with ${c.name} ended${took}.`);
+  const text = c.transferTo ? `Call transferred to ${c.transferTo}.` : `Call with ${c.name} ended${took}.`;
+  if (consult.call && !c.transferTo) { takeOverConsult(text); return; }
+  consult.drop();
+  finishCall(text);
 }
 
-function onCancel(d) {
-  const c = app.call;
+/** The first call ended while consulting: the consult call becomes the call. */
+function takeOverConsult(text) {
+  const k = consult.takeOver();
+  app.call = k;
+  log(text);
+  notify('consult', `${text} You are in the call with ${k.name}.`, { id: 'consult', timeout: 15_000 });
+  if (isUp(k)) startCallClock(k); else stopCallClock();
+  render();
+}
+
+function onCancel(d, obj) {
   log(`call not connected: ${d.code} ${d.message || ''} (${d.source})`);
+  if (consult.owns(obj)) { consult.cancelled(d); return; }
+  const c = recordOf(obj);
   if (!c) return;
   const text = c.kind === 'echo' && d.source === 'remote'
     ? `The audio test (${c.number}) is not available here (${d.code || 'no answer'}).`
@@ -366,9 +416,23 @@ function onNotified(n) {
       const target = String(n.target || '').replace(/^sips?:/, '').replace(/@.*$/, '') || 'another number';
       notify('transfer', `The other person transferred your call to ${target}.`, { id: 'transfer', timeout: 15_000 });
       if (c) {
-        Object.assign(c, { name: target, number: '', state: 'calling', transferred: true, muted: false, held: false, sent: '', received: '' });
+        // The call to target is a new call object (onAccepted brings it).
+        Object.assign(c, { obj: null, name: target, number: '', state: 'calling', transferred: true, muted: false, held: false, sent: '', received: '' });
         stopCallClock();
         render();
+      }
+      break;
+    }
+    case 'call_replaced': {
+      // We were the target of an attended transfer: the transferred
+      // person's call took the place of ours, already answered.
+      const c = app.call;
+      const number = userOf(n.remoteUri);
+      const name = n.callerName || number;
+      notify('transfer', `Call handed over: you are now talking with ${name}.`, { id: 'transfer', timeout: 15_000 });
+      if (c) {
+        Object.assign(c, { obj: n.call, name, number: n.callerName ? number : '', muted: false, held: false, sent: '', received: '', transferTo: '' });
+        setActive(c);
       }
       break;
     }
@@ -482,7 +546,8 @@ function hangUp() {
   if (!c) return;
   if (c.state === 'incoming') { decline(); return; }
   log('hanging up');
-  kazoo.hangup().catch((err) => {
+  // While consulting, Hang up ends the first (held) call; the consult call goes on.
+  (consult.call && c.obj ? c.obj.hangup() : kazoo.hangup()).catch((err) => {
     if (app.call !== c) return;
     if (err.key === 'no_call') finishCall('Call ended.');
     else problem(err);
@@ -555,6 +620,13 @@ function pressKey(key) {
     $('number').value += key;
     return;
   }
+  if (consult.call) { // the digits go to the consult call (an IVR, say)
+    const k = consult.call;
+    if (!isUp(k) || !k.obj) return;
+    sounds.beep(key);
+    k.obj.sendDTMF(key).catch(problem);
+    return;
+  }
   if (!isUp(c)) return;
   sounds.beep(key);
   c.sent += key;
@@ -566,10 +638,15 @@ function pressKey(key) {
 
 function render() {
   renderCall(app.call);
+  consult.show();
+  colleagues.enable(app.phase === 'registered' && !app.call && !check.running);
   $('checkBtn').disabled = !!app.call || check.running;
   $('echoBtn').disabled = check.running;
 }
-const openTransfer = (open) => showTransferForm(open, app.call);
+const openTransfer = (open) => {
+  if (open) consult.open(false);
+  showTransferForm(open, app.call);
+};
 
 function showIncoming(c) {
   showIncomingDialog(c);
@@ -613,6 +690,9 @@ function wire() {
   $('transferToggle').addEventListener('click', () => openTransfer($('transferForm').hidden));
   $('transferCancel').addEventListener('click', () => { openTransfer(false); $('transferToggle').focus(); });
   $('transferForm').addEventListener('submit', transfer);
+  consult.wire();
+  chat.wire();
+  colleagues.wire();
   $('transferTarget').addEventListener('keydown', (e) => {
     if (e.key === 'Escape') { e.preventDefault(); openTransfer(false); $('transferToggle').focus(); }
   });

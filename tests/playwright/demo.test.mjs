@@ -8,6 +8,8 @@
 // backend provides). A backend says statically what it can do:
 //   echo  it has the echo extension ("Test my audio" calls config.echo or *43)
 //   rtmp  the page offers "Audio without WebRTC" and it can carry calls
+//   blf   it tells the dialog state of extensions (SUBSCRIBE event dialog):
+//         the colleagues' lamps go busy and idle
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -16,11 +18,12 @@ import { freePort } from './lib/kamailio.mjs';
 import {
   startDevBackend, startKamailioBackend, openDemo, closeAll, assertHealthy, loginAs, openAdvanced, account, callState, incoming,
   waitMeter, timerAdvances, waitTone, waitNotice, waitNoNotice, notices, assertFits, screenshot, openDevices, deviceOptions, DESKTOP, PHONE,
+  sendChat, chatOutcome, lamp, waitLamp,
 } from './lib/demo.mjs';
 
 const backends = [
-  { name: 'kazoo-dev', start: startDevBackend, echo: true, rtmp: true },
-  { name: 'Kamailio', start: startKamailioBackend, echo: false, rtmp: true },
+  { name: 'kazoo-dev', start: startDevBackend, echo: true, rtmp: true, blf: false },
+  { name: 'Kamailio', start: startKamailioBackend, echo: false, rtmp: true, blf: true },
 ];
 
 for (const b of backends) demoSuite(b);
@@ -43,7 +46,7 @@ async function callAndAnswer(caller, callee, number) {
   return who;
 }
 
-function demoSuite({ name, start, echo, rtmp }) {
+function demoSuite({ name, start, echo, rtmp, blf }) {
   describe(`demo page against ${name}`, () => {
     let be;
     before(async () => { be = await start(); });
@@ -559,6 +562,182 @@ function demoSuite({ name, start, echo, rtmp }) {
         assertHealthy(a, b);
       } finally {
         await closeAll([a, b]);
+      }
+    });
+
+    test('messages: A writes to B with Enter, B sees it with A\'s name and number and a badge, A sees it delivered; to someone not logged in, the reason in words', async () => {
+      const a = await openDemo(be, 0);
+      const b = await openDemo(be, 1);
+      try {
+        await loginAs(a, be, '1001', { name: 'Ada' });
+        await loginAs(b, be, '1002');
+        assert.equal(await a.isVisible('#chatCard'), true, 'no Messages panel');
+        const text = 'Hello <b>B</b> & co';
+        const sent = await sendChat(a, '1002', text);
+        assert.equal(await a.inputValue('#chatText'), '', 'Enter did not send');
+        assert.deepEqual(await chatOutcome(sent), { state: 'sent', text: 'Delivered ✓' });
+        // B: the message, who sent it, a notice and the unread badge.
+        const got = b.locator('#chatLog li[data-dir="in"]');
+        await got.waitFor({ timeout: 10_000 });
+        assert.equal(await got.locator('.msg-text').textContent(), text);
+        assert.match(await got.locator('.msg-who').textContent(), /^From Ada \(1001\) /);
+        assert.equal(await b.locator('#chatLog b').count(), 0, 'a message became markup');
+        assert.equal(await waitNotice(b, 'message', /New message/), 'New message from Ada (1001).');
+        assert.equal(await b.textContent('#chatUnread'), '1');
+        // B replies: the To field already names A; coming to the panel reads the message.
+        assert.equal(await b.inputValue('#chatTo'), '1001');
+        await b.click('#chatText');
+        assert.equal(await b.isVisible('#chatUnread'), false, 'the badge stayed after reading');
+        await b.keyboard.type('Hi Ada');
+        await b.keyboard.press('Enter');
+        const reply = a.locator('#chatLog li[data-dir="in"]');
+        await reply.waitFor({ timeout: 10_000 });
+        assert.equal(await reply.locator('.msg-text').textContent(), 'Hi Ada');
+        assert.match(await reply.locator('.msg-who').textContent(), /^From 1002 /);
+        await screenshot(a, 'desktop-messages');
+
+        // Nobody is logged in as 1006: not delivered, and why.
+        const lost = await sendChat(a, '1006', 'Are you there?');
+        assert.deepEqual(await chatOutcome(lost), { state: 'failed', text: 'Not delivered: 1006 is not reachable right now (480).' });
+        assertHealthy(a, b);
+      } finally {
+        await closeAll([a, b]);
+      }
+    });
+
+    test(`colleagues: a lamp for each other account${blf ? '; one goes busy during a call and idle after' : ' (unknown here: no dialog state)'}; a click calls; log-out unsubscribes`, async () => {
+      const w = await openDemo(be, 0);
+      let b;
+      let c;
+      try {
+        await loginAs(w, be, '1001');
+        const others = (await w.evaluate(async () => (await (await fetch('/config.json')).json()).accounts.map((x) => x.user)))
+          .filter((u) => u !== '1001').slice(0, 5);
+        assert.ok(others.includes('1002') && others.includes('1003'), `config accounts: ${others}`);
+        assert.deepEqual(await w.locator('#colleagues button .name').allTextContents(), others);
+        b = await openDemo(be, 1);
+        c = await openDemo(be, 0);
+        await loginAs(b, be, '1002');
+        await loginAs(c, be, '1003');
+        if (blf) {
+          assert.equal(await waitLamp(w, '1002', 'idle'), 'Available');
+          await c.fill('#number', '1002');
+          await c.press('#number', 'Enter');
+          await incoming(b);
+          assert.equal(await waitLamp(w, '1002', 'ringing'), 'Ringing');
+          await b.click('#answerBtn');
+          await callState(c, 'active');
+          assert.equal(await waitLamp(w, '1002', 'busy'), 'On the phone');
+          assert.equal(await waitLamp(w, '1003', 'busy'), 'On the phone');
+          await screenshot(w, 'desktop-colleagues');
+          // The lamp tells its state to screen readers too.
+          assert.equal(await lamp(w, '1002').evaluate((e) => e.textContent), 'Call 1002, On the phone');
+          await c.click('#hangupBtn');
+          await callState(b, 'idle');
+          assert.equal(await waitLamp(w, '1002', 'idle'), 'Available');
+        } else {
+          // This server has no dialog state: it (or the phone it forwards
+          // the SUBSCRIBE to) refuses it. Every lamp says "Unknown", the
+          // answer in its tooltip, and no error shows.
+          for (const u of others) {
+            const title = await until(async () => {
+              const t = await lamp(w, u).getAttribute('title');
+              return /^Unknown: /.test(t) && t;
+            }, { what: `the answer to the SUBSCRIBE for ${u}` });
+            assert.match(title, /^Unknown: the SUBSCRIBE was refused: \d{3} /);
+            assert.equal(await waitLamp(w, u, 'unknown'), 'Unknown');
+          }
+          assert.deepEqual(await notices(w, 'error'), []);
+        }
+        // A click on a lamp calls the colleague.
+        await lamp(w, '1003').click();
+        await incoming(c);
+        assert.match(await w.getAttribute('#callPanel', 'data-state'), /^(calling|ringing)$/);
+        assert.equal(await w.textContent('#peerName'), '1003');
+        assert.equal(await lamp(w, '1002').isDisabled(), true, 'the lamps call while in a call');
+        await c.click('#declineBtn');
+        await callState(w, 'idle');
+        await w.click('#logoutBtn');
+        await w.locator('#loginScreen').waitFor({ state: 'visible', timeout: 10_000 });
+        assert.equal(await w.isVisible('#colleaguesCard'), false);
+        if (be.sipLog) {
+          await until(() => /unsubscribe sip:1001@\S+ from sip:1002@\S+ event dialog/.test(be.sipLog()),
+            { what: 'the un-SUBSCRIBE (Expires: 0) at the server' });
+        }
+        assertHealthy(w, b, c);
+      } finally {
+        await closeAll([w, b, c]);
+      }
+    });
+
+    test('attended transfer: A calls B, consults C (B on hold; both calls shown), cancels and resumes B, consults C again and completes: B and C talk, A is idle', async () => {
+      const a = await openDemo(be, 0);
+      const b = await openDemo(be, 1);
+      const c = await openDemo(be, 0);
+      try {
+        await loginAs(a, be, '1001');
+        await loginAs(b, be, '1002');
+        await loginAs(c, be, '1003');
+        await callAndAnswer(a, b, '1002');
+
+        const consult = async () => {
+          await a.click('#consultToggle');
+          assert.equal(await a.evaluate(() => document.activeElement.id), 'consultTarget');
+          await a.keyboard.type('1003');
+          await a.keyboard.press('Enter');
+          await incoming(c);
+          // Both calls show: B on hold above, C below.
+          await callState(a, 'held');
+          assert.equal(await a.textContent('#peerName'), '1002');
+          assert.equal(await a.textContent('#callStatus'), 'On hold');
+          assert.equal(await a.isVisible('#consultBox'), true);
+          assert.equal(await a.textContent('#consultName'), '1003');
+          assert.equal(await a.isDisabled('#completeTransferBtn'), true, 'Complete transfer before C answered');
+          await c.click('#answerBtn');
+          await callState(c, 'active');
+          await a.locator('#consultStatus', { hasText: 'In call' }).waitFor({ timeout: 10_000 });
+          await waitMeter(c, 'speaker', '>', LOUD, { what: 'C hears A' });
+        };
+
+        // C declines: A is back with B, and told why.
+        await a.click('#consultToggle');
+        await a.fill('#consultTarget', '1003');
+        await a.press('#consultTarget', 'Enter');
+        await incoming(c);
+        await callState(a, 'held');
+        await c.click('#declineBtn');
+        assert.equal(await waitNotice(a, 'consult', /declined/), '1003 declined the call. Back to 1002.');
+        await callState(a, 'active');
+        assert.equal(await a.isVisible('#consultBox'), false);
+
+        await consult();
+        await screenshot(a, 'desktop-consult');
+        // Cancel: C's call ends, B is back.
+        await a.click('#cancelConsultBtn');
+        await callState(c, 'idle');
+        await callState(a, 'active');
+        assert.equal(await a.isVisible('#consultBox'), false);
+        assert.equal(await a.textContent('#peerName'), '1002');
+        await waitMeter(b, 'speaker', '>', LOUD, { what: 'B hears A again' });
+
+        await consult();
+        await a.click('#completeTransferBtn');
+        await callState(a, 'idle');
+        assert.equal(await a.textContent('#lastCall'), 'Call transferred to 1003.');
+        assert.equal(await a.isVisible('#consultBox'), false);
+        // C's call is now with B (handed over, no ringing); B's with C.
+        await c.locator('#peerName', { hasText: '1002' }).waitFor({ timeout: 15_000 });
+        await callState(c, 'active');
+        await b.locator('#peerName', { hasText: '1003' }).waitFor({ timeout: 15_000 });
+        await callState(b, 'active');
+        await waitMeter(b, 'speaker', '>', LOUD, { what: 'B hears C' });
+        await waitMeter(c, 'speaker', '>', LOUD, { what: 'C hears B' });
+        await c.click('#hangupBtn');
+        await callState(c, 'idle');
+        await callState(b, 'idle');
+        assertHealthy(a, b, c);
+      } finally {
+        await closeAll([a, b, c]);
       }
     });
   });

@@ -185,3 +185,42 @@ export function checkErrorText(err, uri, ctx) {
   if (key === 'invalid_call_state') return 'The connection check cannot run during a call.';
   return `The connection check failed. ${errorText(err, ctx)}`;
 }
+
+/** The number (user part) of a SIP address: 'sip:1001@example.com' → '1001'. */
+export function userOf(uri) {
+  return String(uri || '').replace(/^sips?:/i, '').replace(/[@;?].*$/, '');
+}
+
+/** Why a message was not delivered (sendMessage's rejection), in words. */
+export function messageFailText(err, who) {
+  if (!err || err.key !== 'message_failed') {
+    if (err && err.key === 'not_supported') return 'Messages need WebRTC: log in without "Audio without WebRTC".';
+    return errorText(err);
+  }
+  const code = Number(err.code) || 0;
+  const why = {
+    404: `${who} does not exist`,
+    604: `${who} does not exist`,
+    480: `${who} is not reachable right now`,
+    408: `${who} did not answer in time`,
+    403: 'you may not send messages there',
+    486: `${who} is busy`,
+    600: `${who} is busy`,
+    603: `${who} declined the message`,
+    413: 'the message is too long',
+    415: `${who} cannot read this kind of message`,
+    488: `${who} cannot read this kind of message`,
+  }[code] || 'the server refused it';
+  return `Not delivered: ${why}${code ? ` (${code})` : ''}.`;
+}
+
+/** A colleague's lamp (onPresence's state) in words: its label, not colour only. */
+export function lampText(state) {
+  switch (state) {
+    case 'idle': return 'Available';
+    case 'ringing': return 'Ringing';
+    case 'busy': return 'On the phone';
+    case 'offline': return 'Offline';
+    default: return 'Unknown';
+  }
+}

@@ -13,6 +13,7 @@
 //     lookup?(user),        the registrar's contacts for user (bindings)
 //     voicemail?(user, {newMessages, oldMessages}), make the platform send a message-summary NOTIFY
 //     dropConnection?(user), close user's SIP WebSocket from the server side
+//     sipLog?(),            the SIP server's log so far
 //     stop(),
 //   }
 // and the suite is told statically what it can do: {echo, rtmp} (see
@@ -110,6 +111,7 @@ export async function startKamailioBackend() {
         contentType: 'application/simple-message-summary',
         body: `Messages-Waiting: ${newMessages ? 'yes' : 'no'}\r\nMessage-Account: sip:*97@${realm}\r\nVoice-Message: ${newMessages}/${oldMessages} (0/0)\r\n`,
       }),
+      sipLog: () => lab.kamailio.log(),
       dropConnection: async (user) => {
         const k = lab.kamailio;
         const binding = await k.kamcmd('ul.lookup', 'location', `s:${user}`);
@@ -298,4 +300,36 @@ export async function screenshot(page, name) {
   const file = path.join(shotDir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/**
+ * Writes text to `to` in the Messages panel and sends it with Enter;
+ * returns the locator of the message as the thread shows it.
+ */
+export async function sendChat(page, to, text) {
+  await page.fill('#chatTo', to);
+  const before = await page.locator('#chatLog li[data-dir="out"]').count();
+  await page.fill('#chatText', text);
+  await page.press('#chatText', 'Enter');
+  const item = page.locator('#chatLog li[data-dir="out"]').nth(before);
+  await item.waitFor({ timeout: 5_000 });
+  return item;
+}
+
+/** Waits until an outgoing message's state (data-state) is no longer "sending"; returns {state, text}. */
+export async function chatOutcome(item, timeout = 15_000) {
+  await item.locator('xpath=self::*[@data-state="sent" or @data-state="failed"]').waitFor({ timeout });
+  return { state: await item.getAttribute('data-state'), text: await item.locator('.msg-state').textContent() };
+}
+
+/** The colleague's lamp button for user. */
+export function lamp(page, user) {
+  return page.locator(`#colleagues button[data-user="${user}"]`);
+}
+
+/** Waits for user's lamp to show state; returns the words it shows. */
+export async function waitLamp(page, user, state, timeout = 15_000) {
+  const b = lamp(page, user);
+  await page.locator(`#colleagues button[data-user="${user}"][data-state="${state}"]`).waitFor({ timeout });
+  return b.locator('.state').textContent();
 }
