@@ -330,6 +330,11 @@ export function lamp(page, user) {
 /** Waits for user's lamp to show state; returns the words it shows. */
 export async function waitLamp(page, user, state, timeout = 15_000) {
   const b = lamp(page, user);
-  await page.locator(`#colleagues button[data-user="${user}"][data-state="${state}"]`).waitFor({ timeout });
+  try {
+    await page.locator(`#colleagues button[data-user="${user}"][data-state="${state}"]`).waitFor({ timeout });
+  } catch (e) {
+    const now = await b.evaluate((el) => `${el.dataset.state} (${el.title})`).catch(() => 'no lamp');
+    throw new Error(`${user}'s lamp did not turn ${state} within ${timeout} ms; it is ${now}`);
+  }
   return b.locator('.state').textContent();
 }
