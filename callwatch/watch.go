@@ -118,8 +118,8 @@ func (w *Watcher) tick() {
 	w.mu.Lock()
 	w.ticks++
 	sample := w.ticks%LevelsPerSample == 0
-	w.inMin, w.inMax = nanMin(w.inMin, l.Input), nanMax(w.inMax, l.Input)
-	w.outMax = nanMax(w.outMax, l.Output)
+	w.inMin, w.inMax = fold(math.Min, w.inMin, l.Input), fold(math.Max, w.inMax, l.Input)
+	w.outMax = fold(math.Max, w.outMax, l.Output)
 	w.mu.Unlock()
 	if w.ev.Volume != nil && e == nil && !w.isStopped() {
 		w.ev.Volume(l)
@@ -239,22 +239,14 @@ func (w *Watcher) Report() Report {
 	return Report{Report: w.summary.Report(), Stats: w.last, MOS: w.lastMOS, Active: w.monitor.Active()}
 }
 
-func nanMin(a, b float64) float64 {
+// fold is f(a, b) where both are measured; NaN (not measured) gives way
+// to the other.
+func fold(f func(x, y float64) float64, a, b float64) float64 {
 	switch {
 	case math.IsNaN(b):
 		return a
 	case math.IsNaN(a):
 		return b
 	}
-	return math.Min(a, b)
-}
-
-func nanMax(a, b float64) float64 {
-	switch {
-	case math.IsNaN(b):
-		return a
-	case math.IsNaN(a):
-		return b
-	}
-	return math.Max(a, b)
+	return f(a, b)
 }

@@ -196,6 +196,7 @@ func readExtraHeaders(options safejs.Value) ([]phone.Header, error) {
 	return hs, nil
 }
 
+// isArray is Array.isArray(v).
 func isArray(v safejs.Value) bool {
 	array, err := safejs.Global().Get("Array")
 	if err != nil {

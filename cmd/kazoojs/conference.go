@@ -78,14 +78,7 @@ func (f *facade) conference(args []safejs.Value) (any, error) {
 // call IDs), none twice, none or at least two.
 func callIDs(v safejs.Value) ([]string, error) {
 	bad := phone.InvalidParameter("calls", "must be an array of at least two calls (or [] to end the conference)")
-	if v.Type() != safejs.TypeObject {
-		return nil, bad
-	}
-	isArray, err := safejs.Global().Get("Array")
-	if err != nil {
-		return nil, err
-	}
-	if ok, err := isArray.Call("isArray", v); err != nil || !truthy(ok) {
+	if !isArray(v) {
 		return nil, bad
 	}
 	n, err := v.Length()

@@ -190,11 +190,7 @@ func readICEServers(v safejs.Value) ([]media.ICEServer, error) {
 		return nil, nil
 	}
 	bad := phone.InvalidParameter("iceServers", "must be an array of {urls, username?, credential?}")
-	isArray, err := safejs.Global().Get("Array")
-	if err != nil {
-		return nil, bad
-	}
-	if ok, err := isArray.Call("isArray", v); err != nil || !truthy(ok) {
+	if !isArray(v) {
 		return nil, bad
 	}
 	n, err := v.Length()

@@ -63,24 +63,19 @@ func TestOnlyBridgeTouchesJS(t *testing.T) {
 }
 
 // The SIP and user-agent packages (and the pure ones around them: the
-// shared vocabulary, call quality, device choice, the call watcher) must
-// not depend on pion or safejs, even indirectly, on either platform. In a browser syscall/js is reached only
-// through coder/websocket, which wraps the browser's WebSocket by design.
+// shared vocabulary, call quality, device choice, the call watcher, line
+// bookkeeping, presence bodies, the reconnect loop and its clock) must
+// not depend on pion or safejs, even indirectly, on either platform. In a
+// browser syscall/js is reached only through coder/websocket, which wraps
+// the browser's WebSocket by design.
 func TestCoreHasNoBrowserDependencies(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")
 	}
 	for _, goos := range []string{"", "js"} {
-		cmd := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./sip", "./ua", "./rtmpua", "./phone", "./quality", "./audiodev", "./callwatch")
-		cmd.Dir = repoRoot(t)
-		cmd.Env = os.Environ()
-		if goos == "js" {
-			cmd.Env = append(cmd.Env, "GOOS=js", "GOARCH=wasm")
-		}
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("go list: %v\n%s", err, out)
-		}
+		out := goList(t, goos, "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`,
+			"./sip", "./ua", "./rtmpua", "./phone", "./quality", "./audiodev", "./callwatch",
+			"./lines", "./presence", "./reconnect", "./clock")
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 			fields := strings.Fields(line)
 			pkg, imports := fields[0], fields[1:]
@@ -97,11 +92,11 @@ func TestCoreHasNoBrowserDependencies(t *testing.T) {
 	}
 }
 
-// moduleDeps lists the module's packages that pkg depends on, itself
-// excluded, for GOOS=js too when goos is "js".
-func moduleDeps(t *testing.T, goos, pkg string) []string {
+// goList runs `go list args…` in the repository, for GOOS=js GOARCH=wasm
+// when goos is "js", and returns its output.
+func goList(t *testing.T, goos string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg)
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
 	cmd.Dir = repoRoot(t)
 	cmd.Env = os.Environ()
 	if goos == "js" {
@@ -111,6 +106,14 @@ func moduleDeps(t *testing.T, goos, pkg string) []string {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
+	return out
+}
+
+// moduleDeps lists the module's packages that pkg depends on, itself
+// excluded, for GOOS=js too when goos is "js".
+func moduleDeps(t *testing.T, goos, pkg string) []string {
+	t.Helper()
+	out := goList(t, goos, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg)
 	const module = "github.com/kazoo-softphone/kazoo"
 	self := module + strings.TrimPrefix(pkg, ".")
 	var deps []string
@@ -123,8 +126,8 @@ func moduleDeps(t *testing.T, goos, pkg string) []string {
 }
 
 // Package phone is the engines' shared vocabulary, and package clock
-// their time: they import nothing of the module. rtmpua speaks it and does not depend on ua (nor ua on
-// rtmpua).
+// their time: they import nothing of the module. rtmpua speaks it and
+// does not depend on ua (nor ua on rtmpua).
 func TestEnginesMeetOnlyInPhone(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not found")

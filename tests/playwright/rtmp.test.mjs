@@ -292,7 +292,19 @@ test('mute on the RTMP page silences what the WebRTC page hears; unmute brings i
 });
 
 test('RTMP page: onVolume shows its microphone and the far end; microphone and speaker switch mid-call and the audio goes on', async () => {
-  const a = await openRTMP('1004', { overrides: { record: ['onVolume'] } });
+  // The devices the page's getUserMedia calls ask for, in order: the
+  // AudioWorklet pipe must open the chosen microphone, not just record it.
+  const initScript = () => {
+    window.micRequests = [];
+    const md = navigator.mediaDevices;
+    const gum = md.getUserMedia.bind(md);
+    md.getUserMedia = (c) => {
+      const a = c && c.audio;
+      window.micRequests.push((a && a.deviceId && a.deviceId.exact) || 'default');
+      return gum(c);
+    };
+  };
+  const a = await openRTMP('1004', { initScript, overrides: { record: ['onVolume'] } });
   const b = await openWebRTC('1005');
   try {
     await gatewayBinding('1004');
@@ -314,6 +326,7 @@ test('RTMP page: onVolume shows its microphone and the far end; microphone and s
     const out = devs.find((d) => d.kind === 'audiooutput' && d.deviceId !== 'default');
     assert.ok(mic && out, JSON.stringify(devs));
     assert.equal(await a.evaluate((id) => kazoo.audio.microphone.set(id).then(() => kazoo.audio.microphone.get(), (e) => JSON.stringify(e)), mic.deviceId), mic.deviceId);
+    assert.equal(await a.evaluate(() => window.micRequests.at(-1)), mic.deviceId, 'the pipe did not open the chosen microphone');
     assert.equal(await a.evaluate((id) => kazoo.audio.speaker.set(id).then(() => kazoo.audio.speaker.get(), (e) => JSON.stringify(e)), out.deviceId), out.deviceId);
     // The WebRTC page still hears the RTMP page's microphone, now the other device.
     await growthWhile(b, b, { packets: 25 });
