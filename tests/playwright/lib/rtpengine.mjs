@@ -119,18 +119,33 @@ export function cliCommand(port, command, timeoutMs = 2000) {
  * Resolves once the ng port answers a ping.
  */
 export async function startRtpengine(opts = {}) {
+  const auto = opts.ngPort == null || opts.cliPort == null;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      // A port picked by freePort() can be taken before rtpengine binds it
+      // (a CI run saw the ng port go to another socket in between).
+      if (!auto || attempt >= 3 || !/address already in use/i.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startOnce(opts) {
   const bin = findRtpengine();
   const rundir = await mkdtemp(path.join(os.tmpdir(), 'kazoo-rtpengine-'));
-  const ngPort = opts.ngPort ?? await freePort('udp');
+  // rtpengine reports every DTMF event it relays (JSON over UDP). Bound
+  // before the ng port is picked, so the two cannot get the same port.
+  const dtmfSock = dgram.createSocket('udp4');
+  await new Promise((resolve, reject) => { dtmfSock.once('error', reject); dtmfSock.bind(0, '127.0.0.1', resolve); });
+  dtmfSock.unref();
+  let ngPort = opts.ngPort;
+  while (ngPort == null || ngPort === dtmfSock.address().port) ngPort = await freePort('udp');
   let cliPort = opts.cliPort;
   while (cliPort == null || cliPort === ngPort) cliPort = await freePort('tcp');
   const portMin = opts.portMin ?? 30000;
   const portMax = opts.portMax ?? portMin + 999;
   const logFile = path.join(rundir, 'rtpengine.log');
-  // rtpengine reports every DTMF event it relays (JSON over UDP).
-  const dtmfSock = dgram.createSocket('udp4');
-  await new Promise((resolve, reject) => { dtmfSock.once('error', reject); dtmfSock.bind(0, '127.0.0.1', resolve); });
-  dtmfSock.unref();
   const dtmfEvents = [];
   dtmfSock.on('message', (m) => {
     try {
@@ -162,6 +177,7 @@ export async function startRtpengine(opts = {}) {
   const stop = () => {
     stopping ??= (async () => {
       const info = await daemon.terminate([['SIGTERM', STOP_DEADLINE_MS], ['SIGKILL', STOP_DEADLINE_MS]]);
+      dtmfSock.close();
       if (!keep) await rm(rundir, { recursive: true, force: true });
       return info;
     })();
