@@ -1,0 +1,292 @@
+package tabs
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/kazoo-softphone/kazoo/phone"
+)
+
+// Events are what a follower tells its page, as a user agent would.
+type Events struct {
+	Connected   func()
+	Error       func(*phone.Error)
+	Notified    func(phone.Notification)
+	Incoming    func(phone.Call) // nil: incoming calls are not shown here
+	Progress    func(phone.Call, int, bool)
+	Accepted    func(phone.Call)
+	Ended       func(phone.Call, phone.End)
+	DTMF        func(phone.Call, string)
+	Transfer    func(phone.Call, *phone.Error)
+	Transferred func(old, next phone.Call, target string)
+	Message     func(phone.Message) // nil: not shown here
+}
+
+// Follower is a tab that reaches the registration through the leader:
+// a phone.Engine whose calls are the leader's, seen from here.
+type Follower struct {
+	t  *Tab
+	ev Events
+
+	mu         sync.Mutex
+	calls      map[string]*Call
+	registered bool
+	leader     bool // a leader answered
+	left       bool
+}
+
+// Follow makes t a follower reporting to ev, and asks for the leader's
+// state (it comes when a leader is there, now or later).
+func Follow(t *Tab, ev Events) *Follower {
+	f := &Follower{t: t, ev: ev, calls: map[string]*Call{}}
+	t.setRole(f)
+	t.send(Msg{T: tHello})
+	return f
+}
+
+// Calls are the live calls this tab knows, for a tab about to lead.
+func (f *Follower) Calls() []CallInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []CallInfo
+	for _, c := range f.calls {
+		c.mu.Lock()
+		info := c.info
+		c.mu.Unlock()
+		if info.State != "ended" {
+			out = append(out, info)
+		}
+	}
+	return out
+}
+
+// Call is the follower's view of the call id (nil when unknown).
+func (f *Follower) Call(id string) *Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[id]
+}
+
+// Stop ends following (the tab becomes leader, or leaves) without
+// ending any call.
+func (f *Follower) Stop() {
+	f.mu.Lock()
+	f.left = true
+	f.mu.Unlock()
+}
+
+// upsert updates the call of info, made on first sight; isNew says so.
+func (f *Follower) upsert(info CallInfo) (c *Call, isNew bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c = f.calls[info.ID]
+	if c == nil {
+		c = &Call{f: f}
+		f.calls[info.ID] = c
+		isNew = true
+	}
+	c.mu.Lock()
+	c.info = info
+	c.mu.Unlock()
+	return c, isNew
+}
+
+func (f *Follower) handle(m Msg) {
+	f.mu.Lock()
+	left := f.left
+	f.mu.Unlock()
+	if left {
+		return
+	}
+	switch m.T {
+	case tState:
+		var s stateData
+		if json.Unmarshal(m.Data, &s) == nil {
+			f.applyState(s)
+		}
+	case tEvent:
+		var d eventData
+		if json.Unmarshal(m.Data, &d) == nil {
+			f.applyEvent(m.Op, d)
+		}
+	case tBye:
+		if m.Leader {
+			f.mu.Lock()
+			f.leader = false
+			f.mu.Unlock()
+		}
+	case tHello:
+		// another follower; the leader answers it
+	}
+}
+
+// applyState takes the leader's whole state: calls it no longer has
+// ended (their end was missed while there was no leader).
+func (f *Follower) applyState(s stateData) {
+	f.mu.Lock()
+	f.leader = true
+	was := f.registered
+	f.registered = s.Registered
+	seen := map[string]bool{}
+	for _, info := range s.Calls {
+		seen[info.ID] = true
+	}
+	var gone []*Call
+	for id, c := range f.calls {
+		if !seen[id] {
+			gone = append(gone, c)
+			delete(f.calls, id)
+		}
+	}
+	f.mu.Unlock()
+	for _, c := range gone {
+		c.setState("ended")
+		call(f.ev.Ended, c, phone.End{Originator: phone.BySystem, Reason: "the tab that held the call went away"})
+	}
+	for _, info := range s.Calls {
+		c, isNew := f.upsert(info)
+		if isNew && info.State == "ringing" && !info.Outgoing && f.ev.Incoming != nil {
+			f.ev.Incoming(c)
+		}
+	}
+	if s.Registered && !was && f.ev.Connected != nil {
+		f.ev.Connected()
+	}
+}
+
+func call[T any](fn func(phone.Call, T), c phone.Call, v T) {
+	if fn != nil {
+		fn(c, v)
+	}
+}
+
+func (f *Follower) applyEvent(op string, d eventData) {
+	var c *Call
+	var isNew bool
+	if d.Call != nil {
+		c, isNew = f.upsert(*d.Call)
+	}
+	switch op {
+	case evConnected:
+		f.mu.Lock()
+		f.registered = true
+		f.mu.Unlock()
+		if f.ev.Connected != nil {
+			f.ev.Connected()
+		}
+	case evError:
+		if f.ev.Error != nil && d.Error != nil {
+			f.ev.Error(d.Error.phone())
+		}
+	case evNotified:
+		if f.ev.Notified != nil && d.Notification != nil {
+			f.ev.Notified(phone.Notification{Key: d.Notification.Key, Message: d.Notification.Message, Fields: d.Notification.Fields})
+		}
+	case evMessage:
+		if f.ev.Message != nil && d.Message != nil {
+			f.ev.Message(*d.Message)
+		}
+	}
+	if c == nil {
+		return
+	}
+	switch op {
+	case evIncoming:
+		if isNew && f.ev.Incoming != nil {
+			f.ev.Incoming(c)
+		}
+	case evProgress:
+		if f.ev.Progress != nil {
+			f.ev.Progress(c, d.Code, d.Early)
+		}
+	case evAccepted:
+		if f.ev.Accepted != nil {
+			f.ev.Accepted(c)
+		}
+	case evEnded:
+		f.mu.Lock()
+		delete(f.calls, c.ID())
+		f.mu.Unlock()
+		call(f.ev.Ended, c, d.End.end())
+	case evDTMF:
+		call(f.ev.DTMF, c, d.Digit)
+	case evTransfer:
+		call(f.ev.Transfer, c, d.Error.phone())
+	case evTransferred:
+		if d.Other != nil && f.ev.Transferred != nil {
+			next, _ := f.upsert(*d.Other)
+			f.ev.Transferred(c, next, d.Target)
+		}
+	}
+}
+
+// ask sends a request to the leader and decodes its answer into out.
+func (f *Follower) ask(ctx context.Context, op, callID string, a args, out any) *phone.Error {
+	f.mu.Lock()
+	leader := f.leader
+	f.mu.Unlock()
+	if !leader {
+		return &phone.Error{Key: phone.KeyNotRegistered, Message: "the tab that holds this account's registration is not answering; another takes over"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	r, err := f.t.request(ctx, Msg{T: tReq, Op: op, Call: callID, Data: mustJSON(a)})
+	if err != nil {
+		return &phone.Error{Key: phone.KeyNotRegistered, Message: "the tab that holds this account's registration did not answer", Err: err}
+	}
+	if r.Err != nil {
+		return r.Err.phone()
+	}
+	if out != nil && len(r.Data) > 0 {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			return &phone.Error{Key: phone.KeyInternal, Message: "bad answer from the leading tab", Err: err}
+		}
+	}
+	return nil
+}
+
+// Dial asks the leader to call target with this tab's audio.
+func (f *Follower) Dial(ctx context.Context, target string, headers []phone.Header) (phone.Call, *phone.Error) {
+	var info CallInfo
+	if e := f.ask(ctx, opDial, "", args{Target: target, Headers: headers}, &info); e != nil {
+		return nil, e
+	}
+	c, _ := f.upsert(info)
+	return c, nil
+}
+
+// SendMessage asks the leader to send an instant message.
+func (f *Follower) SendMessage(ctx context.Context, target, body, contentType string, headers []phone.Header) (*phone.MessageResult, *phone.Error) {
+	var res phone.MessageResult
+	if e := f.ask(ctx, opMessage, "", args{Target: target, Text: body, ContentType: contentType, Headers: headers}, &res); e != nil {
+		return nil, e
+	}
+	return &res, nil
+}
+
+// Logout takes this tab out of the group; the registration stays with
+// the other tabs.
+func (f *Follower) Logout(context.Context) { f.leave() }
+
+// Unload is Logout for a page going away.
+func (f *Follower) Unload() { f.leave() }
+
+func (f *Follower) leave() {
+	f.mu.Lock()
+	if f.left {
+		f.mu.Unlock()
+		return
+	}
+	f.left = true
+	f.mu.Unlock()
+	f.t.send(Msg{T: tBye})
+}
+
+// Reconnection is the leader's business.
+func (f *Follower) Reconnect()          {}
+func (f *Follower) StartAutoReconnect() {}
+func (f *Follower) StopAutoReconnect()  {}
+func (f *Follower) Wake()               {}
+
+var _ phone.Engine = (*Follower)(nil)

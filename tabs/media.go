@@ -1,0 +1,292 @@
+package tabs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kazoo-softphone/kazoo/phone"
+	"github.com/kazoo-softphone/kazoo/ua"
+)
+
+// stepTimeout bounds the media steps ua.Media gives no context
+// (direction, DTMF, mute, close).
+const stepTimeout = 10 * time.Second
+
+var mediaSeq atomic.Int64
+
+// MediaHost keeps the media sessions whose audio is in this tab and runs
+// the steps the leader asks of them.
+type MediaHost struct {
+	t     *Tab
+	local ua.MediaFactory
+
+	mu       sync.Mutex
+	sessions map[string]ua.Media
+}
+
+func newMediaHost(t *Tab, local ua.MediaFactory) *MediaHost {
+	return &MediaHost{t: t, local: local, sessions: map[string]ua.Media{}}
+}
+
+// Session is the media session id of this tab (nil when there is none).
+func (h *MediaHost) Session(id string) ua.Media {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.sessions[id]
+}
+
+func (h *MediaHost) closeAll() {
+	h.mu.Lock()
+	s := h.sessions
+	h.sessions = map[string]ua.Media{}
+	h.mu.Unlock()
+	for _, m := range s {
+		m.Close()
+	}
+}
+
+// serve runs one step the leader asked for and answers it.
+func (h *MediaHost) serve(q Msg) {
+	var a args
+	if len(q.Data) > 0 {
+		if err := json.Unmarshal(q.Data, &a); err != nil {
+			h.t.reply(q, tMediaRep, nil, &WireError{Key: phone.KeyInternal, Message: "bad media step"})
+			return
+		}
+	}
+	data, err := h.step(q, a)
+	var we *WireError
+	if err != nil {
+		we = &WireError{Key: phone.KeyMedia, Message: err.Error()}
+	}
+	h.t.reply(q, tMediaRep, data, we)
+}
+
+func (h *MediaHost) step(q Msg, a args) (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*stepTimeout)
+	defer cancel()
+	if q.Op == mediaCreate {
+		if h.local == nil {
+			return nil, errors.New("this tab cannot make calls' media")
+		}
+		id := q.Media
+		m, err := h.local(ctx, ua.MediaEvents{
+			ICEState: func(state string) {
+				h.t.send(Msg{T: tMediaEvent, Op: "ice", Media: id, Data: mustJSON(args{Text: state})})
+			},
+			MicrophoneLost: func(err error) {
+				h.t.send(Msg{T: tMediaEvent, Op: "mic", Media: id, Data: mustJSON(args{Text: err.Error()})})
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		h.sessions[id] = m
+		h.mu.Unlock()
+		return nil, nil
+	}
+	m := h.Session(q.Media)
+	if m == nil {
+		if q.Op == mediaClose {
+			return nil, nil
+		}
+		return nil, errors.New("no such media session in this tab")
+	}
+	switch q.Op {
+	case mediaOffer:
+		sdp, err := m.Offer(ctx, a.Flag)
+		return args{Text: sdp}, err
+	case mediaAnswer:
+		sdp, err := m.Answer(ctx, a.Text)
+		return args{Text: sdp}, err
+	case mediaAccept:
+		return nil, m.Accept(ctx, a.Text, a.Flag)
+	case mediaRollback:
+		return nil, m.Rollback(ctx)
+	case mediaDirection:
+		return nil, m.SetDirection(ua.Direction(a.Text))
+	case mediaDTMF:
+		return nil, m.SendDTMF(a.Text)
+	case mediaMute:
+		return nil, m.SetMuted(a.Flag)
+	case mediaStats:
+		return m.Stats(ctx)
+	case mediaMic:
+		return nil, wrapDevice(m.SetMicrophone(ctx, a.Text))
+	case mediaSpeaker:
+		return nil, wrapDevice(m.SetSpeaker(ctx, a.Text))
+	case mediaLevels:
+		l, err := m.Levels(ctx)
+		return toWireLevels(l), err
+	case mediaClose:
+		h.mu.Lock()
+		delete(h.sessions, q.Media)
+		h.mu.Unlock()
+		m.Close()
+		return nil, nil
+	}
+	return nil, errors.New("unknown media step " + strconv.Quote(q.Op))
+}
+
+// Device errors keep their kind across the channel through their text.
+const (
+	deviceNotFoundText = "audio device not found: "
+	notSupportedText   = "not supported by this browser: "
+)
+
+func wrapDevice(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, phone.ErrDeviceNotFound):
+		return errors.New(deviceNotFoundText + err.Error())
+	case errors.Is(err, phone.ErrNotSupported):
+		return errors.New(notSupportedText + err.Error())
+	}
+	return err
+}
+
+// RemoteMedia is a ua.Media whose session is in another tab: each
+// method is a step sent to that tab's MediaHost.
+type RemoteMedia struct {
+	t    *Tab
+	tab  string // where the session is
+	id   string
+	ev   ua.MediaEvents
+	gone atomic.Bool
+}
+
+// remoteFactory makes the media of a call whose audio will be in tab.
+func (l *Leader) remoteFactory(tab string, made func(*RemoteMedia)) ua.MediaFactory {
+	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
+		m := &RemoteMedia{t: l.t, tab: tab, id: l.t.ID + "-m" + strconv.FormatInt(mediaSeq.Add(1), 10), ev: ev}
+		l.addMedia(m)
+		if err := m.do(ctx, mediaCreate, args{}, nil); err != nil {
+			l.dropMedia(m.id)
+			return nil, err
+		}
+		if made != nil {
+			made(m)
+		}
+		return m, nil
+	}
+}
+
+// adoptRemote is a RemoteMedia for a session that already exists in tab.
+func (l *Leader) adoptRemote(tab, id string) *RemoteMedia {
+	m := &RemoteMedia{t: l.t, tab: tab, id: id}
+	l.addMedia(m)
+	return m
+}
+
+// Tab is where the session is; ID its name there.
+func (m *RemoteMedia) Tab() string { return m.tab }
+func (m *RemoteMedia) ID() string  { return m.id }
+
+func (m *RemoteMedia) do(ctx context.Context, op string, a args, out any) error {
+	if m.gone.Load() {
+		return errors.New("the tab of this call's audio is gone")
+	}
+	r, err := m.t.request(ctx, Msg{T: tMedia, To: m.tab, Op: op, Media: m.id, Data: mustJSON(a)})
+	if err != nil {
+		return err
+	}
+	if r.Err != nil {
+		msg := r.Err.Message
+		switch {
+		case len(msg) >= len(deviceNotFoundText) && msg[:len(deviceNotFoundText)] == deviceNotFoundText:
+			return errors.Join(phone.ErrDeviceNotFound, errors.New(msg))
+		case len(msg) >= len(notSupportedText) && msg[:len(notSupportedText)] == notSupportedText:
+			return errors.Join(phone.ErrNotSupported, errors.New(msg))
+		}
+		return errors.New(msg)
+	}
+	if out != nil && len(r.Data) > 0 {
+		return json.Unmarshal(r.Data, out)
+	}
+	return nil
+}
+
+func (m *RemoteMedia) quick(op string, a args) error {
+	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+	defer cancel()
+	return m.do(ctx, op, a, nil)
+}
+
+func (m *RemoteMedia) Offer(ctx context.Context, iceRestart bool) (string, error) {
+	var r args
+	err := m.do(ctx, mediaOffer, args{Flag: iceRestart}, &r)
+	return r.Text, err
+}
+
+func (m *RemoteMedia) Answer(ctx context.Context, offer string) (string, error) {
+	var r args
+	err := m.do(ctx, mediaAnswer, args{Text: offer}, &r)
+	return r.Text, err
+}
+
+func (m *RemoteMedia) Accept(ctx context.Context, answer string, provisional bool) error {
+	return m.do(ctx, mediaAccept, args{Text: answer, Flag: provisional}, nil)
+}
+
+func (m *RemoteMedia) Rollback(ctx context.Context) error {
+	return m.do(ctx, mediaRollback, args{}, nil)
+}
+
+func (m *RemoteMedia) SetDirection(d ua.Direction) error {
+	return m.quick(mediaDirection, args{Text: string(d)})
+}
+
+func (m *RemoteMedia) SendDTMF(tones string) error { return m.quick(mediaDTMF, args{Text: tones}) }
+
+func (m *RemoteMedia) SetMuted(muted bool) error { return m.quick(mediaMute, args{Flag: muted}) }
+
+func (m *RemoteMedia) Stats(ctx context.Context) (phone.MediaStats, error) {
+	var s phone.MediaStats
+	err := m.do(ctx, mediaStats, args{}, &s)
+	return s, err
+}
+
+func (m *RemoteMedia) SetMicrophone(ctx context.Context, deviceID string) error {
+	return m.do(ctx, mediaMic, args{Text: deviceID}, nil)
+}
+
+func (m *RemoteMedia) SetSpeaker(ctx context.Context, deviceID string) error {
+	return m.do(ctx, mediaSpeaker, args{Text: deviceID}, nil)
+}
+
+func (m *RemoteMedia) Levels(ctx context.Context) (phone.Levels, error) {
+	var w wireLevels
+	if err := m.do(ctx, mediaLevels, args{}, &w); err != nil {
+		return phone.Levels{}, err
+	}
+	return w.levels(), nil
+}
+
+// Close ends the session in its tab (without waiting when it is gone).
+func (m *RemoteMedia) Close() {
+	if m.gone.Load() {
+		return
+	}
+	go func() { _ = m.quick(mediaClose, args{}) }()
+}
+
+// event is a report from the session's tab.
+func (m *RemoteMedia) event(op, text string) {
+	switch op {
+	case "ice":
+		if m.ev.ICEState != nil {
+			m.ev.ICEState(text)
+		}
+	case "mic":
+		if m.ev.MicrophoneLost != nil {
+			m.ev.MicrophoneLost(errors.New(text))
+		}
+	}
+}
