@@ -45,6 +45,7 @@ type Call struct {
 	answeredAt  time.Time      // when it was answered; zero before
 	received    []phone.Header // the INVITE's (incoming) or the 2xx's (outgoing) header fields
 	muted       bool           // the page muted the microphone
+	held        bool           // we put the call on hold (Hold(true) succeeded)
 	ice         string         // last ICE connection state
 	iceRestart  bool           // an ICE restart waits for the reconnect
 

@@ -132,15 +132,25 @@ func (c *Call) Accept(ctx context.Context) *phone.Error {
 // invalid_parameter, and the call left ringing, when CheckHeaders
 // refuses them).
 func (c *Call) AcceptWith(ctx context.Context, o phone.AcceptOptions) *phone.Error {
+	return c.AcceptWithMedia(ctx, o, nil)
+}
+
+// AcceptWithMedia is AcceptWith whose media comes from f instead of the
+// registration's MediaFactory (with tabs sharing one registration, the
+// tab that answers owns the audio). f nil means the registration's.
+func (c *Call) AcceptWithMedia(ctx context.Context, o phone.AcceptOptions, f MediaFactory) *phone.Error {
 	if e := CheckHeaders(o.Headers); e != nil {
 		return e
+	}
+	if f == nil {
+		f = c.r.t.opts.Media
 	}
 	c.op.Lock()
 	defer c.op.Unlock()
 	if !c.ringingIn() {
 		return &phone.Error{Key: phone.KeyCallState, Message: "only a ringing incoming call can be accepted"}
 	}
-	m, err := c.r.t.opts.Media(ctx, c.mediaEvents())
+	m, err := f(ctx, c.mediaEvents())
 	if err != nil {
 		c.reject(480, "Temporarily Unavailable")
 		return &phone.Error{Key: phone.KeyMedia, Message: "cannot start the call's audio: " + err.Error(), Err: err}

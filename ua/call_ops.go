@@ -103,6 +103,9 @@ func (c *Call) Hold(ctx context.Context, hold bool) *phone.Error {
 		e.Key = phone.KeyHoldFailed
 		return e
 	}
+	c.mu.Lock()
+	c.held = hold
+	c.mu.Unlock()
 	return nil
 }
 

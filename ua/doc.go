@@ -23,6 +23,10 @@
 //     Stats), call_indialog.go (re-INVITE, INFO), call_recover.go (ICE
 //     restart and target refresh after a network change).
 //   - dialog.go: dialog state (RFC 3261 §12): route set, CSeq, target.
+//   - handover.go: an established call handed to another UserAgent of the
+//     same account (tabs sharing one registration): Call.Handover
+//     snapshots the dialog, UserAgent.Resume adopts it and refreshes the
+//     target with a re-INVITE from the new connection.
 //   - transfer.go: blind transfer both ways (REFER, RFC 3515).
 //   - message.go: instant messages (SIP MESSAGE, RFC 3428): SendMessage,
 //     and incoming ones (text/* only) reported as Events.Message.
