@@ -170,6 +170,12 @@ func (l *Leader) state() stateData {
 
 // publish sends event op about c (nil: none) to every tab.
 func (l *Leader) publish(op string, c phone.Call, d eventData) {
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return // what a leaving leader's user agent says is not news
+	}
 	if c != nil {
 		info := l.Info(c)
 		d.Call = &info
