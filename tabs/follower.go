@@ -32,7 +32,8 @@ type Follower struct {
 	mu         sync.Mutex
 	calls      map[string]*Call
 	registered bool
-	leader     bool // a leader answered
+	leader     bool   // a leader answered
+	leaderTab  string // the tab that leads (or led last)
 	left       bool
 }
 
@@ -59,6 +60,13 @@ func (f *Follower) Calls() []CallInfo {
 		}
 	}
 	return out
+}
+
+// LeaderTab is the tab that leads, or led last ("" before any answered).
+func (f *Follower) LeaderTab() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.leaderTab
 }
 
 // Call is the follower's view of the call id (nil when unknown).
@@ -103,6 +111,9 @@ func (f *Follower) handle(m Msg) {
 	case tState:
 		var s stateData
 		if json.Unmarshal(m.Data, &s) == nil {
+			f.mu.Lock()
+			f.leaderTab = m.From
+			f.mu.Unlock()
 			f.applyState(s)
 		}
 	case tEvent:
@@ -201,7 +212,9 @@ func (f *Follower) applyEvent(op string, d eventData) {
 			f.ev.Progress(c, d.Code, d.Early)
 		}
 	case evAccepted:
-		if f.ev.Accepted != nil {
+		// The tab that answered an incoming call knows (as with a user
+		// agent, the page hears of the calls it answers from accept()).
+		if f.ev.Accepted != nil && (c.Outgoing() || !c.AudioHere()) {
 			f.ev.Accepted(c)
 		}
 	case evEnded:

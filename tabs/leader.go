@@ -102,9 +102,9 @@ func (l *Leader) AdoptMedia(tab, id string) ua.MediaFactory {
 	}
 }
 
-// Own records that c's audio is in this (the leader's) tab, or in tab's
-// session id when a follower placed or answered it.
-func (l *Leader) own(c phone.Call, tab, id string) {
+// Own records that c's audio is in tab's session id (a follower placed,
+// answered or kept it).
+func (l *Leader) Own(c phone.Call, tab, id string) {
 	l.mu.Lock()
 	lc := l.callLocked(c)
 	lc.mediaTab, lc.mediaID = tab, id
@@ -310,7 +310,7 @@ func (l *Leader) run(ctx context.Context, q Msg, a args) (any, *phone.Error) {
 			return nil, e
 		}
 		if owned != nil {
-			l.own(c, owned.tab, owned.id)
+			l.Own(c, owned.tab, owned.id)
 		}
 		info := l.Info(c)
 		l.publish(evUpdate, c, eventData{})
@@ -325,15 +325,10 @@ func (l *Leader) run(ctx context.Context, q Msg, a args) (any, *phone.Error) {
 	}
 	switch q.Op {
 	case opAccept:
-		var owned *RemoteMedia
-		e := l.host.Accept(ctx, c, phone.AcceptOptions{Headers: a.Headers}, l.remoteFactory(q.From, func(m *RemoteMedia) {
-			owned = m
-			l.own(c, m.tab, m.id) // before the 200 OK's event goes out
+		// The host publishes the answer (Accepted) once the 200 OK is sent.
+		return nil, l.host.Accept(ctx, c, phone.AcceptOptions{Headers: a.Headers}, l.remoteFactory(q.From, func(m *RemoteMedia) {
+			l.Own(c, m.tab, m.id)
 		}))
-		if e == nil && owned != nil {
-			l.publish(evUpdate, c, eventData{})
-		}
-		return nil, e
 	case opReject:
 		return nil, c.Reject(a.Code)
 	case opHangup:

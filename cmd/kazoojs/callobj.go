@@ -33,6 +33,7 @@ func (f *facade) callObject(c phone.Call) safejs.Value {
 		"receivedHeaders": headersArray(c.ReceivedHeaders()),
 		"end":             nil,
 		"mode":            callMode(c),
+		"audioHere":       f.audioHere(c),
 	})
 	if err != nil {
 		return safejs.Undefined()

@@ -13,6 +13,7 @@ import (
 	"github.com/kazoo-softphone/kazoo/jsbridge"
 	"github.com/kazoo-softphone/kazoo/phone"
 	"github.com/kazoo-softphone/kazoo/rtmpua"
+	"github.com/kazoo-softphone/kazoo/tabs"
 )
 
 // callTimeout bounds page-initiated call operations (accept, hold, …).
@@ -117,6 +118,7 @@ func (f *facade) callEvents(cbs pageCallbacks) events {
 		},
 		accepted: func(c phone.Call) {
 			obj := f.track(c)
+			f.ring(false, c.ID()) // it may have been answered in another tab
 			f.answered(c)
 			if !f.isPreflight(c) {
 				cbs.call(cbs.onAccepted, obj)
@@ -217,6 +219,7 @@ func (f *facade) connect(args []safejs.Value) (any, error) {
 	}
 	obj := f.track(c)
 	f.makeCurrent(c)
+	f.sharedUpdate(c, false)
 	return obj, nil
 }
 
@@ -267,6 +270,9 @@ func (f *facade) opAccept(ctx context.Context, c phone.Call, args []safejs.Value
 	}
 	f.makeCurrent(c)
 	f.answered(c)
+	if _, elsewhere := c.(*tabs.Call); !elsewhere {
+		f.sharedUpdate(c, true) // the other tabs hear that it was answered here
+	}
 	f.othersRinging(c, others)
 	return nil, nil
 }
@@ -285,6 +291,7 @@ func (f *facade) answered(c phone.Call) {
 	f.mu.Unlock()
 	if t != nil {
 		answeredObject(t.obj, c)
+		_ = t.obj.Set("audioHere", f.audioHere(c))
 		f.watch(c)
 	}
 }

@@ -37,6 +37,9 @@ type facade struct {
 	conf conference // the local conference (conference.go)
 
 	destroyed atomic.Bool // destroy() ran
+	// sh is the registration shared with other tabs, if any (shared.go);
+	// atomic, because call objects read it while f.mu is held.
+	sh        atomic.Pointer[shared]
 	releaseMu sync.Mutex
 	release   []func() // frees the exported functions of a created phone
 
@@ -263,6 +266,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 		cbs.error(e)
 		return nil, e
 	}
+	f.leaveShared(false)
 	ev := f.callEvents(cbs)
 	ev.presence = presenceEvent(cbs)
 	if forced || opts.forceRTMP || !hasWebRTC() {
@@ -284,6 +288,12 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 	connected, ended := ev.connected, ev.ended
 	ev.connected = func() { connected(); f.warm.connected() }
 	ev.ended = func(c phone.Call, e phone.End) { ended(c, e); f.warm.callEnded(); f.conferenceCallEnded(c) }
+	if opts.sharedTabs {
+		if jsbridge.HasTabSharing() {
+			return nil, nilIfOK(f.registerShared(opts, ev))
+		}
+		warn("sharedTabs needs BroadcastChannel and Web Locks (a secure context); this tab registers on its own")
+	}
 	f.use(webrtcPhone{f.webrtc})
 	return nil, nilIfOK(f.webrtc.Register(context.Background(), opts.web, ev.forWebRTC()))
 }
@@ -333,6 +343,7 @@ func (f *facade) logout([]safejs.Value) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
 	defer cancel()
 	f.warm.release()
+	f.leaveShared(false)
 	f.engine().Logout(ctx)
 	return nil, nil
 }
@@ -340,7 +351,9 @@ func (f *facade) logout([]safejs.Value) (any, error) {
 // unload is pagehide for this phone: the un-REGISTER is written before
 // the handler returns to the browser.
 func (f *facade) unload() {
-	f.engine().Unload()
+	if !f.leaveShared(true) {
+		f.engine().Unload()
+	}
 	f.warm.release()
 }
 

@@ -57,6 +57,8 @@ type registration struct {
 	forceRTMP bool
 	// ringIncoming: kazoo rings incoming calls on the ringtone device.
 	ringIncoming bool
+	// sharedTabs: one registration for the tabs of the account (shared.go).
+	sharedTabs bool
 	// lines: maxLines, autoHold (lines.go).
 	lines lines.Config
 	// thresholds of the quality warnings (defaults with the page's
@@ -153,6 +155,9 @@ func readRegister(v safejs.Value) (registration, pageCallbacks, error) {
 	}
 	o.MaxLines = r.lines.Max
 	if r.ringIncoming, err = p.Bool("ringIncoming"); err != nil {
+		return r, cbs, err
+	}
+	if r.sharedTabs, err = p.Bool("sharedTabs"); err != nil {
 		return r, cbs, err
 	}
 	if r.thresholds, err = readThresholds(p.Value("qualityThresholds")); err != nil {

@@ -167,9 +167,13 @@ export function makeLab({ kamailio, server, browser, rtpengine, stopAll }) {
     async startBaresip(opts) {
       return startBaresip({ kamailio, ...opts });
     },
-    /** A fresh context and the blank test page, with kazoo's script parsed. */
-    async openPage({ initScript } = {}) {
-      const context = await browser.newContext();
+    /**
+     * A fresh context (or the given one: tabs of one browser profile,
+     * sharing storage, locks and BroadcastChannel) and the blank test
+     * page, with kazoo's script parsed.
+     */
+    async openPage({ initScript, context: given } = {}) {
+      const context = given ?? await browser.newContext();
       const page = await context.newPage();
       page.pageErrors = [];
       page.on('pageerror', (e) => page.pageErrors.push(String(e)));
