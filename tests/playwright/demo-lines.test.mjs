@@ -9,7 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   demoBackends, LOUD, QUIET, callAndAnswer, openDemo, closeAll, assertHealthy, loginAs, callState, incoming,
-  waitMeter, waitNotice, screenshot, lineRow, waitLine,
+  waitMeter, waitNotice, screenshot, assertFits, lineRow, waitLine,
 } from './lib/demo.mjs';
 
 for (const b of demoBackends) demoSuite(b);
@@ -31,7 +31,7 @@ function demoSuite({ name, start }) {
     let be;
     before(async () => { be = await start(); });
     after(async () => { await be?.stop(); });
-    test('several calls: a second call rings in the line list (no dialog), Answer there holds the first, Switch to goes back, Decline refuses a third, Hang up leaves one call and the list goes', async () => {
+    test('several calls: a second call rings in the line list (no dialog), Answer there holds the first, Switch to goes back, Decline refuses a third; hanging up the current call brings back the one before, on hold, Resume; one call left and the list goes', async () => {
       const a = await openDemo(be, 0);
       const b = await openDemo(be, 1);
       const c = await openDemo(be, 0);
@@ -95,6 +95,33 @@ function demoSuite({ name, start }) {
         assert.equal(await d.textContent('#lastCall'), '1001 declined the call.');
         await lineRow(a, '1004').waitFor({ state: 'detached', timeout: 10_000 });
         assert.equal(await a.textContent('#linesCount'), '2');
+
+        // It calls again and is answered: B and C both wait on hold.
+        await d.press('#number', 'Enter');
+        await waitLine(a, '1004', 'incoming');
+        await lineRow(a, '1004').getByRole('button', { name: 'Answer' }).click();
+        await callState(d, 'active');
+        assert.equal((await waitLine(a, '1002', 'held')).text, 'On hold');
+        assert.equal((await waitLine(a, '1003', 'held')).text, 'On hold');
+        assert.deepEqual(await library(a), [['1002', 'established', 'held'], ['1003', 'established', 'held'], ['1004', 'established', 'sendrecv']]);
+        await assertFits(a);
+
+        // Hang up D (the current call) from its row: B, current before it, is the call again, still on hold.
+        await lineRow(a, '1004').getByRole('button', { name: 'Hang up' }).click();
+        await callState(d, 'idle');
+        await lineRow(a, '1004').waitFor({ state: 'detached', timeout: 10_000 });
+        await callState(a, 'held');
+        assert.equal(await a.textContent('#peerName'), '1002');
+        assert.equal(await a.textContent('#callStatus'), 'On hold');
+        assert.match(await waitNotice(a, 'call', /1004 ended/), /^Call with 1004 ended after \d\d:\d\d\. 1002 is on hold: Resume to talk\.$/);
+        const back = await waitLine(a, '1002', 'held');
+        assert.deepEqual(back.buttons, ['Resume', 'Hang up']);
+        // Resume in the row: B hears A again (kazoo silenced A's microphone on that line while it waited).
+        await lineRow(a, '1002').getByRole('button', { name: 'Resume' }).click();
+        await waitLine(a, '1002', 'active');
+        await callState(a, 'active');
+        assert.deepEqual(await library(a), [['1002', 'established', 'sendrecv'], ['1003', 'established', 'held']]);
+        await waitMeter(b, 'speaker', '>', LOUD, { what: 'B hears A after Resume' });
 
         // Hang up C (on hold) from the list: one call is left, the list goes.
         await lineRow(a, '1003').getByRole('button', { name: 'Hang up' }).click();

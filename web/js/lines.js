@@ -117,6 +117,15 @@ export class Lines {
    * wait.
    */
   render({ busy = false } = {}) {
+    const hadFocus = $('lines').contains(document.activeElement);
+    this.show(busy);
+    // A row's button that went (its call ended, or became current) leaves
+    // the focus with the call panel, not lost on the page.
+    const f = document.activeElement;
+    if (hadFocus && (!f || f === document.body || f.offsetParent === null)) $('callInfo').focus();
+  }
+
+  show(busy) {
     const show = this.records.length > 1;
     $('lineList').hidden = !show;
     $('callPanel').dataset.lines = show ? String(this.records.length) : '';
