@@ -1,11 +1,11 @@
-// Attended transfer from the call panel. "Consult" puts the current call
-// on hold and calls a number: a second call, shown in its own box below
-// the first. "Complete transfer" hands the first call's far end over to
+// Attended transfer from the call panel. "Consult" calls a number, which
+// puts the current call on hold (register's autoHold): a second call,
+// shown in its own box below the first. "Complete transfer" hands the first call's far end over to
 // the consulted person (firstCall.transfer(consultCall): REFER with
 // Replaces) and both our calls end; "Cancel" hangs up the consult call and
 // resumes the first. When the consult call ends or fails by itself, the
 // first call is resumed too. Records are the page's call records (see
-// demo.js newCall); names are only set as textContent.
+// calls.js newCall); names are only set as textContent.
 import { $, log, notify } from './ui.js';
 import { errorText, cancelText } from './words.js';
 import { isUp, callStatusText } from './callview.js';
@@ -69,14 +69,11 @@ export class Consult {
     log(`consulting ${target}: holding ${first.name}`);
     this.render();
     $('consultBox').focus();
+    // Placing the call holds the first one (register's autoHold).
+    first.held = true;
+    first.state = 'held';
+    this.render();
     try {
-      if (!first.held) {
-        await first.obj.hold(true);
-        first.held = true;
-        first.state = 'held';
-        this.render();
-      }
-      if (this.call !== k) return;
       const obj = await kazoo.connect(target);
       // (The first call may have ended meanwhile: then k is the page's call.)
       if (this.call === k || this.main() === k) k.obj = obj;
@@ -126,7 +123,8 @@ export class Consult {
     const first = this.main();
     if (!first || first.transferTo || !first.held || !first.obj) return;
     try {
-      await first.obj.hold(false);
+      // switchTo resumes it with its microphone (autoHold silenced it).
+      await kazoo.switchTo(first.obj);
       if (this.main() !== first) return;
       first.held = false;
       first.state = 'active';

@@ -9,6 +9,8 @@
 //             4 s off; on the speaker device (kazoo.audio.speaker), where
 //             the call will play
 //   key beep  the dialpad's DTMF pair, 120 ms, quietly; on the speaker
+//   waiting   another call rings in during a call: two short 440 Hz
+//             beeps on the speaker, over the call (no ringtone)
 //
 // Each context plays on its device with AudioContext.setSinkId where the
 // browser has it (elsewhere both play on the default output).
@@ -158,6 +160,27 @@ export class Sounds {
     if (this.tone) this.tone.stop();
     this.tone = null;
     delete document.body.dataset.tone;
+  }
+
+  /** The call-waiting beeps: once, two short 440 Hz tones. */
+  waiting() {
+    const ctx = this.ctx;
+    if (!ctx || ctx.state !== 'running') return;
+    const out = ctx.createGain();
+    const t = ctx.currentTime;
+    out.gain.setValueAtTime(0, t);
+    for (const start of [0, 0.45]) {
+      out.gain.linearRampToValueAtTime(0.08, t + start + 0.01);
+      out.gain.setValueAtTime(0.08, t + start + 0.2);
+      out.gain.linearRampToValueAtTime(0, t + start + 0.21);
+    }
+    out.connect(ctx.destination);
+    const o = ctx.createOscillator();
+    o.frequency.value = 440;
+    o.connect(out);
+    o.start(t);
+    o.stop(t + 0.7);
+    setTimeout(() => out.disconnect(), 900);
   }
 
   /** The dialpad key's DTMF pair, briefly, as feedback. */

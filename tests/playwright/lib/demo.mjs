@@ -16,8 +16,7 @@
 //     sipLog?(),            the SIP server's log so far
 //     stop(),
 //   }
-// and the suite is told statically what it can do: {echo, rtmp} (see
-// demo.test.mjs). startDevBackend() is kazoo-dev alone: its embedded SIP
+// and the suite is told statically what it can do (see demoBackends). startDevBackend() is kazoo-dev alone: its embedded SIP
 // server, echo, voicemail and RTMP path (what `./build.sh demo` runs).
 // startKamailioBackend() is the production-like lab: Kamailio, rtpengine,
 // kazoo-rtmpgw and kazoo-relay, kazoo-dev serving only the page.
@@ -131,6 +130,26 @@ export async function startKamailioBackend() {
 }
 
 /**
+ * The backends every demo flow runs against (the demo*.test.mjs files
+ * each run their flows once per backend). A backend says statically what
+ * it can do:
+ *   echo  it has the echo extension ("Test my audio" calls config.echo or *43)
+ *   rtmp  the page offers "Audio without WebRTC" and it can carry calls
+ *   blf   it tells the dialog state of extensions (SUBSCRIBE event dialog):
+ *         the colleagues' lamps go busy and idle
+ */
+export const demoBackends = [
+  { name: 'kazoo-dev', start: startDevBackend, echo: true, rtmp: true, blf: false },
+  { name: 'Kamailio', start: startKamailioBackend, echo: false, rtmp: true, blf: true },
+];
+
+// The meters show −60…0 dBFS. The far browser's steady test tone settles
+// at about −25 dBFS (0.58 on the meter) once Chromium's noise suppression
+// and gain control have worked on it; silence reads 0.
+export const LOUD = 0.35;
+export const QUIET = 0.1;
+
+/**
  * Opens the demo page in a fresh context of backend.browsers[which] at
  * viewport; records page errors and console lines (CSP reports land
  * there). Resolves when the login screen shows.
@@ -195,6 +214,44 @@ export async function loginAs(page, backend, user, { password, name, dtmf, rtmp,
 /** Waits for the call panel's state (idle, calling, ringing, incoming, connecting, active, held). */
 export async function callState(page, state, timeout = 20_000) {
   await page.locator(`#callPanel[data-state="${state}"]`).waitFor({ state: 'attached', timeout });
+}
+
+/** caller dials callee's number on the dialpad and presses Call; callee answers from the dialog; returns the dialog's {name, number}. */
+export async function callAndAnswer(caller, callee, number) {
+  for (const k of number) await caller.click(`#dialpad [data-key="${k}"]`);
+  assert.equal(await caller.inputValue('#number'), number);
+  await caller.click('#callBtn');
+  const who = await incoming(callee);
+  await callee.click('#answerBtn');
+  await callState(caller, 'active');
+  await callState(callee, 'active');
+  return who;
+}
+
+/** The line list's row for the call with name (as the row shows it). */
+export function lineRow(page, name) {
+  return page.locator('#lines li[data-line]', { has: page.locator('.line-name', { hasText: name }) });
+}
+
+/**
+ * Waits for the row of name to show state (data-state: incoming, calling,
+ * ringing, connecting, active, held); returns {state, text, time, buttons}:
+ * its state in words, its duration and the labels of its visible buttons.
+ */
+export async function waitLine(page, name, state, timeout = 15_000) {
+  const row = lineRow(page, name);
+  try {
+    await row.and(page.locator(`[data-state="${state}"]`)).waitFor({ timeout });
+  } catch (e) {
+    const now = await page.locator('#lines').evaluate((l) => l.innerText).catch(() => 'no list');
+    throw new Error(`the line of ${name} did not turn ${state} within ${timeout} ms; the list shows: ${JSON.stringify(now)}`);
+  }
+  return {
+    state: await row.getAttribute('data-state'),
+    text: await row.locator('.line-state').textContent(),
+    time: await row.locator('.line-time').textContent(),
+    buttons: await row.locator('button:visible').allTextContents(),
+  };
 }
 
 /** The incoming-call dialog: waits for it and returns {name, number}. */
