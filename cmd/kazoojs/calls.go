@@ -316,12 +316,21 @@ func opReject(ctx context.Context, c phone.Call, args []safejs.Value) (any, erro
 	return nil, nilIfOK(c.Reject(code))
 }
 
-func opHold(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
+// opHold is call.hold(on): hold(false) on a call autoHold held also
+// gives it its microphone back, as switchTo does (without making it the
+// current call).
+func (f *facade) opHold(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {
 	hold, err := boolArg(args, 0, "hold", true)
 	if err != nil {
 		return nil, err
 	}
-	return nil, nilIfOK(c.Hold(ctx, hold))
+	if e := c.Hold(ctx, hold); e != nil {
+		return nil, e
+	}
+	if !hold {
+		return nil, f.lineResumed(c)
+	}
+	return nil, nil
 }
 
 func opDTMF(ctx context.Context, c phone.Call, args []safejs.Value) (any, error) {

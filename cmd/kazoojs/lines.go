@@ -168,6 +168,16 @@ func (f *facade) switchTo(args []safejs.Value) (any, error) {
 	if e := c.Hold(ctx, false); e != nil {
 		return nil, e
 	}
+	if err := f.lineResumed(c); err != nil {
+		return nil, err
+	}
+	f.makeCurrent(c)
+	return nil, nil
+}
+
+// lineResumed gives a call that autoHold held (and silenced) its
+// microphone back, unless the page had muted it itself.
+func (f *facade) lineResumed(c phone.Call) error {
 	f.mu.Lock()
 	t := f.calls[c.ID()]
 	unmute := t != nil && t.lineHeld && !t.muted
@@ -176,10 +186,7 @@ func (f *facade) switchTo(args []safejs.Value) (any, error) {
 	}
 	f.mu.Unlock()
 	if unmute {
-		if e := c.SetMuted(false); e != nil {
-			return nil, e
-		}
+		return nilIfOK(c.SetMuted(false))
 	}
-	f.makeCurrent(c)
-	return nil, nil
+	return nil
 }

@@ -116,6 +116,13 @@ test('two incoming calls: answer the second while the first rings, auto hold, sw
     await waitEvent(b, 'onHangup');
     assert.deepEqual(await lines(agent), [['1003', 'established']]);
     assert.equal((await agent.evaluate(() => kazoo.getStats())).direction, 'sendonly', 'the remaining call was resumed by itself');
+    // hold(false) resumes it with the microphone autoHold had silenced.
+    assert.equal(await agent.evaluate(() => kazoo.hold(false).then(() => 'ok', (e) => e.key)), 'ok');
+    assert.equal((await agent.evaluate(() => kazoo.getStats())).direction, 'sendrecv');
+    let resumed;
+    await until(async () => (resumed = await growthWhile(c, c)).energy > 1e-5,
+      { timeout: 15_000, what: "C hears the agent after hold(false)" });
+    t.diagnostic(`after hold(false): energy at C ${resumed.energy.toExponential(2)} (${resumed.packets} packets)`);
     await agent.evaluate(() => kazoo.hangup());
     await waitEvent(c, 'onHangup');
     assert.deepEqual(await lines(agent), []);
