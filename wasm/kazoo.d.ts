@@ -231,6 +231,24 @@ export interface RegisterParams {
    * until the call is answered or ends (default false: the page rings).
    */
   ringIncoming?: boolean;
+  /**
+   * One registration for every tab of this browser that has this account
+   * open (same publicIdentity and wsUrl, each registering with
+   * sharedTabs). The tab holding the account's Web Lock leads: it keeps
+   * the WebSocket, the registration and the calls' SIP. The others follow
+   * over a BroadcastChannel: they get onConnected, onIncoming (a call
+   * rings in every tab), onAccepted when another tab answers, onHangup…
+   * and can answer, dial, hang up, hold, mute, send DTMF, transfer
+   * (blind) and send messages. A call's audio is in the tab that answered
+   * or placed it (call.audioHere). When the leading tab closes, the next
+   * one takes over: it registers with the same instance id (the binding
+   * is replaced) and takes over the calls in progress by re-INVITE.
+   * logout() takes only this tab out. Followers answer not_supported
+   * for conference, attended transfer, subscribe and preflight. Needs
+   * BroadcastChannel and Web Locks (a secure context); without them the
+   * tab registers on its own, with a console warning. Default false.
+   */
+  sharedTabs?: boolean;
   /** A watched URI's state (see subscribe()). */
   onPresence?: (presence: KazooPresence) => void;
 }
@@ -524,6 +542,13 @@ export interface Call {
   readonly end: CallEnd | null;
   /** The path the call's audio takes. */
   readonly mode: 'webrtc' | 'rtmp';
+  /**
+   * Whether this tab plays and captures the call's audio: always true
+   * unless register({sharedTabs}) shares the registration with other
+   * tabs and another tab answered or placed the call. Updated when the
+   * call is answered.
+   */
+  readonly audioHere: boolean;
   /** The first received header field called name (any case), or null. */
   getHeader(name: string): string | null;
   /**

@@ -24,6 +24,9 @@ func (f *facade) opTransfer(ctx context.Context, c phone.Call, args []safejs.Val
 	if err != nil {
 		return nil, err
 	}
+	if f.following() {
+		return nil, errFollowing("attended transfer")
+	}
 	from, ok1 := c.(*ua.Call)
 	to, ok2 := other.(*ua.Call)
 	if !ok1 || !ok2 {

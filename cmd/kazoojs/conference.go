@@ -126,6 +126,9 @@ func (f *facade) conferenceMember(id string) (*confMember, *phone.Error) {
 	if st := c.State(); st != phone.CallEstablished {
 		return nil, &phone.Error{Key: phone.KeyCallState, Message: "a conference takes established calls; call " + id + " is " + st.String()}
 	}
+	if f.following() {
+		return nil, errFollowing("a local conference")
+	}
 	uc, ok := c.(*ua.Call)
 	if !ok {
 		return nil, &phone.Error{Key: phone.KeyNotSupported, Message: "a local conference mixes WebRTC calls only; call " + id + " is on the RTMP path"}

@@ -85,6 +85,9 @@ func (f *facade) preflight(args []safejs.Value) (any, error) {
 		}
 		defer func() { _, _ = f.logout(nil) }()
 	}
+	if f.following() {
+		return nil, errFollowing("preflight()")
+	}
 	f.mu.Lock()
 	if f.preflighting || f.preflightCall != nil {
 		f.mu.Unlock()

@@ -54,6 +54,9 @@ func (f *facade) subscribe(args []safejs.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.following() {
+		return nil, errFollowing("subscribe()")
+	}
 	if _, ok := f.engine().(webrtcPhone); !ok {
 		return nil, &phone.Error{Key: phone.KeyNotSupported, Message: "subscribe() needs the WebRTC path; the RTMP path has no presence subscriptions"}
 	}

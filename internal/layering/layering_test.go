@@ -64,7 +64,8 @@ func TestOnlyBridgeTouchesJS(t *testing.T) {
 
 // The SIP and user-agent packages (and the pure ones around them: the
 // shared vocabulary, call quality, device choice, the call watcher, line
-// bookkeeping, presence bodies, the reconnect loop and its clock) must
+// bookkeeping, presence bodies, the reconnect loop and its clock, the
+// tabs' shared registration) must
 // not depend on pion or safejs, even indirectly, on either platform. In a
 // browser syscall/js is reached only through coder/websocket, which wraps
 // the browser's WebSocket by design.
@@ -75,7 +76,7 @@ func TestCoreHasNoBrowserDependencies(t *testing.T) {
 	for _, goos := range []string{"", "js"} {
 		out := goList(t, goos, "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`,
 			"./sip", "./ua", "./rtmpua", "./phone", "./quality", "./audiodev", "./callwatch",
-			"./lines", "./presence", "./reconnect", "./clock")
+			"./lines", "./presence", "./reconnect", "./clock", "./tabs")
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 			fields := strings.Fields(line)
 			pkg, imports := fields[0], fields[1:]
