@@ -31,7 +31,7 @@ func (b *bus) join(t *testing.T, id string, local ua.MediaFactory) *Tab {
 			}
 		}
 		return nil
-	}, local, nil)
+	}, local, nil, nil)
 	b.mu.Lock()
 	b.tabs = append(b.tabs, tab)
 	b.mu.Unlock()
@@ -435,7 +435,7 @@ func TestALateTabGetsTheCallsAndAStrayTabIsRefused(t *testing.T) {
 	rec.wait(t, "incoming:c3")
 
 	// A follower with no leader says so instead of waiting.
-	lone := NewTab("lone", func([]byte) error { return nil }, nil, nil)
+	lone := NewTab("lone", func([]byte) error { return nil }, nil, nil, nil)
 	t.Cleanup(lone.Close)
 	f := Follow(lone, Events{})
 	if _, e := f.Dial(context.Background(), "1003", nil); e == nil || e.Key != phone.KeyNotRegistered {
