@@ -17,6 +17,8 @@ import (
 type bus struct {
 	mu   sync.Mutex
 	tabs []*Tab
+	// parse is the tabs' JSON parser (nil: the default, encoding/json).
+	parse func([]byte) (any, error)
 }
 
 func (b *bus) join(t *testing.T, id string, local ua.MediaFactory) *Tab {
@@ -31,7 +33,7 @@ func (b *bus) join(t *testing.T, id string, local ua.MediaFactory) *Tab {
 			}
 		}
 		return nil
-	}, local, nil, nil)
+	}, local, nil, b.parse)
 	b.mu.Lock()
 	b.tabs = append(b.tabs, tab)
 	b.mu.Unlock()
