@@ -175,13 +175,6 @@ func (l *Leader) remoteFactory(tab string, made func(*RemoteMedia)) ua.MediaFact
 	}
 }
 
-// adoptRemote is a RemoteMedia for a session that already exists in tab.
-func (l *Leader) adoptRemote(tab, id string) *RemoteMedia {
-	m := &RemoteMedia{t: l.t, tab: tab, id: id}
-	l.addMedia(m)
-	return m
-}
-
 // Tab is where the session is; ID its name there.
 func (m *RemoteMedia) Tab() string { return m.tab }
 func (m *RemoteMedia) ID() string  { return m.id }
