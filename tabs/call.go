@@ -52,8 +52,15 @@ func (c *Call) AudioHere() bool { return c.snap().MediaTab == c.f.t.ID }
 // Info is the call's latest snapshot.
 func (c *Call) Info() CallInfo { return c.snap() }
 
-func (c *Call) ask(ctx context.Context, op string, a args, out any) *phone.Error {
-	return c.f.ask(ctx, op, c.ID(), a, out)
+// ask sends a request about the call; query also returns its answer's
+// data.
+func (c *Call) ask(ctx context.Context, op string, a args) *phone.Error {
+	_, e := c.query(ctx, op, a)
+	return e
+}
+
+func (c *Call) query(ctx context.Context, op string, a args) (any, *phone.Error) {
+	return c.f.ask(ctx, op, c.ID(), a)
 }
 
 // Accept answers the call with this tab's audio.
@@ -62,29 +69,29 @@ func (c *Call) Accept(ctx context.Context) *phone.Error {
 }
 
 func (c *Call) AcceptWith(ctx context.Context, o phone.AcceptOptions) *phone.Error {
-	return c.ask(ctx, opAccept, args{Headers: o.Headers}, nil)
+	return c.ask(ctx, opAccept, args{Headers: o.Headers})
 }
 
 func (c *Call) Reject(code int) *phone.Error {
-	return c.ask(context.Background(), opReject, args{Code: code}, nil)
+	return c.ask(context.Background(), opReject, args{Code: code})
 }
 
-func (c *Call) Hangup(ctx context.Context) *phone.Error { return c.ask(ctx, opHangup, args{}, nil) }
+func (c *Call) Hangup(ctx context.Context) *phone.Error { return c.ask(ctx, opHangup, args{}) }
 
 func (c *Call) Hold(ctx context.Context, hold bool) *phone.Error {
-	return c.ask(ctx, opHold, args{Flag: hold}, nil)
+	return c.ask(ctx, opHold, args{Flag: hold})
 }
 
 func (c *Call) SendDTMF(ctx context.Context, tones string) *phone.Error {
-	return c.ask(ctx, opDTMF, args{Text: tones}, nil)
+	return c.ask(ctx, opDTMF, args{Text: tones})
 }
 
 func (c *Call) Transfer(ctx context.Context, target string) *phone.Error {
-	return c.ask(ctx, opTransfer, args{Target: target}, nil)
+	return c.ask(ctx, opTransfer, args{Target: target})
 }
 
 func (c *Call) SetMuted(muted bool) *phone.Error {
-	e := c.ask(context.Background(), opMute, args{Flag: muted}, nil)
+	e := c.ask(context.Background(), opMute, args{Flag: muted})
 	if e == nil {
 		c.mu.Lock()
 		c.info.Muted = muted
@@ -118,8 +125,14 @@ func (c *Call) Stats(ctx context.Context) (phone.MediaStats, *phone.Error) {
 		}
 		return s, nil
 	}
-	var s phone.MediaStats
-	e := c.ask(ctx, opStats, args{}, &s)
+	v, e := c.query(ctx, opStats, args{})
+	if v == nil {
+		return phone.MediaStats{}, e
+	}
+	s, err := decodeStats(v)
+	if err != nil && e == nil {
+		e = badAnswer(err)
+	}
 	return s, e
 }
 
@@ -131,9 +144,13 @@ func (c *Call) Levels(ctx context.Context) (phone.Levels, *phone.Error) {
 		}
 		return l, nil
 	}
-	var w wireLevels
-	if e := c.ask(ctx, opLevels, args{}, &w); e != nil {
+	v, e := c.query(ctx, opLevels, args{})
+	if e != nil {
 		return phone.Levels{}, e
+	}
+	w, err := decodeLevels(v)
+	if v != nil && err != nil {
+		return phone.Levels{}, badAnswer(err)
 	}
 	return w.levels(), nil
 }
@@ -142,12 +159,12 @@ func (c *Call) SetMicrophone(ctx context.Context, deviceID string) *phone.Error 
 	if m := c.local(); m != nil {
 		return phone.DeviceError(m.SetMicrophone(ctx, deviceID))
 	}
-	return c.ask(ctx, opMic, args{Text: deviceID}, nil)
+	return c.ask(ctx, opMic, args{Text: deviceID})
 }
 
 func (c *Call) SetSpeaker(ctx context.Context, deviceID string) *phone.Error {
 	if m := c.local(); m != nil {
 		return phone.DeviceError(m.SetSpeaker(ctx, deviceID))
 	}
-	return c.ask(ctx, opSpeaker, args{Text: deviceID}, nil)
+	return c.ask(ctx, opSpeaker, args{Text: deviceID})
 }

@@ -27,5 +27,7 @@
 // a method that receives it ([Wire]), so it is tested natively with
 // in-memory channels; cmd/kazoojs connects it to BroadcastChannel and
 // Web Locks (package jsbridge). Messages are JSON, defined once in
-// wire.go.
+// wire.go, written with encoding/json and read from a parsed tree
+// (decode.go): the page gives NewTab the browser's JSON.parse, so that
+// kazoo.wasm has no encoding/json decoder.
 package tabs

@@ -2,9 +2,9 @@ package tabs
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 
+	"github.com/kazoo-softphone/kazoo/internal/jsontree"
 	"github.com/kazoo-softphone/kazoo/phone"
 )
 
@@ -109,16 +109,14 @@ func (f *Follower) handle(m Msg) {
 	}
 	switch m.T {
 	case tState:
-		var s stateData
-		if json.Unmarshal(m.Data, &s) == nil {
+		if s, err := decodeState(m.data); err == nil {
 			f.mu.Lock()
 			f.leaderTab = m.From
 			f.mu.Unlock()
 			f.applyState(s)
 		}
 	case tEvent:
-		var d eventData
-		if json.Unmarshal(m.Data, &d) == nil {
+		if d, err := decodeEvent(m.data); err == nil {
 			f.applyEvent(m.Op, d)
 		}
 	case tBye:
@@ -234,36 +232,41 @@ func (f *Follower) applyEvent(op string, d eventData) {
 	}
 }
 
-// ask sends a request to the leader and decodes its answer into out.
-func (f *Follower) ask(ctx context.Context, op, callID string, a args, out any) *phone.Error {
+// badAnswer is the error of an answer that cannot be read.
+func badAnswer(err error) *phone.Error {
+	return &phone.Error{Key: phone.KeyInternal, Message: "bad answer from the leading tab", Err: err}
+}
+
+// ask sends a request to the leader and returns its answer's data (nil
+// for none), parsed.
+func (f *Follower) ask(ctx context.Context, op, callID string, a args) (any, *phone.Error) {
 	f.mu.Lock()
 	leader := f.leader
 	f.mu.Unlock()
 	if !leader {
-		return &phone.Error{Key: phone.KeyNotRegistered, Message: "the tab that holds this account's registration is not answering; another takes over"}
+		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "the tab that holds this account's registration is not answering; another takes over"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	r, err := f.t.request(ctx, Msg{T: tReq, Op: op, Call: callID, Data: mustJSON(a)})
 	if err != nil {
-		return &phone.Error{Key: phone.KeyNotRegistered, Message: "the tab that holds this account's registration did not answer", Err: err}
+		return nil, &phone.Error{Key: phone.KeyNotRegistered, Message: "the tab that holds this account's registration did not answer", Err: err}
 	}
 	if r.Err != nil {
-		return r.Err.phone()
+		return nil, r.Err.phone()
 	}
-	if out != nil && len(r.Data) > 0 {
-		if err := json.Unmarshal(r.Data, out); err != nil {
-			return &phone.Error{Key: phone.KeyInternal, Message: "bad answer from the leading tab", Err: err}
-		}
-	}
-	return nil
+	return r.data, nil
 }
 
 // Dial asks the leader to call target with this tab's audio.
 func (f *Follower) Dial(ctx context.Context, target string, headers []phone.Header) (phone.Call, *phone.Error) {
-	var info CallInfo
-	if e := f.ask(ctx, opDial, "", args{Target: target, Headers: headers}, &info); e != nil {
+	v, e := f.ask(ctx, opDial, "", args{Target: target, Headers: headers})
+	if e != nil {
 		return nil, e
+	}
+	info, err := decodeCallInfo(v)
+	if err != nil || info.ID == "" {
+		return nil, badAnswer(err)
 	}
 	c, _ := f.upsert(info)
 	return c, nil
@@ -271,9 +274,17 @@ func (f *Follower) Dial(ctx context.Context, target string, headers []phone.Head
 
 // SendMessage asks the leader to send an instant message.
 func (f *Follower) SendMessage(ctx context.Context, target, body, contentType string, headers []phone.Header) (*phone.MessageResult, *phone.Error) {
-	var res phone.MessageResult
-	if e := f.ask(ctx, opMessage, "", args{Target: target, Text: body, ContentType: contentType, Headers: headers}, &res); e != nil {
+	v, e := f.ask(ctx, opMessage, "", args{Target: target, Text: body, ContentType: contentType, Headers: headers})
+	if e != nil {
 		return nil, e
+	}
+	var res phone.MessageResult
+	if v != nil {
+		o := jsontree.Obj(v)
+		if o == nil {
+			return nil, badAnswer(errNotObject)
+		}
+		res = decodeMessageResult(o)
 	}
 	return &res, nil
 }

@@ -238,8 +238,7 @@ func (l *Leader) handle(m Msg) {
 	case tReq:
 		go l.serve(m)
 	case tMediaEvent:
-		var a args
-		_ = json.Unmarshal(m.Data, &a)
+		a, _ := decodeArgs(m.data)
 		l.mu.Lock()
 		rm := l.media[m.Media]
 		l.mu.Unlock()
@@ -281,12 +280,10 @@ func (l *Leader) tabLeft(tab string) {
 func (l *Leader) serve(q Msg) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	var a args
-	if len(q.Data) > 0 {
-		if err := json.Unmarshal(q.Data, &a); err != nil {
-			l.t.reply(q, tRep, nil, &WireError{Key: phone.KeyInvalidParameter, Message: "bad request"})
-			return
-		}
+	a, err := decodeArgs(q.data)
+	if err != nil {
+		l.t.reply(q, tRep, nil, &WireError{Key: phone.KeyInvalidParameter, Message: "bad request"})
+		return
 	}
 	data, e := l.run(ctx, q, a)
 	l.t.reply(q, tRep, data, wireError(e))

@@ -2,7 +2,6 @@ package tabs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"sync"
@@ -52,12 +51,10 @@ func (h *MediaHost) closeAll() {
 
 // serve runs one step the leader asked for and answers it.
 func (h *MediaHost) serve(q Msg) {
-	var a args
-	if len(q.Data) > 0 {
-		if err := json.Unmarshal(q.Data, &a); err != nil {
-			h.t.reply(q, tMediaRep, nil, &WireError{Key: phone.KeyInternal, Message: "bad media step"})
-			return
-		}
+	a, err := decodeArgs(q.data)
+	if err != nil {
+		h.t.reply(q, tMediaRep, nil, &WireError{Key: phone.KeyInternal, Message: "bad media step"})
+		return
 	}
 	data, err := h.step(q, a)
 	var we *WireError
@@ -167,7 +164,7 @@ func (l *Leader) remoteFactory(tab string, made func(*RemoteMedia)) ua.MediaFact
 	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
 		m := &RemoteMedia{t: l.t, tab: tab, id: l.t.ID + "-m" + strconv.FormatInt(mediaSeq.Add(1), 10), ev: ev}
 		l.addMedia(m)
-		if err := m.do(ctx, mediaCreate, args{}, nil); err != nil {
+		if err := m.run(ctx, mediaCreate, args{}); err != nil {
 			l.dropMedia(m.id)
 			return nil, err
 		}
@@ -178,65 +175,69 @@ func (l *Leader) remoteFactory(tab string, made func(*RemoteMedia)) ua.MediaFact
 	}
 }
 
-// adoptRemote is a RemoteMedia for a session that already exists in tab.
-func (l *Leader) adoptRemote(tab, id string) *RemoteMedia {
-	m := &RemoteMedia{t: l.t, tab: tab, id: id}
-	l.addMedia(m)
-	return m
-}
-
 // Tab is where the session is; ID its name there.
 func (m *RemoteMedia) Tab() string { return m.tab }
 func (m *RemoteMedia) ID() string  { return m.id }
 
-func (m *RemoteMedia) do(ctx context.Context, op string, a args, out any) error {
+// do runs step op in the session's tab and returns its answer's data
+// (nil for none), parsed.
+func (m *RemoteMedia) do(ctx context.Context, op string, a args) (any, error) {
 	if m.gone.Load() {
-		return errors.New("the tab of this call's audio is gone")
+		return nil, errors.New("the tab of this call's audio is gone")
 	}
 	r, err := m.t.request(ctx, Msg{T: tMedia, To: m.tab, Op: op, Media: m.id, Data: mustJSON(a)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.Err != nil {
 		msg := r.Err.Message
 		switch {
 		case len(msg) >= len(deviceNotFoundText) && msg[:len(deviceNotFoundText)] == deviceNotFoundText:
-			return errors.Join(phone.ErrDeviceNotFound, errors.New(msg))
+			return nil, errors.Join(phone.ErrDeviceNotFound, errors.New(msg))
 		case len(msg) >= len(notSupportedText) && msg[:len(notSupportedText)] == notSupportedText:
-			return errors.Join(phone.ErrNotSupported, errors.New(msg))
+			return nil, errors.Join(phone.ErrNotSupported, errors.New(msg))
 		}
-		return errors.New(msg)
+		return nil, errors.New(msg)
 	}
-	if out != nil && len(r.Data) > 0 {
-		return json.Unmarshal(r.Data, out)
-	}
-	return nil
+	return r.data, nil
+}
+
+// run is do for a step whose answer has no data.
+func (m *RemoteMedia) run(ctx context.Context, op string, a args) error {
+	_, err := m.do(ctx, op, a)
+	return err
 }
 
 func (m *RemoteMedia) quick(op string, a args) error {
 	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 	defer cancel()
-	return m.do(ctx, op, a, nil)
+	return m.run(ctx, op, a)
+}
+
+// sdp runs an offer or answer step, whose answer is args{Text: sdp}.
+func (m *RemoteMedia) sdp(ctx context.Context, op string, a args) (string, error) {
+	v, err := m.do(ctx, op, a)
+	if err != nil {
+		return "", err
+	}
+	r, err := decodeArgs(v)
+	return r.Text, err
 }
 
 func (m *RemoteMedia) Offer(ctx context.Context, iceRestart bool) (string, error) {
-	var r args
-	err := m.do(ctx, mediaOffer, args{Flag: iceRestart}, &r)
-	return r.Text, err
+	return m.sdp(ctx, mediaOffer, args{Flag: iceRestart})
 }
 
 func (m *RemoteMedia) Answer(ctx context.Context, offer string) (string, error) {
-	var r args
-	err := m.do(ctx, mediaAnswer, args{Text: offer}, &r)
-	return r.Text, err
+	return m.sdp(ctx, mediaAnswer, args{Text: offer})
 }
 
 func (m *RemoteMedia) Accept(ctx context.Context, answer string, provisional bool) error {
-	return m.do(ctx, mediaAccept, args{Text: answer, Flag: provisional}, nil)
+	return m.run(ctx, mediaAccept, args{Text: answer, Flag: provisional})
 }
 
 func (m *RemoteMedia) Rollback(ctx context.Context) error {
-	return m.do(ctx, mediaRollback, args{}, nil)
+	return m.run(ctx, mediaRollback, args{})
 }
 
 func (m *RemoteMedia) SetDirection(d ua.Direction) error {
@@ -248,22 +249,31 @@ func (m *RemoteMedia) SendDTMF(tones string) error { return m.quick(mediaDTMF, a
 func (m *RemoteMedia) SetMuted(muted bool) error { return m.quick(mediaMute, args{Flag: muted}) }
 
 func (m *RemoteMedia) Stats(ctx context.Context) (phone.MediaStats, error) {
-	var s phone.MediaStats
-	err := m.do(ctx, mediaStats, args{}, &s)
-	return s, err
+	v, err := m.do(ctx, mediaStats, args{})
+	if err != nil || v == nil {
+		return phone.MediaStats{}, err
+	}
+	return decodeStats(v)
 }
 
 func (m *RemoteMedia) SetMicrophone(ctx context.Context, deviceID string) error {
-	return m.do(ctx, mediaMic, args{Text: deviceID}, nil)
+	return m.run(ctx, mediaMic, args{Text: deviceID})
 }
 
 func (m *RemoteMedia) SetSpeaker(ctx context.Context, deviceID string) error {
-	return m.do(ctx, mediaSpeaker, args{Text: deviceID}, nil)
+	return m.run(ctx, mediaSpeaker, args{Text: deviceID})
 }
 
 func (m *RemoteMedia) Levels(ctx context.Context) (phone.Levels, error) {
-	var w wireLevels
-	if err := m.do(ctx, mediaLevels, args{}, &w); err != nil {
+	v, err := m.do(ctx, mediaLevels, args{})
+	if err != nil {
+		return phone.Levels{}, err
+	}
+	if v == nil {
+		return wireLevels{}.levels(), nil
+	}
+	w, err := decodeLevels(v)
+	if err != nil {
 		return phone.Levels{}, err
 	}
 	return w.levels(), nil

@@ -24,6 +24,7 @@ type Tab struct {
 	Media *MediaHost
 	log   *slog.Logger
 	post  func([]byte) error
+	parse func([]byte) (any, error)
 
 	seq     atomic.Uint64
 	mu      sync.Mutex
@@ -41,13 +42,19 @@ type handler interface {
 
 // NewTab makes the end of the channel of the tab id: post sends a
 // message to the other tabs, local makes the media of a call whose audio
-// is in this tab (the page's own media factory). Give it every message
-// received with Receive.
-func NewTab(id string, post func([]byte) error, local ua.MediaFactory, log *slog.Logger) *Tab {
+// is in this tab (the page's own media factory), parse parses a received
+// message's JSON into a tree of map[string]any, []any, float64, string,
+// bool and nil (nil: encoding/json, which the wasm build leaves out —
+// there it is the browser's JSON.parse, jsbridge.ParseJSON). Give it
+// every message received with Receive.
+func NewTab(id string, post func([]byte) error, local ua.MediaFactory, log *slog.Logger, parse func([]byte) (any, error)) *Tab {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := &Tab{ID: id, post: post, log: log, pending: map[uint64]chan Msg{}}
+	if parse == nil {
+		parse = defaultParseJSON
+	}
+	t := &Tab{ID: id, post: post, parse: parse, log: log, pending: map[uint64]chan Msg{}}
 	t.Media = newMediaHost(t, local)
 	t.inbox.start(t.dispatch)
 	return t
@@ -137,8 +144,12 @@ func (t *Tab) reply(q Msg, typ string, data any, e *WireError) {
 
 // dispatch handles one message from the channel.
 func (t *Tab) dispatch(b []byte) {
-	var m Msg
-	if err := json.Unmarshal(b, &m); err != nil || m.T == "" || m.From == "" || m.From == t.ID {
+	v, err := t.parse(b)
+	if err != nil {
+		return // garbage
+	}
+	m, err := decodeMsg(v)
+	if err != nil || m.From == t.ID {
 		return // not ours: another version, or garbage
 	}
 	if m.To != "" && m.To != t.ID {

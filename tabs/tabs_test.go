@@ -17,6 +17,8 @@ import (
 type bus struct {
 	mu   sync.Mutex
 	tabs []*Tab
+	// parse is the tabs' JSON parser (nil: the default, encoding/json).
+	parse func([]byte) (any, error)
 }
 
 func (b *bus) join(t *testing.T, id string, local ua.MediaFactory) *Tab {
@@ -31,7 +33,7 @@ func (b *bus) join(t *testing.T, id string, local ua.MediaFactory) *Tab {
 			}
 		}
 		return nil
-	}, local, nil)
+	}, local, nil, b.parse)
 	b.mu.Lock()
 	b.tabs = append(b.tabs, tab)
 	b.mu.Unlock()
@@ -435,7 +437,7 @@ func TestALateTabGetsTheCallsAndAStrayTabIsRefused(t *testing.T) {
 	rec.wait(t, "incoming:c3")
 
 	// A follower with no leader says so instead of waiting.
-	lone := NewTab("lone", func([]byte) error { return nil }, nil, nil)
+	lone := NewTab("lone", func([]byte) error { return nil }, nil, nil, nil)
 	t.Cleanup(lone.Close)
 	f := Follow(lone, Events{})
 	if _, e := f.Dial(context.Background(), "1003", nil); e == nil || e.Key != phone.KeyNotRegistered {

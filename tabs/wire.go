@@ -98,6 +98,9 @@ type Msg struct {
 	Leader bool            `json:"leader,omitempty"`
 	Data   json.RawMessage `json:"data,omitempty"`
 	Err    *WireError      `json:"err,omitempty"`
+
+	// data is a received message's Data, parsed (decode.go reads it).
+	data any
 }
 
 // WireError is a phone.Error on the channel.

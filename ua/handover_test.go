@@ -27,7 +27,9 @@ func leaderGone(t *testing.T, reg *siptest.Registrar, p *testPhone, user string)
 	reg.Unbind(user)
 }
 
-// viaJSON sends h through encoding/json, as tabs broadcast it.
+// viaJSON sends h through JSON as tabs broadcast it: encoding/json
+// writes it, the page reads it back as a parsed tree (HandoverFromTree;
+// here encoding/json into an any stands for the browser's JSON.parse).
 func viaJSON(t *testing.T, h Handover) Handover {
 	t.Helper()
 	b, err := json.Marshal(h)
@@ -39,8 +41,12 @@ func viaJSON(t *testing.T, h Handover) Handover {
 			t.Errorf("JSON %s lacks %s", b, key)
 		}
 	}
-	var back Handover
-	if err := json.Unmarshal(b, &back); err != nil {
+	var tree any
+	if err := json.Unmarshal(b, &tree); err != nil {
+		t.Fatal(err)
+	}
+	back, err := HandoverFromTree(tree)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !back.StartedAt.Equal(h.StartedAt) || !back.AnsweredAt.Equal(h.AnsweredAt) {

@@ -46,7 +46,7 @@ func (f *facade) registerShared(opts registration, ev events) *phone.Error {
 		}
 		return c.Post(string(b))
 	}
-	s.tab = tabs.NewTab(uuid.NewString(), post, opts.web.Media, f.pg.logger)
+	s.tab = tabs.NewTab(uuid.NewString(), post, opts.web.Media, f.pg.logger, jsbridge.ParseJSON)
 	c, err := jsbridge.OpenTabChannel(name, func(text string) { s.tab.Receive([]byte(text)) })
 	if err != nil {
 		s.tab.Close()
@@ -106,8 +106,12 @@ func (f *facade) takeOver(s *shared, l *tabs.Leader, info tabs.CallInfo, oldLead
 	if info.State != phone.CallEstablished.String() || len(info.Dialog) == 0 {
 		return
 	}
-	var h ua.Handover
-	if err := json.Unmarshal(info.Dialog, &h); err != nil {
+	tree, err := jsbridge.ParseJSON(info.Dialog)
+	if err != nil {
+		return
+	}
+	h, err := ua.HandoverFromTree(tree)
+	if err != nil {
 		return
 	}
 	media := local
