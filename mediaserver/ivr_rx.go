@@ -151,13 +151,13 @@ func (v *IVR) Record(ctx context.Context, max time.Duration) ([]int16, error) {
 	}
 	v.recMu.Lock()
 	cur := *v.recs.Load()
-	l = make([]*recorder, 0, len(cur))
+	rest := make([]*recorder, 0, len(cur)) // a new slice: readers hold the old one
 	for _, x := range cur {
 		if x != r {
-			l = append(l, x)
+			rest = append(rest, x)
 		}
 	}
-	v.recs.Store(&l)
+	v.recs.Store(&rest)
 	v.recMu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
