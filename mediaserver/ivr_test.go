@@ -148,6 +148,14 @@ func TestIVRPlayWebRTC(t *testing.T) {
 	played := make(chan error, 1)
 	start := time.Now()
 	go func() { played <- v.Play(context.Background(), tonePCM(440, 500*time.Millisecond)) }()
+	// let 200 ms of frames go nowhere before the browser takes the answer
+	seq := func() uint16 {
+		v.tick.Lock()
+		defer v.tick.Unlock()
+		return v.hdr.SequenceNumber
+	}
+	seq0 := seq()
+	waitFor(t, "frames sent before the browser connects", func() bool { return seq()-seq0 >= 10 })
 	br.setAnswer(answer)
 	checkPrompt(t, br.rx, 440, 25)
 	if err := <-played; err != nil {
