@@ -184,10 +184,10 @@
 //
 // Close on a Session, Bridge, IVR or Mixer frees its sockets and
 // PeerConnection and waits for its goroutines; Server.Close closes them
-// all. The package
-// does not end anything by itself: a peer that vanishes (ICE failure, a
-// closed tab) leaves its session, bridge or IVR open until the proxy closes
-// it on BYE or on the end of the browser's SIP connection.
+// all. The package does not end anything by itself: a peer that
+// vanishes (ICE failure, a closed tab) leaves its session, bridge or IVR
+// open until the proxy closes it on BYE or on the end of the browser's
+// SIP connection.
 //
 // # Tests
 //

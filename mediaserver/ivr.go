@@ -58,6 +58,8 @@ type IVR struct {
 	stop, done chan struct{}
 }
 
+var _ Session = (*IVR)(nil)
+
 // Bits of IVR.codec.
 const (
 	codecPCMA = 0x100
@@ -106,7 +108,7 @@ func (s *Server) IVR(offer []byte) (answer []byte, v *IVR, err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if m.webrtc {
-		codecs := g711[:1]
+		codecs := g711[:1:1]
 		if te, ok := m.find(nameTE); ok {
 			codecs = append(codecs, codec{pt: dtmfPT, name: te.name})
 		}
