@@ -1,5 +1,6 @@
 // Package mediaserver is the native media of kazoo-dev's embedded SIP
-// proxy: calls the server answers itself (an echo, a tone) and a relay
+// proxy: calls the server answers itself (an echo, a tone, an IVR that
+// plays, listens and mixes for callflows) and a relay
 // that anchors a call between a browser's WebRTC leg and a plain RTP leg
 // (a desk phone, baresip, kazoo-rtmpgw), as rtpengine does next to
 // Kamailio. The proxy passes SDP bodies as []byte and never sees pion.
@@ -104,6 +105,71 @@
 // initial offer to the browser is applied at once (ICE gathers for it);
 // a bridge whose initial offer was refused is closed.
 //
+// # IVR and Mixer
+//
+// An IVR is a leg whose audio kazoo-dev makes and hears itself, for
+// callflows (prompts, digit collection, voicemail, conferences):
+//
+//	answer, v, err := srv.IVR(offer)        // answer an INVITE, WebRTC or plain
+//	offer, v, err := srv.OfferIVR(true)     // or place a leg: WebRTC (false: plain RTP/AVP)
+//	err = v.SetAnswer(answer)               // … with the far end's answer
+//	err = v.Play(ctx, pcm)                  // 8 kHz mono int16, returns when sent
+//	for d := range v.DTMF() { … }           // '0'–'9', '*', '#', 'A'–'D'
+//	v.InjectDTMF('5')                       // a digit from a SIP INFO
+//	pcm, err = v.Record(ctx, 2*time.Minute) // until ctx ends or the limit
+//	level := v.Heard()                      // RMS of the last second, 0–1
+//	answer, err = v.Update(reOffer)         // re-INVITE
+//	v.Close()                               // BYE
+//
+// Answering, the IVR sends the first G.711 codec of the offer (at the
+// offer's payload type) and accepts telephone-event; its answer has
+// those two only. OfferIVR offers PCMU (0), PCMA (8) and
+// telephone-event/8000 (101), a WebRTC offer complete with candidates;
+// the IVR then sends the first G.711 codec of the answer.
+//
+// The IVR sends a 20 ms frame every 20 ms from the start to the end of
+// the call: the current Play's samples, silence otherwise, so the far
+// end gets one steady RTP stream (the marker bit on the first packet).
+// Play paces its samples in real time and returns once the last frame
+// is sent, or at once with ctx.Err() when ctx ends (the rest is not
+// sent) or ErrClosed; Plays are serialised. A Play waits for the leg to
+// connect (a WebRTC leg's DTLS, a plain leg's first packet sent), up to
+// 5 s after the answer, so a prompt started with the 200 OK is heard
+// from its start. While the far end holds (sendonly, inactive,
+// c=0.0.0.0) frames are dropped, and a Play runs its course unheard.
+//
+// DTMF delivers each RFC 4733 event once, on its first packet: the
+// packets that follow (updates, the three end packets, retransmissions)
+// share its SSRC and timestamp and are dropped. Digits given to
+// InjectDTMF (SIP INFO) come through the same channel. It buffers 64
+// digits (more are dropped with a warning) and is closed by Close.
+//
+// Record decodes what the far end sends (PCMU or PCMA) to 8 kHz int16,
+// filling gaps in its RTP timestamps (up to 1 s) with silence, until ctx
+// ends or max (at most MaxRecord) elapses; several Records may run at
+// once (a voicemail and record_call). It returns the samples in every
+// case, with ErrClosed when the IVR was closed meanwhile.
+//
+// A Mixer is a server-side conference; a bridge of two calls is a mixer
+// of two:
+//
+//	m := srv.NewMixer()
+//	err = m.Add(a); err = m.Add(b) // ErrState if already in another mixer
+//	m.Remove(a)                    // a hears its own prompts and silence again
+//	m.Close()                      // Server.Close closes it too
+//
+// Every 20 ms the mixer takes a frame of each member (from a jitter
+// buffer of 40 to 160 ms; silence when none is ready), and sends each
+// member the sum of the others' frames, not its own, clipped to 16
+// bits. While in a mixer a member's own Play goes on and is mixed into
+// what that member alone hears (a prompt to one participant, e.g. "you
+// are the first caller"); the others do not hear it. DTMF and Record
+// work as outside the mixer. Closing an IVR takes it out of its mixer.
+//
+// The packet paths take no lock of the control calls (Update, SetAnswer,
+// Close may wait for ICE gathering): decoding, metering, recording and
+// the mixer's input use small locks of their own.
+//
 // # Errors and robustness
 //
 // Bad input gives errors wrapping the sentinels of errors.go: ErrBadSDP
@@ -116,11 +182,12 @@
 // recovered; datagrams that are not RTP version 2, RTCP on the RTP port,
 // and packets from a source other than the latched one are dropped.
 //
-// Close on a Session or Bridge frees its socket and PeerConnection and
-// waits for its goroutines; Server.Close closes them all. The package
-// does not end anything by itself: a peer that vanishes (ICE failure, a
-// closed tab) leaves its session or bridge open until the proxy closes
-// it on BYE or on the end of the browser's SIP connection.
+// Close on a Session, Bridge, IVR or Mixer frees its sockets and
+// PeerConnection and waits for its goroutines; Server.Close closes them
+// all. The package does not end anything by itself: a peer that
+// vanishes (ICE failure, a closed tab) leaves its session, bridge or IVR
+// open until the proxy closes it on BYE or on the end of the browser's
+// SIP connection.
 //
 // # Tests
 //
