@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -99,5 +100,42 @@ func TestIVR(t *testing.T) {
 				t.Errorf("log lines: %q", l.lines)
 			}
 		})
+	}
+}
+
+// TestReadmeExamples parses every JSON example of the README.
+func TestReadmeExamples(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(b), "```json\n")[1:]
+	modules := map[string]bool{}
+	for _, blk := range blocks {
+		src, _, _ := strings.Cut(blk, "```")
+		if strings.Contains(src, `"callflows"`) {
+			if _, err := callflow.ParseConfig([]byte(src)); err != nil {
+				t.Errorf("%v\n%s", err, src)
+			}
+			continue
+		}
+		n, err := callflow.Parse([]byte(src))
+		if err != nil {
+			t.Errorf("%v\n%s", err, src)
+			continue
+		}
+		var walk func(*callflow.Node)
+		walk = func(n *callflow.Node) {
+			modules[n.Module] = true
+			for _, c := range n.Children {
+				walk(c)
+			}
+		}
+		walk(n)
+	}
+	for _, m := range callflow.Modules() {
+		if !modules[m] {
+			t.Errorf("README has no example for %s", m)
+		}
 	}
 }
