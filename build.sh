@@ -291,7 +291,7 @@ in_netns() {
 # lab_packages are the Debian packages of the browser tests' SIP lab.
 # iptables shapes the media path in the shaped-link tests (netshape.mjs).
 lab_packages=(chromium kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-presence-modules rtpengine-daemon baresip-core
-  sox iproute2 iptables openssl nginx-light libnginx-mod-rtmp)
+  sox iproute2 iptables openssl nginx-light libnginx-mod-rtmp espeak-ng)
 
 # lab_install installs them; the rtpengine package enables a system
 # service that we never use (tests start their own, on loopback).
