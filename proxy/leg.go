@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,27 +195,6 @@ func reasonText(cause int) string {
 		return `;text="` + r + `"`
 	}
 	return ""
-}
-
-// fromUAC sets the dialog from the 2xx answering our request (RFC 3261
-// §12.1.2): their tag and Contact, the route set reversed.
-func (l *leg) fromUAC(res *sip.Response, f registrar.Flow) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if to := res.To(); to != nil {
-		l.remoteTag, _ = to.Params.Get("tag")
-	}
-	if c := res.Contact(); c != nil {
-		l.target = *c.Address.Clone()
-	}
-	l.routes = nil
-	for _, h := range res.GetHeaders("Record-Route") {
-		if rr, ok := h.(*sip.RecordRouteHeader); ok {
-			l.routes = append(l.routes, *rr.Address.Clone())
-		}
-	}
-	slices.Reverse(l.routes)
-	l.flow = f
 }
 
 // registerEndpoint adds a dialog we are a user agent of; false when the
