@@ -189,24 +189,36 @@ func (r *rawClient) invite(ruri, authUser string) rawDialog {
 	if status(res) != "200 OK" {
 		r.t.Fatalf("INVITE %s: %s", ruri, status(res))
 	}
-	_, tag, _ := strings.Cut(header(res, "To"), ";tag=")
-	contact := header(res, "Contact")
-	contact = strings.TrimSuffix(strings.TrimPrefix(contact[strings.Index(contact, "<"):], "<"), ">")
-	d := rawDialog{ruri: ruri, callID: header(res, "Call-ID"), toTag: tag, target: contact}
+	d := dialogOf(res, ruri)
 	r.send(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: SIP/2.0/WS raw.invalid;branch=z9hG4bK-ack-%d\r\n"+
 		"From: <sip:%s@lab.test>;tag=f%s\r\nTo: <%s>;tag=%s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 		d.target, r.seq, r.user, r.user, ruri, d.toTag, d.callID, r.seq))
 	return d
 }
 
+// dialogOf is the dialog a 2xx to a request for ruri made.
+func dialogOf(res, ruri string) rawDialog {
+	_, tag, _ := strings.Cut(header(res, "To"), ";tag=")
+	contact := header(res, "Contact")
+	contact = strings.TrimSuffix(strings.TrimPrefix(contact[strings.Index(contact, "<"):], "<"), ">")
+	return rawDialog{ruri: ruri, callID: header(res, "Call-ID"), toTag: tag, target: contact}
+}
+
 // inDialog sends a request in d and returns its final response.
 func (r *rawClient) inDialog(d rawDialog, method, contentType, body string) string {
 	r.t.Helper()
-	r.seq++
 	ct := ""
 	if contentType != "" {
 		ct = "Content-Type: " + contentType + "\r\n"
 	}
+	return r.inDialogWith(d, method, ct, body)
+}
+
+// inDialogWith sends a request in d with extra header lines.
+func (r *rawClient) inDialogWith(d rawDialog, method, extra, body string) string {
+	r.t.Helper()
+	r.seq++
+	ct := extra
 	r.send(fmt.Sprintf("%s %s SIP/2.0\r\nVia: SIP/2.0/WS raw.invalid;branch=z9hG4bK-in-%d\r\n"+
 		"From: <sip:%s@lab.test>;tag=f%s\r\nTo: <%s>;tag=%s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n%sContent-Length: %d\r\n\r\n%s",
 		method, d.target, r.seq, r.user, r.user, d.ruri, d.toTag, d.callID, r.seq, method, ct, len(body), body))
