@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,14 +10,23 @@ import (
 	"github.com/kazoo-softphone/kazoo/presence"
 )
 
-// waitPresence reads ph's presence reports until uri's event is state.
-func waitPresence(t *testing.T, ph *testPhone, event, state string) phone.Presence {
+// waitPresence reads ph's presence reports until the last one of each
+// event in want has its state; it returns them by event.
+func waitPresence(t *testing.T, ph *testPhone, want map[string]string) map[string]phone.Presence {
 	t.Helper()
+	last := map[string]phone.Presence{}
 	for {
-		p := recv(t, ph.presence, event+" "+state)
-		if p.Event == event && p.State == state {
-			return p
+		done := true
+		for ev, st := range want {
+			if last[ev].State != st {
+				done = false
+			}
 		}
+		if done {
+			return last
+		}
+		p := recv(t, ph.presence, fmt.Sprint(want))
+		last[p.Event] = p
 	}
 }
 
@@ -27,24 +37,23 @@ func TestPresenceReachesWatchers(t *testing.T) {
 		if err := a.ua.Subscribe(context.Background(), []string{"1002"}, ev, 0); err != nil {
 			t.Fatal(err)
 		}
-		waitPresence(t, a, ev, phone.PresenceIdle) // the initial NOTIFY
+		waitPresence(t, a, map[string]string{ev: phone.PresenceIdle}) // the initial NOTIFY
 	}
 	if err := s.p.SetPresence("sip:1002@lab.test", "busy"); err != nil {
 		t.Fatal(err)
 	}
-	waitPresence(t, a, phone.EventDialog, phone.PresenceBusy)
-	waitPresence(t, a, phone.EventPresence, phone.PresenceBusy)
+	waitPresence(t, a, map[string]string{phone.EventDialog: phone.PresenceBusy, phone.EventPresence: phone.PresenceBusy})
 	if err := s.p.SetPresence("1002", "ringing"); err != nil {
 		t.Fatal(err)
 	}
-	waitPresence(t, a, phone.EventDialog, phone.PresenceRinging)
-	if p := waitPresence(t, a, phone.EventPresence, phone.PresenceIdle); p.Note != "Ringing" {
-		t.Errorf("PIDF note %q", p.Note)
+	got := waitPresence(t, a, map[string]string{phone.EventDialog: phone.PresenceRinging, phone.EventPresence: phone.PresenceIdle})
+	if n := got[phone.EventPresence].Note; n != "Ringing" {
+		t.Errorf("PIDF note %q", n)
 	}
 	if err := s.p.SetPresence("1002", "idle"); err != nil {
 		t.Fatal(err)
 	}
-	waitPresence(t, a, phone.EventDialog, phone.PresenceIdle)
+	waitPresence(t, a, map[string]string{phone.EventDialog: phone.PresenceIdle})
 	if err := s.p.SetPresence("1002", "away"); err == nil {
 		t.Error("an unknown state was taken")
 	}
