@@ -145,9 +145,17 @@ func TestSubscriptionLifecycleOnTheWire(t *testing.T) {
 	if st, _ := presence.State(phone.EventDialog, []byte(n[strings.Index(n, "\r\n\r\n")+4:])); st != phone.PresenceIdle || header(n, "Content-Type") != "application/dialog-info+xml" {
 		t.Errorf("dialog NOTIFY says %s:\n%s", st, n)
 	}
+	first := n
 	n = r2.readRequest("NOTIFY")
 	r2.respondTo(n, 200, "OK")
 	if header(n, "Subscription-State") != "terminated;reason=timeout" {
 		t.Errorf("NOTIFY at expiry:\n%s", n)
+	}
+	// The dialog-info version counts the subscription's NOTIFYs.
+	for i, m := range []string{first, n} {
+		info, err := presence.ParseDialogInfo([]byte(m[strings.Index(m, "\r\n\r\n")+4:]))
+		if err != nil || info.Version != i || info.Entity != "sip:1001@lab.test" {
+			t.Errorf("NOTIFY %d: version %d entity %q (%v)", i, info.Version, info.Entity, err)
+		}
 	}
 }
