@@ -30,11 +30,12 @@ type Bridge interface {
 }
 
 // dialog is what the proxy remembers of a call: its anchored media, or
-// the local extension that answered it.
+// the dialog we are a user agent of (an extension's call, an outbound
+// call, a subscription).
 type dialog struct {
 	callID string
 	bridge Bridge
-	local  *localCall
+	local  endpoint
 }
 
 func (d *dialog) close() {

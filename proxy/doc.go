@@ -19,15 +19,16 @@
 //     digest with 407 (the From user must be the digest user, else 403
 //     Forbidden auth ID); the Request-URI must be ours (403 Not
 //     relaying); OPTIONS to the server itself is answered 200 Keepalive.
-//     Then: a local extension (echo, tone, voicemail) answers it, or it
-//     is forked to every binding of the AOR (or the one instance a GRUU
+//     Then: a SUBSCRIBE goes to the presence server (below); a local
+//     extension (echo, tone, voicemail, a callflow) answers it; or it is
+//     forked to every binding of the AOR (or the one instance a GRUU
 //     names); no binding gives 480 for an account and 404 otherwise.
 //   - A CANCEL matching nothing gets 481; Max-Forwards 0 gets 483; an
 //     ACK for a 2xx is forwarded statelessly.
 //
 // # Forking
 //
-// Every branch gets our Via and, for INVITE, SUBSCRIBE and REFER, two
+// Every branch gets our Via and, for INVITE and REFER, two
 // Record-Route entries, one facing each side, whose user part is a flow
 // token naming that side's connection (ws-127.0.0.1-52344). An in-dialog
 // request's next hop is a Route we do not own, else the instance a GRUU
@@ -57,10 +58,59 @@
 // # Extensions
 //
 // Numbers in Config.Extensions (or starting with a prefix in
-// ExtensionPrefixes) are answered by the server as UAS: 200 with the
-// extension's SDP, a Contact sip:ext-N@<us>, re-INVITEs answered by its
-// Session, BYE ends it. Notify sends unsolicited NOTIFYs (message-summary)
-// to a user's devices.
+// ExtensionPrefixes) are answered by the server as UAS (local.go): 100
+// Trying, then Extension.Answer, which may take its time (a callflow
+// asking its web app): LocalCall.Ringing sends 180, the caller's CANCEL
+// closes LocalCall.Done. Answer returns the SDP answer and a Session
+// (200, a Contact sip:ext-N@<us>), or an error: a *Refusal is sent as
+// its code (4xx–6xx; others 500), ErrNotAcceptable as 488, anything
+// else as 500. In the call, re-INVITEs are answered by Session.Update;
+// SIP INFO digits (application/dtmf-relay "Signal=5", application/dtmf
+// "5") are answered 200 and passed to Session.DTMF when the session has
+// it (a body that is neither gets 415, a DTMF body with no valid digit
+// 400, an empty INFO 200); the caller's BYE ends the call, and
+// LocalCall.Hangup ends it from our side (a BYE with an RFC 3326 Reason
+// "SIP;cause=N" when N is not 0). LocalCall carries the caller's From
+// URI and display name and the To URI. Notify sends unsolicited NOTIFYs
+// (message-summary) to a user's devices.
+//
+// # Outbound calls
+//
+// Dial (dial.go) places a call for a callflow's bridge: to a user, every
+// registered device rings over its own flow (browsers and UDP phones
+// alike; Outbound.UDPOffer, when given, goes to the UDP ones); to a URI
+// of another host, one INVITE over UDP. From is "FromName"
+// <sip:FromUser@domain>. It returns once a device answers (ACK sent, the
+// others CANCELled), or fails: ErrNotRegistered, a *Refusal with the
+// best final response (486 busy, 603 declined…), ErrNoAnswer after
+// Outbound.Timeout, or the context's error (CANCEL sent). A 2xx that
+// crosses a CANCEL is ACKed and hung up. In the call, the callee's
+// re-offers go to Outbound.OnUpdate (488 without it), its INFO digits to
+// OnDTMF, its BYE closes OutboundCall.Done; OutboundCall.Hangup sends
+// ours.
+//
+// The dialogs the server is a user agent of (extension calls, outbound
+// calls, subscriptions; leg.go) are found by our Contact, sip:ext-N@<us>,
+// and their Call-ID; a request for one that ended gets 481.
+//
+// # Presence
+//
+// The server is the notifier of every SUBSCRIBE outside a dialog to our
+// domain (subscribe.go, RFC 6665): events presence and dialog only (489
+// Bad Event otherwise), for a user, an extension or an id SetPresence
+// named (404 otherwise). It answers 200 with the granted Expires (asked,
+// default 3600, at most 86400; 0 is a fetch), NOTIFYs the current state
+// at once, again on every change and refresh, and a final NOTIFY
+// (terminated;reason=timeout) on unsubscribe (Expires 0) or expiry; a
+// NOTIFY that fails drops the subscription. SetPresence(id, idle |
+// ringing | busy) sets an id's state (idle until set; Kazoo's
+// manual_presence): the dialog event carries an RFC 4235 dialog-info
+// document (full, its version counting the NOTIFYs of the subscription)
+// with one dialog, confirmed, early or terminated; the presence event a
+// PIDF document, open, with the state as a note and RPID on-the-phone
+// when busy. Package presence reads them back as busy, ringing, idle
+// (dialog) and busy, idle, idle (PIDF has no ringing; the note says it).
+// Calls through the proxy do not change presence by themselves.
 //
 // # Limits
 //

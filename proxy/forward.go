@@ -376,6 +376,7 @@ func bestResponse(bs []*branch) *sip.Response {
 // (an ACK for a non-2xx is absorbed by its INVITE transaction).
 func (p *Proxy) forwardAck(req *sip.Request) {
 	if d := p.localDialog(req); d != nil {
+		d.ack(req)
 		return
 	}
 	p.stampVia(req)

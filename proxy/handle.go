@@ -151,6 +151,10 @@ func (p *Proxy) outOfDialog(req *sip.Request, tx sip.ServerTransaction) {
 		p.respond(tx, req, 484, "Address Incomplete")
 		return
 	}
+	if req.Method == sip.SUBSCRIBE {
+		p.subscribe(req, tx, user)
+		return
+	}
 	if ext := p.extension(user); ext != nil {
 		if req.IsInvite() {
 			p.answerLocal(req, tx, ext)
@@ -186,6 +190,10 @@ func (p *Proxy) outOfDialog(req *sip.Request, tx sip.ServerTransaction) {
 func (p *Proxy) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 	if d := p.localDialog(req); d != nil {
 		d.handle(req, tx)
+		return
+	}
+	if p.isOurContact(req.Recipient) { // a dialog of ours that ended
+		p.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	via, popped := p.popSelfRoutes(req)

@@ -68,6 +68,7 @@ type Proxy struct {
 	mu      sync.Mutex
 	listen  listenAddrs
 	dialogs map[string]*dialog // anchored and local dialogs, by Call-ID
+	pres    presenceAgent
 	closed  bool
 	wg      sync.WaitGroup
 }

@@ -92,13 +92,23 @@ type testPhone struct {
 	accepted chan *ua.Call
 	ended    chan ended
 	notified chan phone.Notification
+	progress chan int
+	presence chan phone.Presence
+	dtmf     chan string
 	answer   bool
 }
 
 func newPhone(t *testing.T, s *server, user string, answer bool) *testPhone {
 	t.Helper()
+	return newPhoneWith(t, s, user, answer, nil)
+}
+
+// newPhoneWith registers a phone whose options tweak may change.
+func newPhoneWith(t *testing.T, s *server, user string, answer bool, tweak func(*ua.Options)) *testPhone {
+	t.Helper()
 	ph := &testPhone{ua: ua.New(ua.Config{}), incoming: make(chan *ua.Call, 4), accepted: make(chan *ua.Call, 4),
-		ended: make(chan ended, 8), notified: make(chan phone.Notification, 8), answer: answer}
+		ended: make(chan ended, 8), notified: make(chan phone.Notification, 8), progress: make(chan int, 8),
+		presence: make(chan phone.Presence, 64), dtmf: make(chan string, 8), answer: answer}
 	ev := ua.Events{
 		Incoming: func(c *ua.Call) {
 			if ph.answer {
@@ -109,16 +119,31 @@ func newPhone(t *testing.T, s *server, user string, answer bool) *testPhone {
 		CallAccepted: func(c *ua.Call) { ph.accepted <- c },
 		CallEnded:    func(c *ua.Call, e phone.End) { ph.ended <- ended{c, e} },
 		Notified:     func(n phone.Notification) { ph.notified <- n },
+		CallProgress: func(c *ua.Call, code int, early bool) { put(ph.progress, code) },
+		Presence:     func(p phone.Presence) { put(ph.presence, p) },
+		CallDTMF:     func(c *ua.Call, digit string) { put(ph.dtmf, digit) },
 	}
-	err := ph.ua.Register(context.Background(), ua.Options{
+	opts := ua.Options{
 		WSURL: s.wsURL, PublicIdentity: "sip:" + user + "@lab.test", Password: "pw-" + user, Realm: "lab.test",
 		Media: fakeMediaFactory, ReconnectOff: true,
-	}, ev)
+	}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	err := ph.ua.Register(context.Background(), opts, ev)
 	if err != nil {
 		t.Fatalf("register %s: %v", user, err)
 	}
 	t.Cleanup(func() { ph.ua.Logout(context.Background()) })
 	return ph
+}
+
+// put sends v without blocking the user agent (tests read what they need).
+func put[T any](ch chan T, v T) {
+	select {
+	case ch <- v:
+	default:
+	}
 }
 
 func recv[T any](t *testing.T, ch chan T, what string) T {

@@ -164,3 +164,93 @@ func TestKeepaliveMessageAndRefusals(t *testing.T) {
 		}
 	}
 }
+
+// header is the value of the first name header field of a message.
+func header(msg, name string) string {
+	head, _, _ := strings.Cut(msg, "\r\n\r\n")
+	for _, line := range strings.Split(head, "\r\n")[1:] {
+		n, v, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(n), name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// rawDialog is a dialog a rawClient made with INVITE.
+type rawDialog struct {
+	ruri, callID, toTag, target string
+}
+
+// invite calls ruri with an SDP offer, as authUser, and ACKs the 200.
+func (r *rawClient) invite(ruri, authUser string) rawDialog {
+	r.t.Helper()
+	res := r.request("INVITE", ruri, "<"+ruri+">", "Content-Type: application/sdp\r\n", fakeSDP, authUser)
+	if status(res) != "200 OK" {
+		r.t.Fatalf("INVITE %s: %s", ruri, status(res))
+	}
+	d := dialogOf(res, ruri)
+	r.send(fmt.Sprintf("ACK %s SIP/2.0\r\nVia: SIP/2.0/WS raw.invalid;branch=z9hG4bK-ack-%d\r\n"+
+		"From: <sip:%s@lab.test>;tag=f%s\r\nTo: <%s>;tag=%s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		d.target, r.seq, r.user, r.user, ruri, d.toTag, d.callID, r.seq))
+	return d
+}
+
+// dialogOf is the dialog a 2xx to a request for ruri made.
+func dialogOf(res, ruri string) rawDialog {
+	_, tag, _ := strings.Cut(header(res, "To"), ";tag=")
+	contact := header(res, "Contact")
+	contact = strings.TrimSuffix(strings.TrimPrefix(contact[strings.Index(contact, "<"):], "<"), ">")
+	return rawDialog{ruri: ruri, callID: header(res, "Call-ID"), toTag: tag, target: contact}
+}
+
+// inDialog sends a request in d and returns its final response.
+func (r *rawClient) inDialog(d rawDialog, method, contentType, body string) string {
+	r.t.Helper()
+	ct := ""
+	if contentType != "" {
+		ct = "Content-Type: " + contentType + "\r\n"
+	}
+	return r.inDialogWith(d, method, ct, body)
+}
+
+// inDialogWith sends a request in d with extra header lines.
+func (r *rawClient) inDialogWith(d rawDialog, method, extra, body string) string {
+	r.t.Helper()
+	r.seq++
+	ct := extra
+	r.send(fmt.Sprintf("%s %s SIP/2.0\r\nVia: SIP/2.0/WS raw.invalid;branch=z9hG4bK-in-%d\r\n"+
+		"From: <sip:%s@lab.test>;tag=f%s\r\nTo: <%s>;tag=%s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n%sContent-Length: %d\r\n\r\n%s",
+		method, d.target, r.seq, r.user, r.user, d.ruri, d.toTag, d.callID, r.seq, method, ct, len(body), body))
+	for {
+		res := r.read()
+		if strings.HasPrefix(res, "SIP/2.0 ") && !strings.HasPrefix(res, "SIP/2.0 1") {
+			return res
+		}
+	}
+}
+
+// readRequest reads messages until a method request comes.
+func (r *rawClient) readRequest(method string) string {
+	r.t.Helper()
+	for {
+		if m := r.read(); strings.HasPrefix(m, method+" ") {
+			return m
+		}
+	}
+}
+
+// respondTo answers a request the client received.
+func (r *rawClient) respondTo(req string, code int, reason string) {
+	r.t.Helper()
+	var keep []string
+	head, _, _ := strings.Cut(req, "\r\n\r\n")
+	for _, line := range strings.Split(head, "\r\n")[1:] {
+		n, _, _ := strings.Cut(line, ":")
+		switch strings.ToLower(strings.TrimSpace(n)) {
+		case "via", "from", "to", "call-id", "cseq":
+			keep = append(keep, line)
+		}
+	}
+	r.send(fmt.Sprintf("SIP/2.0 %d %s\r\n%s\r\nContent-Length: 0\r\n\r\n", code, reason, strings.Join(keep, "\r\n")))
+}
