@@ -122,6 +122,7 @@ build() {
   go build -o "$CACHE/bin/kazoo-dev" ./cmd/kazoo-dev
   go build -o "$CACHE/bin/kazoo-relay" ./cmd/kazoo-relay
   go build -o "$CACHE/bin/kazoo-rtmpgw" ./cmd/kazoo-rtmpgw
+  go build -o "$CACHE/bin/pivot-example" ./examples/pivot/go
   # The tests' packet delayer (NFQUEUE, Linux only; tests/playwright/lib/netshape.mjs).
   if [[ $(go env GOOS) == linux ]]; then go build -o "$CACHE/bin/kazoo-netshape" ./internal/cmd/netshape; fi
   log "dist: $(stat -c %s dist/kazoo.wasm) B wasm, $(stat -c %s dist/kazoo.wasm.gz) B gzip, $(stat -c %s dist/kazoo.wasm.br) B brotli"

@@ -97,8 +97,8 @@
 //
 // The server is the notifier of every SUBSCRIBE outside a dialog to our
 // domain (subscribe.go, RFC 6665): events presence and dialog only (489
-// Bad Event otherwise), for a user, an extension or an id SetPresence
-// named (404 otherwise). It answers 200 with the granted Expires (asked,
+// Bad Event otherwise), for any id of the domain: a user, an extension,
+// or a name a callflow's manual_presence sets (idle until set). It answers 200 with the granted Expires (asked,
 // default 3600, at most 86400; 0 is a fetch), NOTIFYs the current state
 // at once, again on every change and refresh, and a final NOTIFY
 // (terminated;reason=timeout) on unsubscribe (Expires 0) or expiry; a

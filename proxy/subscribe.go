@@ -91,9 +91,10 @@ func (p *Proxy) presenceState(id string) (state string, known bool) {
 }
 
 // subscribe answers a SUBSCRIBE outside a dialog (RFC 6665 §4.2.1) for
-// the presence or dialog event of user: a user, an extension or an id
-// SetPresence named. It is answered 200 with the granted Expires, then
-// NOTIFYed its current state.
+// the presence or dialog event of user: any id of our domain (a user, an
+// extension, or a name a callflow's manual_presence sets, such as a park
+// slot, which reads idle until set). It is answered 200 with the granted
+// Expires, then NOTIFYed its current state.
 func (p *Proxy) subscribe(req *sip.Request, tx sip.ServerTransaction, user string) {
 	event := eventOf(req)
 	if event != "presence" && event != "dialog" {
@@ -101,7 +102,7 @@ func (p *Proxy) subscribe(req *sip.Request, tx sip.ServerTransaction, user strin
 		return
 	}
 	id := p.presenceID(user)
-	if _, known := p.presenceState(id); !known && !p.cfg.Accounts.Exists(id) && p.extension(id) == nil {
+	if id == "" {
 		p.respond(tx, req, 404, "Not Found")
 		return
 	}

@@ -50,6 +50,8 @@ func main() {
 	flag.StringVar(&o.mediaIP, "media-ip", "127.0.0.1", "address of kazoo-dev's own media (echo, tones, anchoring, the RTMP gateway's RTP)")
 	flag.StringVar(&o.rtpPorts, "rtp-ports", "0", "UDP port range for kazoo-dev's media, min-max, or 0 for ephemeral ports")
 	flag.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	flag.StringVar(&o.callflows, "callflows", "", "a JSON file of numbers and their Kazoo callflows (Pivot included; see examples/pivot)")
+	flag.StringVar(&o.recordings, "recordings", "", "where voicemail and record_call recordings go (default: a new temporary directory)")
 	flag.Var(&o.mounts, "mount", "serve another directory, /prefix/=dir (repeatable; the tests mount their pages)")
 	flag.Parse()
 
@@ -68,6 +70,7 @@ func main() {
 
 type options struct {
 	addr, web, dist, domain, accounts, accountsFile, sipUDP, ws, relay, rtmp, rtmpListen, mediaIP, rtpPorts, logLevel string
+	callflows, recordings                                                                                             string
 	mounts                                                                                                            mountFlag
 }
 

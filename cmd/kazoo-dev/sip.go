@@ -26,6 +26,8 @@ type sipStack struct {
 	extensionOrder []string
 	media          *devMedia
 	voicemail      *voicemail
+	callflows      *callflows  // the -callflows numbers (nil: none)
+	recordings     *recordings // what flows recorded
 
 	gateway *rtmpgw.Gateway
 	relay   *relay.Server
@@ -58,6 +60,25 @@ func startSIP(o options, users []account, httpAddr net.Addr, log *slog.Logger) (
 	prefixes["vm"] = s.voicemail.deposit()
 	s.extensions["vm<user>"] = "leave <user> a voicemail (e.g. vm1002)"
 	s.extensionOrder = append(s.extensionOrder, "vm<user>")
+	if s.recordings, err = newRecordings(o.recordings); err != nil {
+		media.close()
+		return nil, fmt.Errorf("-recordings: %w", err)
+	}
+	s.callflows, err = loadCallflows(o.callflows, o.domain, media, s.voicemail, s.recordings, log.With("component", "callflow"))
+	if err != nil {
+		media.close()
+		return nil, err
+	}
+	if s.callflows != nil {
+		nums := s.callflows.numbers()
+		for _, num := range sortedKeys(nums) {
+			if _, taken := exts[num]; taken {
+				media.close()
+				return nil, fmt.Errorf("-callflows: number %s is already kazoo-dev's %s", num, s.extensions[num])
+			}
+			add(num, nums[num], s.callflows.extension(num))
+		}
+	}
 	p, err := proxy.New(proxy.Config{
 		Domain:            o.domain,
 		Accounts:          registrar.NewAccounts(o.domain, pw),
@@ -73,6 +94,9 @@ func startSIP(o options, users []account, httpAddr net.Addr, log *slog.Logger) (
 	}
 	s.proxy = p
 	s.voicemail.proxy = p
+	if s.callflows != nil {
+		s.callflows.proxy = p
+	}
 	s.websocket = p.WebSocket(httpAddr)
 	if o.sipUDP != "off" && o.sipUDP != "" {
 		pc, err := net.ListenPacket("udp", o.sipUDP)

@@ -101,6 +101,21 @@ func (v *voicemail) deposit() proxy.Extension {
 	})
 }
 
+// leave adds a new message to owner's box (a callflow's voicemail
+// module recorded it) and tells owner's devices.
+func (v *voicemail) leave(owner, from string) {
+	v.mu.Lock()
+	b := v.boxes[owner]
+	if b == nil {
+		b = &mailbox{}
+		v.boxes[owner] = b
+	}
+	b.fresh++
+	v.mu.Unlock()
+	v.log.Info("voicemail left", "for", owner, "by", from)
+	v.notifyAll(owner)
+}
+
 // box is *97: the caller's new messages become heard.
 func (v *voicemail) box() proxy.Extension {
 	return extensionFunc(func(call proxy.LocalCall, offer []byte) ([]byte, proxy.Session, error) {

@@ -44,6 +44,7 @@ func mountAPI(mux *http.ServeMux, stack *sipStack) {
 //
 //	POST /api/voicemail?user=1001&new=2&old=1   message-summary NOTIFY to 1001's devices
 //	POST /api/drop?user=1001                    close 1001's WebSocket connections
+//	GET  /api/recordings                        what callflows recorded (voicemail, record_call)
 func mountDevAPI(mux *http.ServeMux, stack *sipStack) {
 	mux.HandleFunc("POST /api/voicemail", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -55,6 +56,11 @@ func mountDevAPI(mux *http.ServeMux, stack *sipStack) {
 		}
 		stack.voicemail.set(q.Get("user"), fresh, heard)
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /api/recordings", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(stack.recordings.list())
 	})
 	mux.HandleFunc("POST /api/drop", func(w http.ResponseWriter, r *http.Request) {
 		n := stack.proxy.DropConnections(r.URL.Query().Get("user"))
