@@ -20,18 +20,19 @@ import { audioFlowing, connect, stats } from './lib/calls.mjs';
 
 let lab;
 let example; // the Go example app: {url, lines}
+let nodeExample; // the same app in Node
 let scripted; // this process's app: {url, requests}
 let dir;
 
-/** Starts examples/pivot/go on a free port; resolves once it listens. */
-async function startExample() {
+/** Starts an example app (examples/pivot/go or node) on a free port; resolves once it listens. */
+async function startExample(cmd, args) {
   const port = await freePort();
-  const proc = spawn(path.join(repoRoot, '.cache', 'bin', 'pivot-example'), ['-listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd, [...args, `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = [];
   const onData = (d) => { for (const l of String(d).split('\n')) if (l.trim()) lines.push(l); };
   proc.stdout.on('data', onData);
   proc.stderr.on('data', onData);
-  await until(() => lines.some((l) => l.includes('pivot IVR on')), { what: 'the example app listening' });
+  await until(() => lines.some((l) => l.includes('pivot IVR on')), { what: `${cmd} listening` });
   return { url: `http://127.0.0.1:${port}/ivr`, lines, stop: () => proc.kill('SIGTERM') };
 }
 
@@ -69,11 +70,13 @@ async function startScripted() {
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'kazoo-pivot-'));
-  example = await startExample();
+  example = await startExample(path.join(repoRoot, '.cache', 'bin', 'pivot-example'), ['-listen']);
+  nodeExample = await startExample(process.execPath, [path.join(repoRoot, 'examples', 'pivot', 'node', 'server.mjs'), '--listen']);
   scripted = await startScripted();
   const pivotTo = (url, extra = {}) => ({ module: 'pivot', data: { voice_url: url, ...extra } });
   const callflows = [
     { numbers: ['7000'], flow: { ...pivotTo(example.url), children: { _: { module: 'tts', data: { text: 'The app is not answering' }, children: { _: { module: 'hangup' } } } } } },
+    { numbers: ['7008'], flow: pivotTo(nodeExample.url) },
     { numbers: ['7001'], flow: pivotTo(`${scripted.url}/named`, { method: 'POST' }) },
     { numbers: ['7002'], flow: pivotTo(`${scripted.url}/vm`) },
     { numbers: ['7003'], flow: pivotTo(`${scripted.url}/conf`) },
@@ -89,6 +92,7 @@ before(async () => {
 after(async () => {
   await lab?.stop();
   example?.stop();
+  nodeExample?.stop();
   scripted?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -123,9 +127,9 @@ async function promptThenSilence(page) {
   return { speechMs: Date.now() - speechAt, loudest, quietest, windows: windows.length };
 }
 
-/** The form fields the example app logged, one object per request. */
-function exampleRequests() {
-  return example.lines.filter((l) => l.includes('pivot GET /ivr'))
+/** The form fields an example app logged, one object per request. */
+function exampleRequests(app = example) {
+  return app.lines.filter((l) => l.includes('pivot GET /ivr'))
     .map((l) => Object.fromEntries(new URLSearchParams(l.slice(l.indexOf('/ivr ') + 5))));
 }
 
@@ -163,6 +167,28 @@ test('a page calls a Pivot number, hears the prompt, presses 1 and is bridged to
   } finally {
     await a.context().close();
     await b.context().close();
+  }
+});
+
+test('the Node example: 2 rings support (1003)', async () => {
+  const a = await phone('1004');
+  const c = await phone('1003');
+  try {
+    assert.ok((await connect(a, '7008')).ok);
+    await waitEvent(a, 'onAccepted');
+    await promptThenSilence(a);
+    assert.equal(exampleRequests(nodeExample)[0]?.Request, '7008', nodeExample.lines.join(' | '));
+    await a.evaluate(() => kazoo.sendDTMF('2'));
+    await until(() => exampleRequests(nodeExample).some((r) => r.Digits === '2'), { what: 'Digits=2 at the Node app' });
+    await waitEvent(c, 'onIncoming');
+    await c.evaluate(() => window.incoming.accept());
+    await audioFlowing(c, { what: '1003 hears the caller' });
+    await audioFlowing(a, { what: 'the caller hears 1003' });
+    await c.evaluate(() => kazoo.hangup());
+    await waitEvent(a, 'onHangup');
+  } finally {
+    await a.context().close();
+    await c.context().close();
   }
 });
 
