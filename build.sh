@@ -213,7 +213,13 @@ demo() {
 # voicemail, the RTMP path. Go is all it needs.
 demo_dev() {
   build
-  exec "$CACHE/bin/kazoo-dev" -addr "127.0.0.1:${KAZOO_HTTP_PORT:-8080}" -sip-udp "127.0.0.1:${KAZOO_SIP_PORT:-5060}"
+  # Number 7000 runs the Pivot IVR example (examples/pivot): its app
+  # listens on KAZOO_PIVOT_PORT and the callflows file points there.
+  local pivot=${KAZOO_PIVOT_PORT:-8090}
+  sed "s/127\.0\.0\.1:8090/127.0.0.1:$pivot/" examples/pivot/callflows.json >"$CACHE/callflows.json"
+  "$CACHE/bin/pivot-example" -listen "127.0.0.1:$pivot" >"$CACHE/pivot-example.log" 2>&1 &
+  exec "$CACHE/bin/kazoo-dev" -addr "127.0.0.1:${KAZOO_HTTP_PORT:-8080}" -sip-udp "127.0.0.1:${KAZOO_SIP_PORT:-5060}" \
+    -callflows "$CACHE/callflows.json"
 }
 
 # demo_kamailio runs the production-like stack of the tests: Kamailio and
