@@ -245,3 +245,50 @@ func TestALoopingAppIsBounded(t *testing.T) {
 		t.Fatalf("%d requests", len(r.requests))
 	}
 }
+
+func TestPlaySayAndRecordCall(t *testing.T) {
+	r := &recorder{}
+	var media []string
+	var recorded [][]int16
+	var mu sync.Mutex
+	env := r.env()
+	env.Media = func(_ context.Context, id string) ([]int16, error) {
+		mu.Lock()
+		media = append(media, id)
+		mu.Unlock()
+		return make([]int16, 80), nil
+	}
+	env.Recording = func(_ *Call, pcm []int16) error {
+		mu.Lock()
+		recorded = append(recorded, pcm)
+		mu.Unlock()
+		return nil
+	}
+	leg := newLeg()
+	c := &Call{ID: "c2", Leg: leg}
+	flow := parse(t, `{"module":"record_call","data":{"action":"start","time_limit":60},"children":{"_":
+		{"module":"play","data":{"id":"greeting.wav","loop_count":2},"children":{"_":
+		{"module":"say","data":{"text":"1234","type":"number","method":"iterated"},"children":{"_":
+		{"module":"say","data":{"text":"42"},"children":{"_":
+		{"module":"record_call","data":{"action":"stop"}}}}}}}}}}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	Run(ctx, env, c, flow)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(media) != 1 || media[0] != "greeting.wav" {
+		t.Fatalf("media %v", media)
+	}
+	leg.mu.Lock()
+	plays := len(leg.played)
+	leg.mu.Unlock()
+	if plays != 4 { // the file twice, then two spoken numbers
+		t.Fatalf("%d plays", plays)
+	}
+	if len(r.spoken) != 2 || r.spoken[0] != "one two three four" || r.spoken[1] != "forty two" {
+		t.Fatalf("spoken %q", r.spoken)
+	}
+	if len(recorded) != 1 {
+		t.Fatalf("recordings %d: record_call start/stop stores one", len(recorded))
+	}
+}

@@ -192,8 +192,8 @@ test('the Node example: 2 rings support (1003)', async () => {
   }
 });
 
-test('collect_dtmf with a named collection sends Digits[name]', async () => {
-  const a = await phone('1003');
+test('collect_dtmf with a named collection sends Digits[name]; digits sent as SIP INFO count', async () => {
+  const a = await phone('1003', { dtmfType: 'info' });
   try {
     assert.ok((await connect(a, '7001')).ok);
     await waitEvent(a, 'onAccepted');
