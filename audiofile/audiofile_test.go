@@ -141,8 +141,8 @@ func TestReadWAVG711(t *testing.T) {
 		tag int
 		enc func(int16) []byte
 	}{
-		{7, func(s int16) []byte { return []byte{ulaw(s)} }},
-		{6, func(s int16) []byte { return []byte{alaw(s)} }},
+		{7, func(s int16) []byte { return []byte{ULawEncode(s)} }},
+		{6, func(s int16) []byte { return []byte{ALawEncode(s)} }},
 		{1, func(s int16) []byte { return []byte{byte(int(s)>>8 + 128)} }},
 	} {
 		pcm, err := ReadWAV(bytes.NewReader(wav(c.tag, 1, 8000, 8, 0.5, 1000, c.enc)))

@@ -195,28 +195,3 @@ func WriteWAV(w io.Writer, pcm []int16) error {
 	_, err := w.Write(b)
 	return err
 }
-
-// ULawDecode decodes one G.711 µ-law byte.
-func ULawDecode(u byte) int16 {
-	u = ^u
-	x := ((int(u&0x0f) << 3) + 0x84) << (u >> 4 & 7)
-	x -= 0x84
-	if u&0x80 != 0 {
-		x = -x
-	}
-	return int16(x)
-}
-
-// ALawDecode decodes one G.711 A-law byte.
-func ALawDecode(a byte) int16 {
-	a ^= 0x55
-	m, seg := int(a&0x0f), int(a>>4&7)
-	x := m<<4 + 8
-	if seg > 0 {
-		x = (m<<4 + 0x108) << (seg - 1)
-	}
-	if a&0x80 == 0 {
-		x = -x
-	}
-	return int16(x)
-}

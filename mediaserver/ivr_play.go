@@ -5,6 +5,8 @@ package mediaserver
 import (
 	"context"
 	"time"
+
+	"github.com/kazoo-softphone/kazoo/audiofile"
 )
 
 // run sends a frame every 20 ms while the IVR is not in a mixer: the
@@ -72,9 +74,9 @@ func (v *IVR) sendFrame(mix *[frameTicks]int32, now time.Time) {
 	for i, s := range pcm {
 		x := int16(max(-32768, min(32767, s)))
 		if pcma {
-			v.payload[i] = alaw(x)
+			v.payload[i] = audiofile.ALawEncode(x)
 		} else {
-			v.payload[i] = ulaw(x)
+			v.payload[i] = audiofile.ULawEncode(x)
 		}
 	}
 	h := v.hdr

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/kazoo-softphone/kazoo/audiofile"
 )
 
 // maxFrame bounds the samples taken from one packet (120 ms).
@@ -292,29 +294,12 @@ func (q *mixIn) reset() {
 	q.mu.Unlock()
 }
 
-// G.711 decoding tables (ITU-T G.711), for what an IVR hears.
+// G.711 decoding tables, for what an IVR hears.
 var ulawToLinear, alawToLinear = g711Tables()
 
 func g711Tables() (u, a [256]int16) {
 	for i := range 256 {
-		b := ^byte(i)
-		x := ((int(b&0x0f) << 3) + 0x84) << (b >> 4 & 7)
-		x -= 0x84
-		if b&0x80 != 0 {
-			x = -x
-		}
-		u[i] = int16(x)
-
-		c := byte(i) ^ 0x55
-		m, seg := int(c&0x0f), int(c>>4&7)
-		y := m<<4 + 8
-		if seg > 0 {
-			y = (m<<4 + 0x108) << (seg - 1)
-		}
-		if c&0x80 == 0 {
-			y = -y
-		}
-		a[i] = int16(y)
+		u[i], a[i] = audiofile.ULawDecode(byte(i)), audiofile.ALawDecode(byte(i))
 	}
 	return u, a
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/kazoo-softphone/kazoo/audiofile"
 )
 
 // tonePCM is d of a sine at f Hz, amplitude 8000, at 8 kHz.
@@ -26,7 +28,7 @@ func tonePCM(f float64, d time.Duration) []int16 {
 func tonePayload(f float64, n int) []byte {
 	b := make([]byte, frameTicks)
 	for i := range b {
-		b[i] = ulaw(int16(8000 * math.Sin(2*math.Pi*f*float64(n*frameTicks+i)/clockRate)))
+		b[i] = audiofile.ULawEncode(int16(8000 * math.Sin(2*math.Pi*f*float64(n*frameTicks+i)/clockRate)))
 	}
 	return b
 }
@@ -223,7 +225,7 @@ func TestIVRPlainPlayStopRecord(t *testing.T) {
 func alawTone(f float64, n int) []byte {
 	b := make([]byte, frameTicks)
 	for i := range b {
-		b[i] = alaw(int16(8000 * math.Sin(2*math.Pi*f*float64(n*frameTicks+i)/clockRate)))
+		b[i] = audiofile.ALawEncode(int16(8000 * math.Sin(2*math.Pi*f*float64(n*frameTicks+i)/clockRate)))
 	}
 	return b
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/kazoo-softphone/kazoo/audiofile"
 )
 
 // ToneSpec describes a generated tone: dial tone (350+440 Hz,
@@ -125,9 +127,9 @@ func (g *toneGen) frame(buf []byte, n int64, pcma bool) {
 		}
 		v := int16(max(-32768, min(32767, math.Round(s))))
 		if pcma {
-			buf[i] = alaw(v)
+			buf[i] = audiofile.ALawEncode(v)
 		} else {
-			buf[i] = ulaw(v)
+			buf[i] = audiofile.ULawEncode(v)
 		}
 	}
 }
