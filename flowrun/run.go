@@ -82,17 +82,24 @@ type Call struct {
 	recDone   chan struct{}
 }
 
+// First asks a leading pivot node's application before the call is
+// answered (so that its response module can refuse the call): the node
+// to run next, the pivot's fallback child when the request failed (nil:
+// none), or node itself when it is not a pivot.
+func First(ctx context.Context, env Env, c *Call, node *callflow.Node) *callflow.Node {
+	p, err := node.Pivot()
+	if err != nil {
+		return node
+	}
+	r := newRunner(env, c)
+	next, _, _ := r.pivot(ctx, node, p)
+	return next
+}
+
 // Run runs node on c until the flow ends or ctx ends (the caller hung
 // up); the flow's end hangs the call up. It never panics on a bad flow.
 func Run(ctx context.Context, env Env, c *Call, node *callflow.Node) {
-	r := &runner{env: env, c: c, log: env.Log, wake: make(chan struct{}, 1)}
-	if r.log == nil {
-		r.log = slog.New(slog.DiscardHandler)
-	}
-	r.log = r.log.With("call", c.ID)
-	if r.env.Fetch == nil {
-		r.env.Fetch = pivot.Fetch
-	}
+	r := newRunner(env, c)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go r.listen(ctx)
@@ -101,6 +108,18 @@ func Run(ctx context.Context, env Env, c *Call, node *callflow.Node) {
 	if !ended && ctx.Err() == nil && env.Hangup != nil {
 		env.Hangup(0, "")
 	}
+}
+
+func newRunner(env Env, c *Call) *runner {
+	r := &runner{env: env, c: c, log: env.Log, wake: make(chan struct{}, 1)}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	r.log = r.log.With("call", c.ID)
+	if r.env.Fetch == nil {
+		r.env.Fetch = pivot.Fetch
+	}
+	return r
 }
 
 type runner struct {

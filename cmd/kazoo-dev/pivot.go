@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +19,6 @@ import (
 	"github.com/kazoo-softphone/kazoo/callflow"
 	"github.com/kazoo-softphone/kazoo/flowrun"
 	"github.com/kazoo-softphone/kazoo/mediaserver"
-	"github.com/kazoo-softphone/kazoo/pivot"
 	"github.com/kazoo-softphone/kazoo/proxy"
 )
 
@@ -108,57 +106,25 @@ func (cf *callflows) answer(call proxy.LocalCall, offer []byte) ([]byte, proxy.S
 	}
 	c.Leg = ivr
 	go func() {
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := untilDone(call.Done)
 		defer cancel()
-		go func() {
-			select {
-			case <-call.Done:
-			case <-ctx.Done():
-			}
-			cancel()
-		}()
 		flowrun.Run(ctx, cf.env(call, ivr, log), c, first)
 		log.Info("callflow ended")
 	}()
 	return answer, flowSession{ivr}, nil
 }
 
-// resolve runs a leading pivot node before the answer: its reply, or
-// its fallback when the request fails; a response module there refuses
-// the call.
+// resolve asks a leading pivot node's app before the answer: a response
+// module there, or a failure with no fallback, refuses the call.
 func (cf *callflows) resolve(call proxy.LocalCall, c *flowrun.Call, n *callflow.Node, log *slog.Logger) (*callflow.Node, error) {
 	if n.Module != callflow.ModPivot {
 		return n, nil
 	}
-	p, err := n.Pivot()
-	if err != nil {
-		return n, nil
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := untilDone(call.Done)
 	defer cancel()
-	go func() {
-		select {
-		case <-call.Done:
-		case <-ctx.Done():
-		}
-		cancel()
-	}()
-	req := pivot.Request{CallID: c.ID, Request: c.Number, To: c.To, From: c.From, AccountID: c.AccountID,
-		CallerIDName: c.CallerIDName, CallerIDNumber: c.CallerIDNumber, UserID: c.UserID, Language: c.Language}
-	next, err := pivot.Fetch(ctx, pivot.FromNode(p), req)
-	if err != nil {
-		var pe *pivot.Error
-		if errors.As(err, &pe) {
-			log.Warn("pivot request failed; the call takes the pivot node's fallback", "key", pe.Key, "status", pe.Status, "url", pe.URL, "error", err)
-		} else {
-			log.Warn("pivot request failed; the call takes the pivot node's fallback", "error", err)
-		}
-		next = n.Child("_")
-		if next == nil {
-			return nil, &proxy.Refusal{Code: 503, Reason: "Service Unavailable"}
-		}
-	} else {
-		log.Info("pivot answered", "module", next.Module)
+	next := flowrun.First(ctx, flowrun.Env{Log: log}, c, n)
+	if next == nil {
+		return nil, &proxy.Refusal{Code: 503, Reason: "Service Unavailable"}
 	}
 	if next.Module == callflow.ModResponse {
 		if r, err := next.Response(); err == nil {
@@ -166,6 +132,19 @@ func (cf *callflows) resolve(call proxy.LocalCall, c *flowrun.Call, n *callflow.
 		}
 	}
 	return next, nil
+}
+
+// untilDone is a context that ends when done closes (the call is over).
+func untilDone(done <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	return ctx, cancel
 }
 
 // flowSession is the IVR as the proxy's session: INFO digits go to it.

@@ -86,18 +86,7 @@ func (v *voicemail) deposit() proxy.Extension {
 		if err != nil {
 			return nil, nil, err
 		}
-		return answer, &onClose{Session: s, f: func() {
-			v.mu.Lock()
-			b := v.boxes[owner]
-			if b == nil {
-				b = &mailbox{}
-				v.boxes[owner] = b
-			}
-			b.fresh++
-			v.mu.Unlock()
-			v.log.Info("voicemail left", "for", owner, "by", call.Caller)
-			v.notifyAll(owner)
-		}}, nil
+		return answer, &onClose{Session: s, f: func() { v.leave(owner, call.Caller) }}, nil
 	})
 }
 
