@@ -63,6 +63,7 @@ type OutboundCall struct {
 	leg  *leg
 	o    Outbound
 	done chan struct{}
+	pres *callPresence // the callee's state
 
 	mu    sync.Mutex
 	ended bool
@@ -93,6 +94,11 @@ func (p *Proxy) Dial(ctx context.Context, o Outbound) (*OutboundCall, error) {
 		name: o.FromName, localTag: sip.GenerateTagN(16), remote: to, seq: 1}
 	if !p.registerEndpoint(c.CallID, c) {
 		return nil, errors.New("proxy: closed")
+	}
+	// The callee's lamp only: From is a caller ID, and the caller of a
+	// callflow is counted by its own call.
+	if p.isSelf(sip.Uri{Host: to.Host, Port: to.Port}) {
+		c.pres = p.startCall(c.CallID, callSide{id: to.User})
 	}
 	events := make(chan branchEvent, 16)
 	var branches []*branch
@@ -145,7 +151,7 @@ func (p *Proxy) Dial(ctx context.Context, o Outbound) (*OutboundCall, error) {
 			fail = errors.New("proxy: closed")
 		}
 	}
-	p.endDialog(c.CallID)
+	p.endDialog(c.CallID) // ends c.pres too
 	if fail != nil {
 		p.cancelBranches(branches)
 		go p.drainDial(c, branches, events)
@@ -229,6 +235,7 @@ func (c *OutboundCall) answered(res *sip.Response, b *branch) {
 	c.Answer = res.Body()
 	c.WebRTC = isWebRTC(b.t.flow)
 	c.sdp = c.offerFor(b.t.flow)
+	c.p.callAnswered(c.pres, c.leg.remoteTag, b.t.flow)
 	c.p.log.Info("outbound call answered", "to", c.leg.remote.String(), "flow", b.t.flow.Transport+" "+b.t.flow.Addr)
 	c.p.sendACK(c.leg)
 }
@@ -280,6 +287,7 @@ func (c *OutboundCall) Hangup() {
 func (c *OutboundCall) Done() <-chan struct{} { return c.done }
 
 func (c *OutboundCall) end() {
+	c.p.endCall(c.pres)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.ended {

@@ -110,7 +110,24 @@
 // PIDF document, open, with the state as a note and RPID on-the-phone
 // when busy. Package presence reads them back as busy, ringing, idle
 // (dialog) and busy, idle, idle (PIDF has no ringing; the note says it).
-// Calls through the proxy do not change presence by themselves.
+// An unsubscribe is logged ("unsubscribe <watcher> from <id> event
+// dialog", Kamailio's wording).
+//
+// Calls set the state of their users as Kamailio's pua_dialoginfo does
+// (callstate.go): a proxied INVITE makes the caller and the callee
+// ringing (dialog-info early, direction initiator and recipient), its
+// 2xx both busy (confirmed), and its end idle: the BYE of that dialog,
+// the CANCEL or the final failure, or a WebSocket of one of them that
+// closed and did not come back with a request in the dialog within 30 s.
+// A call to an extension does the same for the caller and the number
+// (busy once answered, while the caller talks to *43 or a callflow), a
+// Dial for the callee (its From is only a caller ID). Each user counts
+// its calls: busy while any is answered, else ringing while any rings,
+// idle after the last. SetPresence and calls write the same state: the
+// last write wins (a manual busy shows until a call of that id changes,
+// and a call's state until SetPresence is called again). Only changes
+// of what shows are NOTIFYed; per request this costs a map look-up for
+// BYEs, and for in-dialog requests only while a connection is missing.
 //
 // # Limits
 //

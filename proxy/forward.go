@@ -97,8 +97,9 @@ type branchEvent struct {
 // back (RFC 3261 §16.7): provisional responses as they come (INVITE),
 // every 2xx at once, else the best final response when all branches are
 // done. An INVITE rings for at most RingTimeout; a CANCEL from upstream
-// cancels every branch still ringing.
-func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []target, rr bool) {
+// cancels every branch still ringing. call, when not nil, is the
+// presence of a new call: busy on the first 2xx, over without one.
+func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []target, rr bool, call *callPresence) {
 	invite := req.IsInvite()
 	if invite {
 		p.respond(tx, req, 100, "Trying")
@@ -149,6 +150,11 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 		}
 	}
 	answered := false
+	defer func() {
+		if !answered {
+			p.endCall(call)
+		}
+	}()
 	expired := ctx.Done()
 	for pending(branches) > 0 {
 		select {
@@ -186,6 +192,7 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 				if !answered {
 					answered = true
 					p.cancelOthers(branches, b)
+					p.callAnswered(call, toTag(res), b.t.flow)
 				}
 				if err := tx.Respond(up); err != nil {
 					p.log.Debug("cannot forward 2xx", "err", err)

@@ -164,9 +164,11 @@ func (p *Proxy) outOfDialog(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	var targets []target
+	callee := user
 	if req.Recipient.UriParams.Has("gr") {
 		if b, ok := p.loc.LookupGRUU(req.Recipient, p.cfg.Domain); ok {
 			targets = append(targets, target{uri: b.Contact, flow: b.Flow})
+			callee = b.AOR
 		}
 	} else {
 		for _, b := range p.loc.Lookup(user + "@" + p.cfg.Domain) {
@@ -182,12 +184,23 @@ func (p *Proxy) outOfDialog(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	rr := req.IsInvite() || req.Method == sip.SUBSCRIBE || req.Method == sip.REFER
-	p.fork(req, tx, targets, rr)
+	var call *callPresence
+	if req.IsInvite() {
+		call = p.startCall(callIDOf(req), p.callerSide(req), callSide{id: callee})
+	}
+	p.fork(req, tx, targets, rr, call)
+}
+
+// callerSide is the caller of an INVITE as a side of its call.
+func (p *Proxy) callerSide(req *sip.Request) callSide {
+	from, _ := tagsOf(req)
+	return callSide{id: req.From().Address.User, initiator: true, tag: from, flow: flowOf(req)}
 }
 
 // inDialog forwards a request inside a dialog along its route set
 // (loose routing, RFC 3261 §16.12), or hands it to a local extension.
 func (p *Proxy) inDialog(req *sip.Request, tx sip.ServerTransaction) {
+	p.callRefreshed(req)
 	if d := p.localDialog(req); d != nil {
 		d.handle(req, tx)
 		return
@@ -206,9 +219,10 @@ func (p *Proxy) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 		p.respond(tx, req, 480, "Temporarily Unavailable")
 		return
 	}
-	p.fork(req, tx, []target{t}, false)
+	p.fork(req, tx, []target{t}, false, nil)
 	if req.Method == sip.BYE {
 		p.endDialog(callIDOf(req))
+		p.byeCall(req)
 	}
 }
 

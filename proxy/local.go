@@ -8,6 +8,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/kazoo-softphone/kazoo/registrar"
 	ksip "github.com/kazoo-softphone/kazoo/sip"
 )
 
@@ -100,6 +101,7 @@ type localCall struct {
 	done chan struct{}
 	req  *sip.Request
 	tx   sip.ServerTransaction
+	pres *callPresence // the caller's and the number's state
 
 	mu       sync.Mutex
 	session  Session
@@ -127,6 +129,7 @@ func (p *Proxy) answerLocal(req *sip.Request, tx sip.ServerTransaction, ext Exte
 		lc.call.Caller, lc.call.FromName = f.Address.User, f.DisplayName
 		lc.call.From = (&sip.Uri{Scheme: f.Address.Scheme, User: f.Address.User, Host: f.Address.Host, Port: f.Address.Port}).String()
 	}
+	lc.pres = p.startCall(lc.call.CallID, p.callerSide(req), callSide{id: lc.call.Number})
 	if !tx.OnCancel(func(*sip.Request) { lc.end() }) {
 		lc.end()
 		return
@@ -168,6 +171,7 @@ func (p *Proxy) answerLocal(req *sip.Request, tx sip.ServerTransaction, ext Exte
 	lc.answered = true
 	hangup, cause := lc.hangup && !lc.ended, lc.cause
 	lc.mu.Unlock()
+	p.callAnswered(lc.pres, lc.leg.localTag, registrar.Flow{})
 	if hangup {
 		go lc.bye(cause)
 	}
@@ -309,6 +313,7 @@ func (lc *localCall) end() {
 	lc.ended = true
 	s := lc.session
 	lc.mu.Unlock()
+	lc.p.endCall(lc.pres)
 	close(lc.done)
 	if s != nil {
 		_ = s.Close()

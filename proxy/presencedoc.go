@@ -19,15 +19,16 @@ var dialogStates = map[string]string{
 }
 
 // dialogInfoBody is a full dialog-info document (RFC 4235 §4) about
-// entity, with one dialog in the state that stands for state.
-func dialogInfoBody(entity, id string, version int, state string) []byte {
+// entity, with one dialog in the state that stands for state, its
+// direction initiator (the caller) or recipient.
+func dialogInfoBody(entity, id, direction string, version int, state string) []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="` + strconv.Itoa(version) + `" state="full" entity="`)
 	escape(&b, entity)
 	b.WriteString("\">\n" + `<dialog id="`)
 	escape(&b, id)
-	b.WriteString(`" direction="recipient"><state>` + dialogStates[state] + "</state></dialog>\n</dialog-info>\n")
+	b.WriteString(`" direction="` + direction + `"><state>` + dialogStates[state] + "</state></dialog>\n</dialog-info>\n")
 	return b.Bytes()
 }
 

@@ -205,7 +205,9 @@ func (p *Proxy) DropConnections(user string) int {
 
 // flowClosed drops the bindings of a WebSocket that closed.
 func (p *Proxy) flowClosed(remote string) {
-	gone := p.loc.DropFlow(registrar.Flow{Transport: "WS", Addr: remote})
+	f := registrar.Flow{Transport: "WS", Addr: remote}
+	p.callFlowClosed(f)
+	gone := p.loc.DropFlow(f)
 	for _, b := range gone {
 		p.log.Info("binding dropped: connection closed", "aor", b.AOR, "flow", remote)
 	}

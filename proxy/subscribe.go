@@ -28,8 +28,13 @@ const (
 // presence id and who watches it. The zero value is ready.
 type presenceAgent struct {
 	mu     sync.Mutex
-	states map[string]string
+	states map[string]string // set by SetPresence, until a call's change
 	subs   map[string]map[*subscription]bool
+
+	calls     map[string]*callPresence // by Call-ID, until over (callstate.go)
+	users     map[string]*userCalls    // the calls of each id
+	dropped   int                      // call sides whose WebSocket closed
+	flowGrace time.Duration            // tests: flowGrace when 0
 }
 
 // SetPresence sets the state of presenceID (a user, or any id: a
@@ -39,7 +44,9 @@ type presenceAgent struct {
 // confirmed for busy, early for ringing, terminated for idle; the
 // presence event a PIDF document (RFC 3863), open, with the state as a
 // note (and the RPID activity on-the-phone when busy). Once set, the id
-// can be subscribed to even if it is no user.
+// can be subscribed to even if it is no user. Calls through the proxy
+// set the state of their users too (callstate.go): whichever changed it
+// last, SetPresence or a call, is what the watchers see.
 func (p *Proxy) SetPresence(presenceID, state string) error {
 	switch state {
 	case PresenceIdle, PresenceRinging, PresenceBusy:
@@ -56,15 +63,10 @@ func (p *Proxy) SetPresence(presenceID, state string) error {
 		a.states = map[string]string{}
 	}
 	a.states[id] = state
-	var subs []*subscription
-	for s := range a.subs[id] {
-		subs = append(subs, s)
-	}
+	subs := a.watchersLocked(id)
 	a.mu.Unlock()
 	p.log.Info("presence", "id", id, "state", state, "subscribers", len(subs))
-	for _, s := range subs {
-		s.wake()
-	}
+	p.wakeAll(subs)
 	return nil
 }
 
@@ -79,15 +81,12 @@ func (p *Proxy) presenceID(s string) string {
 	return s
 }
 
-// presenceState is the state of id: idle until SetPresence says more.
-func (p *Proxy) presenceState(id string) (state string, known bool) {
+// presenceState is the state of id and the direction of its dialog:
+// idle until SetPresence or a call says more.
+func (p *Proxy) presenceState(id string) (state, direction string) {
 	p.pres.mu.Lock()
 	defer p.pres.mu.Unlock()
-	state, known = p.pres.states[id]
-	if !known {
-		state = PresenceIdle
-	}
-	return state, known
+	return p.pres.shownLocked(id)
 }
 
 // subscribe answers a SUBSCRIBE outside a dialog (RFC 6665 §4.2.1) for
@@ -214,7 +213,7 @@ func (s *subscription) run() {
 
 // notify sends one NOTIFY; true when the subscription is over.
 func (s *subscription) notify() bool {
-	state, _ := s.p.presenceState(s.id)
+	state, direction := s.p.presenceState(s.id)
 	s.mu.Lock()
 	version := s.version
 	s.version++
@@ -234,7 +233,7 @@ func (s *subscription) notify() bool {
 	}
 	if s.event == "dialog" {
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/dialog-info+xml"))
-		req.SetBody(dialogInfoBody(entity, s.id, version, state))
+		req.SetBody(dialogInfoBody(entity, s.id, direction, version, state))
 	} else {
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/pidf+xml"))
 		req.SetBody(pidfBody(entity, state))
@@ -317,6 +316,8 @@ func (s *subscription) handle(req *sip.Request, tx sip.ServerTransaction) {
 		res.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
 		_ = tx.Respond(res)
 		if expires == 0 {
+			// Worded as the lab's Kamailio logs it, for the tests.
+			p.log.Info("unsubscribe " + s.leg.remote.String() + " from " + s.leg.local.String() + " event " + s.event)
 			s.terminate("timeout")
 			return
 		}

@@ -65,7 +65,7 @@ func TestPresenceBodiesReadBack(t *testing.T) {
 		"ringing": {phone.PresenceRinging, phone.PresenceIdle},
 		"idle":    {phone.PresenceIdle, phone.PresenceIdle},
 	} {
-		body := dialogInfoBody("sip:a&b@lab.test", `id"<&`, 3, state)
+		body := dialogInfoBody("sip:a&b@lab.test", `id"<&`, "recipient", 3, state)
 		info, err := presence.ParseDialogInfo(body)
 		if err != nil || info.Version != 3 || info.Entity != "sip:a&b@lab.test" || !info.Full || len(info.Dialogs) != 1 || info.Dialogs[0].ID != `id"<&` {
 			t.Errorf("%s: %+v %v", state, info, err)

@@ -6,7 +6,7 @@
 // and attended transfer demo-lines.test.mjs's.
 //
 // Every flow runs against each backend of lib/demo.mjs's demoBackends,
-// which also says what each can do (echo, rtmp, blf).
+// which also says what each can do (echo, rtmp).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -19,7 +19,7 @@ import {
 
 for (const b of demoBackends) demoSuite(b);
 
-function demoSuite({ name, start, echo, blf }) {
+function demoSuite({ name, start, echo }) {
   describe(`demo page against ${name}`, () => {
     let be;
     before(async () => { be = await start(); });
@@ -281,7 +281,7 @@ function demoSuite({ name, start, echo, blf }) {
     });
 
 
-    test(`colleagues: a lamp for each other account${blf ? '; one goes busy during a call and idle after' : ' (unknown here: no dialog state)'}; a click calls; log-out unsubscribes`, async () => {
+    test('colleagues: a lamp for each other account; the callee rings, both go busy during a call and idle after; a click calls; log-out unsubscribes', async () => {
       const w = await openDemo(be, 0);
       let b;
       let c;
@@ -295,36 +295,22 @@ function demoSuite({ name, start, echo, blf }) {
         c = await openDemo(be, 0);
         await loginAs(b, be, '1002');
         await loginAs(c, be, '1003');
-        if (blf) {
-          assert.equal(await waitLamp(w, '1002', 'idle'), 'Available');
-          await c.fill('#number', '1002');
-          await c.press('#number', 'Enter');
-          await incoming(b);
-          assert.equal(await waitLamp(w, '1002', 'ringing'), 'Ringing');
-          await b.click('#answerBtn');
-          await callState(c, 'active');
-          assert.equal(await waitLamp(w, '1002', 'busy'), 'On the phone');
-          assert.equal(await waitLamp(w, '1003', 'busy'), 'On the phone');
-          await screenshot(w, 'desktop-colleagues');
-          // The lamp tells its state to screen readers too.
-          assert.equal(await lamp(w, '1002').evaluate((e) => e.textContent), 'Call 1002, On the phone');
-          await c.click('#hangupBtn');
-          await callState(b, 'idle');
-          assert.equal(await waitLamp(w, '1002', 'idle'), 'Available');
-        } else {
-          // This server has no dialog state: it (or the phone it forwards
-          // the SUBSCRIBE to) refuses it. Every lamp says "Unknown", the
-          // answer in its tooltip, and no error shows.
-          for (const u of others) {
-            const title = await until(async () => {
-              const t = await lamp(w, u).getAttribute('title');
-              return /^Unknown: /.test(t) && t;
-            }, { what: `the answer to the SUBSCRIBE for ${u}` });
-            assert.match(title, /^Unknown: the SUBSCRIBE was refused: \d{3} /);
-            assert.equal(await waitLamp(w, u, 'unknown'), 'Unknown');
-          }
-          assert.deepEqual(await notices(w, 'error'), []);
-        }
+        assert.equal(await waitLamp(w, '1002', 'idle'), 'Available');
+        await c.fill('#number', '1002');
+        await c.press('#number', 'Enter');
+        await incoming(b);
+        assert.equal(await waitLamp(w, '1002', 'ringing'), 'Ringing');
+        await b.click('#answerBtn');
+        await callState(c, 'active');
+        assert.equal(await waitLamp(w, '1002', 'busy'), 'On the phone');
+        assert.equal(await waitLamp(w, '1003', 'busy'), 'On the phone');
+        await screenshot(w, 'desktop-colleagues');
+        // The lamp tells its state to screen readers too.
+        assert.equal(await lamp(w, '1002').evaluate((e) => e.textContent), 'Call 1002, On the phone');
+        await c.click('#hangupBtn');
+        await callState(b, 'idle');
+        assert.equal(await waitLamp(w, '1002', 'idle'), 'Available');
+        assert.equal(await waitLamp(w, '1003', 'idle'), 'Available');
         // A click on a lamp calls the colleague.
         await lamp(w, '1003').click();
         await incoming(c);

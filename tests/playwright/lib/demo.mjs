@@ -66,6 +66,7 @@ export async function startDevBackend() {
       lookup: (user) => dev.lookup(user),
       voicemail: (user, { newMessages, oldMessages }) => api(`/api/voicemail?user=${user}&new=${newMessages}&old=${oldMessages}`),
       dropConnection: (user) => api(`/api/drop?user=${user}`),
+      sipLog: () => dev.log(),
       dev,
       stop: stopAll,
     };
@@ -135,12 +136,12 @@ export async function startKamailioBackend() {
  * it can do:
  *   echo  it has the echo extension ("Test my audio" calls config.echo or *43)
  *   rtmp  the page offers "Audio without WebRTC" and it can carry calls
- *   blf   it tells the dialog state of extensions (SUBSCRIBE event dialog):
- *         the colleagues' lamps go busy and idle
+ * Both tell the dialog state of the accounts (SUBSCRIBE event dialog,
+ * the calls' state): the colleagues' lamps ring, go busy and idle.
  */
 export const demoBackends = [
-  { name: 'kazoo-dev', start: startDevBackend, echo: true, rtmp: true, blf: false },
-  { name: 'Kamailio', start: startKamailioBackend, echo: false, rtmp: true, blf: true },
+  { name: 'kazoo-dev', start: startDevBackend, echo: true, rtmp: true },
+  { name: 'Kamailio', start: startKamailioBackend, echo: false, rtmp: true },
 ];
 
 // The meters show −60…0 dBFS. The far browser's steady test tone settles
