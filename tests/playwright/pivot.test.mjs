@@ -57,6 +57,7 @@ async function startScripted() {
         case '/vm': return json(res, { module: 'voicemail', data: { id: '1002', max_message_length: 30 } });
         case '/conf': return json(res, { module: 'conference', data: { id: 'room-1' } });
         case '/presence': return json(res, { module: 'manual_presence', data: { presence_id: '1050', status: 'busy' }, children: { _: tts('You are now busy.', { module: 'hangup' }) } });
+        case '/busy': return json(res, { module: 'response', data: { code: 486, message: 'Busy Here' } });
         case '/500': res.statusCode = 500; return res.end('boom');
         case '/slow': return setTimeout(() => json(res, { module: 'hangup' }), 3000);
         case '/badjson': res.setHeader('Content-Type', 'application/json'); return res.end('{"module": "tts", "data": ');
@@ -82,6 +83,7 @@ before(async () => {
     { numbers: ['7003'], flow: pivotTo(`${scripted.url}/conf`) },
     { numbers: ['7004'], flow: pivotTo(`${scripted.url}/presence`) },
     { numbers: ['7005'], flow: pivotTo(`${scripted.url}/500`) },
+    { numbers: ['7009'], flow: pivotTo(`${scripted.url}/busy`) },
     { numbers: ['7006'], flow: { ...pivotTo(`${scripted.url}/slow`, { req_timeout_ms: 1000 }), children: { _: { module: 'tts', data: { text: 'Fallback' }, children: { _: { module: 'hangup' } } } } } },
     { numbers: ['7007'], flow: pivotTo(`${scripted.url}/badjson`) },
   ];
@@ -267,6 +269,11 @@ test('manual_presence reaches a page subscribed to the presence id', async () =>
 test('apps that fail end the call cleanly with a log line, and kazoo-dev keeps running', async () => {
   const a = await phone('1009');
   try {
+    // An app's response module refuses the call with its code (asked before the answer).
+    assert.ok((await connect(a, '7009')).ok);
+    const busy = await waitEvent(a, 'onCancel');
+    assert.equal(busy.code, 486, JSON.stringify(busy));
+    assert.equal(await a.evaluate(() => window.events.filter((e) => e.name === 'onAccepted').length), 0, 'the call was answered');
     // HTTP 500 and invalid JSON, no fallback: the call is refused (503).
     for (const [num, key] of [['7005', 'pivot_http_status'], ['7007', 'pivot_invalid_json']]) {
       const before = await a.evaluate(() => window.events.filter((e) => e.name === 'onCancel').length);
