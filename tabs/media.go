@@ -26,10 +26,34 @@ type MediaHost struct {
 
 	mu       sync.Mutex
 	sessions map[string]ua.Media
+	// sinks take a session's events here instead of the leader over the
+	// channel: its call was taken over by this tab (Adopt).
+	sinks map[string]ua.MediaEvents
 }
 
 func newMediaHost(t *Tab, local ua.MediaFactory) *MediaHost {
-	return &MediaHost{t: t, local: local, sessions: map[string]ua.Media{}}
+	return &MediaHost{t: t, local: local, sessions: map[string]ua.Media{}, sinks: map[string]ua.MediaEvents{}}
+}
+
+// Adopt hands this tab's session id to a call this tab now holds the SIP
+// of (it became the leader): the session, whose ICE and microphone
+// events go to ev from now on. Nil when there is no such session.
+func (h *MediaHost) Adopt(id string, ev ua.MediaEvents) ua.Media {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := h.sessions[id]
+	if m != nil {
+		h.sinks[id] = ev
+	}
+	return m
+}
+
+// sink is where session id's events go here (ok false: to the leader).
+func (h *MediaHost) sink(id string) (ua.MediaEvents, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ev, ok := h.sinks[id]
+	return ev, ok
 }
 
 // Session is the media session id of this tab (nil when there is none).
@@ -74,9 +98,21 @@ func (h *MediaHost) step(q Msg, a args) (any, error) {
 		id := q.Media
 		m, err := h.local(ctx, ua.MediaEvents{
 			ICEState: func(state string) {
+				if ev, ok := h.sink(id); ok {
+					if ev.ICEState != nil {
+						ev.ICEState(state)
+					}
+					return
+				}
 				h.t.send(Msg{T: tMediaEvent, Op: "ice", Media: id, Data: mustJSON(args{Text: state})})
 			},
 			MicrophoneLost: func(err error) {
+				if ev, ok := h.sink(id); ok {
+					if ev.MicrophoneLost != nil {
+						ev.MicrophoneLost(err)
+					}
+					return
+				}
 				h.t.send(Msg{T: tMediaEvent, Op: "mic", Media: id, Data: mustJSON(args{Text: err.Error()})})
 			},
 		})

@@ -457,3 +457,31 @@ func TestGarbageOnTheChannelIsIgnored(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+// A tab that takes the SIP of a call whose audio it already has gets its
+// session's events itself (they no longer go over the channel).
+func TestAdoptedSessionEventsStayInTheTab(t *testing.T) {
+	g := newGroup(t, 1)
+	g.leader.Incoming(&fakeCall{id: "c9"})
+	a := g.rec[0].wait(t, "incoming:c9")
+	if e := a.Accept(context.Background()); e != nil {
+		t.Fatal(e)
+	}
+	info := a.(*Call).Info()
+	got := make(chan string, 1)
+	if m := g.tabs[1].Media.Adopt(info.MediaID, ua.MediaEvents{ICEState: func(s string) { got <- s }}); m == nil {
+		t.Fatalf("no session %q in the answering tab", info.MediaID)
+	}
+	if m := g.tabs[1].Media.Adopt("nope", ua.MediaEvents{}); m != nil {
+		t.Fatal("adopted a session that is not there")
+	}
+	g.media[1].last().ev.ICEState("failed")
+	select {
+	case s := <-got:
+		if s != "failed" {
+			t.Fatalf("state %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the adopted session's ICE state did not reach its new owner")
+	}
+}

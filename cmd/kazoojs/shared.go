@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"github.com/google/uuid"
@@ -117,8 +118,13 @@ func (f *facade) takeOver(s *shared, l *tabs.Leader, info tabs.CallInfo, oldLead
 	media := local
 	switch {
 	case info.MediaTab == s.tab.ID && s.tab.Media.Session(info.MediaID) != nil:
-		m := s.tab.Media.Session(info.MediaID)
-		media = func(context.Context, ua.MediaEvents) (ua.Media, error) { return m, nil }
+		id := info.MediaID
+		media = func(_ context.Context, ev ua.MediaEvents) (ua.Media, error) {
+			if m := s.tab.Media.Adopt(id, ev); m != nil {
+				return m, nil
+			}
+			return nil, errors.New("the call's audio in this tab is gone")
+		}
 	case info.MediaTab != "" && info.MediaTab != oldLeader && info.MediaID != "":
 		media = l.AdoptMedia(info.MediaTab, info.MediaID)
 	}
