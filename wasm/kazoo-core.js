@@ -247,6 +247,8 @@ function kazooCore() {
       connect: function (uri, options) { return call('connect', [uri, options]); },
       /** calls(): the call objects of the calls not over, oldest first. */
       calls: function () { return call('calls', []); },
+      /** currentCall(): the call object the global methods act on, or null. */
+      currentCall: function () { return call('currentCall', []); },
       /** hangup(): BYE, CANCEL or reject, as the current call stands. */
       hangup: function () { return call('hangup', []); },
       /** sendDTMF(tones): 0-9, * and # only. */

@@ -37,6 +37,7 @@ export const register = kazoo.register;
 export const logout = kazoo.logout;
 export const connect = kazoo.connect;
 export const calls = kazoo.calls;
+export const currentCall = kazoo.currentCall;
 export const hangup = kazoo.hangup;
 export const sendDTMF = kazoo.sendDTMF;
 export const transfer = kazoo.transfer;

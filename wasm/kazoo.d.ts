@@ -549,6 +549,12 @@ export interface Call {
    * call is answered.
    */
   readonly audioHere: boolean;
+  /**
+   * Whether we put the call on hold: hold(true), or autoHold when another
+   * call was answered or placed, or switchTo another call; false again
+   * after hold(false) or switchTo it.
+   */
+  readonly held: boolean;
   /** The first received header field called name (any case), or null. */
   getHeader(name: string): string | null;
   /**
@@ -594,6 +600,12 @@ export function logout(): Promise<void>;
 export function connect(uri: string, options?: { extraHeaders?: ExtraHeaders }): Promise<Call>;
 /** The calls not over (ringing or established), oldest first. */
 export function calls(): Promise<Call[]>;
+/**
+ * The current call (the one hangup, sendDTMF, transfer, muteMicrophone,
+ * hold and getStats act on: the last answered, placed or switched to),
+ * or null when there is none.
+ */
+export function currentCall(): Promise<Call | null>;
 /** End the current call: BYE, CANCEL or reject, as it stands. */
 export function hangup(): Promise<void>;
 /** Send DTMF (0-9, * and #) in the current call. */
@@ -750,6 +762,7 @@ export interface KazooPhone {
   logout: typeof logout;
   connect: typeof connect;
   calls: typeof calls;
+  currentCall: typeof currentCall;
   hangup: typeof hangup;
   sendDTMF: typeof sendDTMF;
   transfer: typeof transfer;

@@ -34,6 +34,7 @@ func (f *facade) callObject(c phone.Call) safejs.Value {
 		"end":             nil,
 		"mode":            callMode(c),
 		"audioHere":       f.audioHere(c),
+		"held":            false,
 	})
 	if err != nil {
 		return safejs.Undefined()
@@ -103,6 +104,26 @@ func headersValue(hs []phone.Header) safejs.Value {
 		return safejs.Undefined()
 	}
 	return v
+}
+
+// currentCallObject is kazoo.currentCall(): the call the global methods
+// act on (hangup, sendDTMF, hold…), or null.
+func (f *facade) currentCallObject([]safejs.Value) (any, error) {
+	t := f.currentCall()
+	if t == nil || t.preflight || t.call.State() == phone.CallEnded {
+		return safejs.Null(), nil
+	}
+	return t.obj, nil
+}
+
+// setHeld keeps a call object's held up to date (we put it on hold).
+func (f *facade) setHeld(c phone.Call, held bool) {
+	f.mu.Lock()
+	t := f.calls[c.ID()]
+	f.mu.Unlock()
+	if t != nil && t.obj.Type() == safejs.TypeObject {
+		_ = t.obj.Set("held", held)
+	}
 }
 
 // listCalls is kazoo.calls(): the page's calls not over, oldest first

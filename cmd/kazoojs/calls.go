@@ -327,6 +327,7 @@ func (f *facade) opHold(ctx context.Context, c phone.Call, args []safejs.Value) 
 	if e := c.Hold(ctx, hold); e != nil {
 		return nil, e
 	}
+	f.setHeld(c, hold)
 	if !hold {
 		return nil, f.lineResumed(c)
 	}

@@ -100,6 +100,7 @@ func (f *facade) methods() map[string]jsbridge.Method {
 		"logout":               f.logout,
 		"connect":              f.report(f.connect),
 		"calls":                f.listCalls,
+		"currentCall":          f.currentCallObject,
 		"hangup":               f.report(f.onCall(true, opHangup)),
 		"sendDTMF":             f.report(checkTones(f.onCall(true, opDTMF), true)),
 		"transfer":             f.report(f.onCall(true, f.opTransfer)),

@@ -116,6 +116,7 @@ func (f *facade) lineHold(ctx context.Context, t *tracked) {
 		f.callbacks().error(e)
 		return
 	}
+	f.setHeld(t.call, true)
 	if e := t.call.SetMuted(true); e != nil {
 		f.callbacks().error(e)
 	}
@@ -168,6 +169,7 @@ func (f *facade) switchTo(args []safejs.Value) (any, error) {
 	if e := c.Hold(ctx, false); e != nil {
 		return nil, e
 	}
+	f.setHeld(c, false)
 	if err := f.lineResumed(c); err != nil {
 		return nil, err
 	}

@@ -45,6 +45,15 @@ function lines(agent) {
   return agent.evaluate(async () => (await kazoo.calls()).map((c) => [/^sip:([^@]+)@/.exec(c.remoteUri)[1], c.state]));
 }
 
+/** The agent's calls as [remote user, held] and the current call's user (null: none). */
+function heldAndCurrent(agent) {
+  return agent.evaluate(async () => {
+    const user = (c) => /^sip:([^@]+)@/.exec(c.remoteUri)[1];
+    const cur = await kazoo.currentCall();
+    return { held: (await kazoo.calls()).map((c) => [user(c), c.held]), current: cur && user(cur) };
+  });
+}
+
 /**
  * How much audio energy the far pages receive from the agent while the
  * active one receives 50 packets: the active line must hear the agent's
@@ -100,11 +109,13 @@ test('two incoming calls: answer the second while the first rings, auto hold, sw
     await waitEvent(b, 'onAccepted');
     assert.equal((await agent.evaluate(() => kazoo.getStats())).direction, 'sendrecv');
     await assertHears(t, b, c, 'after answering B');
+    assert.deepEqual(await heldAndCurrent(agent), { held: [['1002', false], ['1003', true]], current: '1002' });
     await dtmfReaches(agent, '1', b, c);
 
     // switchTo C: B held, C resumed and current.
     assert.deepEqual(await onLine(agent, '(call) => kazoo.switchTo(call)', '1003'), { ok: true });
     await assertHears(t, c, b, 'after switchTo(C)');
+    assert.deepEqual(await heldAndCurrent(agent), { held: [['1002', true], ['1003', false]], current: '1003' });
     await dtmfReaches(agent, '2', c, b);
     // …and back to B.
     assert.deepEqual(await onLine(agent, '(call) => kazoo.switchTo(call)', '1002'), { ok: true });
@@ -116,9 +127,11 @@ test('two incoming calls: answer the second while the first rings, auto hold, sw
     await waitEvent(b, 'onHangup');
     assert.deepEqual(await lines(agent), [['1003', 'established']]);
     assert.equal((await agent.evaluate(() => kazoo.getStats())).direction, 'sendonly', 'the remaining call was resumed by itself');
+    assert.deepEqual(await heldAndCurrent(agent), { held: [['1003', true]], current: '1003' });
     // hold(false) resumes it with the microphone autoHold had silenced.
     assert.equal(await agent.evaluate(() => kazoo.hold(false).then(() => 'ok', (e) => e.key)), 'ok');
     assert.equal((await agent.evaluate(() => kazoo.getStats())).direction, 'sendrecv');
+    assert.deepEqual(await heldAndCurrent(agent), { held: [['1003', false]], current: '1003' });
     let resumed;
     await until(async () => (resumed = await growthWhile(c, c)).energy > 1e-5,
       { timeout: 15_000, what: "C hears the agent after hold(false)" });
@@ -126,6 +139,7 @@ test('two incoming calls: answer the second while the first rings, auto hold, sw
     await agent.evaluate(() => kazoo.hangup());
     await waitEvent(c, 'onHangup');
     assert.deepEqual(await lines(agent), []);
+    assert.deepEqual(await heldAndCurrent(agent), { held: [], current: null });
   });
 });
 
