@@ -84,6 +84,7 @@ before(async () => {
     { numbers: ['7004'], flow: pivotTo(`${scripted.url}/presence`) },
     { numbers: ['7005'], flow: pivotTo(`${scripted.url}/500`) },
     { numbers: ['7009'], flow: pivotTo(`${scripted.url}/busy`) },
+    { numbers: ['7010'], flow: { module: 'set_cid', data: { caller_id_name: 'Front desk', caller_id_number: '7010' }, children: { _: { module: 'resources', data: { to_did: 'sip:1006@lab.test' } } } } },
     { numbers: ['7006'], flow: { ...pivotTo(`${scripted.url}/slow`, { req_timeout_ms: 1000 }), children: { _: { module: 'tts', data: { text: 'Fallback' }, children: { _: { module: 'hangup' } } } } } },
     { numbers: ['7007'], flow: pivotTo(`${scripted.url}/badjson`) },
   ];
@@ -246,6 +247,24 @@ test('a two-party conference: each hears the other', async () => {
     // Each hears the other's tone, not silence: more than 1e-4 in 50 packets.
     const s0 = await stats(a);
     await until(async () => (await stats(a)).inbound.audioEnergy - s0.inbound.audioEnergy > 1e-3, { what: "A hears B's tone" });
+  } finally {
+    await a.context().close();
+    await b.context().close();
+  }
+});
+
+test('a resource (SIP URI) rings its page with the caller ID set_cid gave, audio both ways', async () => {
+  const a = await phone('1005');
+  const b = await phone('1006');
+  try {
+    assert.ok((await connect(a, '7010')).ok);
+    const ringing = await waitEvent(b, 'onIncoming');
+    assert.deepEqual([ringing.callerName, ringing.callerNumber], ['Front desk', '7010']);
+    await b.evaluate(() => window.incoming.accept());
+    await audioFlowing(b, { what: '1006 hears the caller' });
+    await audioFlowing(a, { what: 'the caller hears 1006' });
+    await b.evaluate(() => kazoo.hangup());
+    await waitEvent(a, 'onHangup');
   } finally {
     await a.context().close();
     await b.context().close();
