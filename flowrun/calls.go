@@ -51,16 +51,13 @@ func (r *runner) voicemail(ctx context.Context, n *callflow.Node, d callflow.Voi
 	r.c.buf = nil
 	r.c.mu.Unlock()
 	_ = r.c.Leg.Play(ctx, beep())
-	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	// # ends the message; so does the caller hanging up (ctx).
+	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
-		// # ends the message; so does the caller hanging up.
 		for {
 			select {
 			case <-rctx.Done():
-				return
-			case <-ctx.Done():
-				stop()
 				return
 			case <-r.wake:
 				if r.pending([]string{"#"}) {
@@ -99,20 +96,14 @@ func (r *runner) recordCall(ctx context.Context, d callflow.RecordCall) error {
 	if limit <= 0 {
 		limit = time.Hour
 	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// The recording ends with the call (ctx), at stop, or at the limit.
+	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	r.c.mu.Lock()
 	r.c.recording, r.c.recDone = cancel, done
 	r.c.mu.Unlock()
 	go func() {
 		defer close(done)
-		go func() {
-			select {
-			case <-ctx.Done():
-				cancel()
-			case <-rctx.Done():
-			}
-		}()
 		pcm, _ := r.c.Leg.Record(rctx, limit)
 		if err := r.env.Recording(r.c, pcm); err != nil {
 			r.log.Warn("callflow: recording not stored", "error", err)

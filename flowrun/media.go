@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kazoo-softphone/kazoo/audiofile"
@@ -125,11 +126,7 @@ func (r *runner) collect(ctx context.Context, maxDigits int, terms []string, tim
 }
 
 func (r *runner) collectDTMF(ctx context.Context, d callflow.CollectDTMF) {
-	interdigit := d.InterdigitTimeout()
-	if interdigit <= 0 {
-		interdigit = 2 * time.Second
-	}
-	digits := r.collect(ctx, int(d.MaxDigits), d.AllTerminators(), d.Timeout(), interdigit)
+	digits := r.collect(ctx, int(d.MaxDigits), d.AllTerminators(), d.Timeout(), d.InterdigitTimeout())
 	r.c.mu.Lock()
 	r.c.digits, r.c.name = digits, d.CollectionName
 	if d.CollectionName != "" {
@@ -174,17 +171,10 @@ func (r *runner) menu(ctx context.Context, n *callflow.Node, d callflow.Menu) *c
 // prompt plays a media id; "tts:Some text" is spoken.
 func (r *runner) prompt(ctx context.Context, id string) error {
 	all := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"}
-	if text, ok := cutPrefix(id, "tts:"); ok {
+	if text, ok := strings.CutPrefix(id, "tts:"); ok {
 		return r.speak(ctx, text, "", all)
 	}
 	return r.play(ctx, callflow.Play{ID: id, Terminators: all})
-}
-
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):], true
-	}
-	return s, false
 }
 
 func spellDigits(s string) string { return audiofile.Digits(s) }
