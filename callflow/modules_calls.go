@@ -35,15 +35,21 @@ type User struct {
 // Timeout is TimeoutS as a duration.
 func (u User) Timeout() time.Duration { return time.Duration(u.TimeoutS) * time.Second }
 
-func checkStrategy(s *string, path string) error {
-	switch *s {
-	case "":
-		*s = "simultaneous"
-	case "simultaneous", "single":
-	default:
-		return errAt(path, "must be simultaneous or single, not %s", quote(*s))
+// oneOf checks that *s is one of values, filling in values[0] (the
+// default) when *s is empty.
+func oneOf(s *string, path string, values ...string) error {
+	if *s == "" {
+		*s = values[0]
 	}
-	return nil
+	if slices.Contains(values, *s) {
+		return nil
+	}
+	last := len(values) - 1
+	return errAt(path, "must be %s or %s, not %s", strings.Join(values[:last], ", "), values[last], quote(*s))
+}
+
+func checkStrategy(s *string, path string) error {
+	return oneOf(s, path, "simultaneous", "single")
 }
 
 func checkRing(id string, timeout, delay *Int, path string) error {
@@ -293,12 +299,8 @@ func (v Voicemail) MaxMessageLength() time.Duration {
 }
 
 func (v *Voicemail) check(path string) error {
-	switch v.Action {
-	case "":
-		v.Action = "compose"
-	case "compose", "check":
-	default:
-		return errAt(join(path, "action"), "must be compose or check, not %s", quote(v.Action))
+	if err := oneOf(&v.Action, join(path, "action"), "compose", "check"); err != nil {
+		return err
 	}
 	if v.Action == "compose" && v.ID == "" {
 		return errAt(join(path, "id"), "required (the voicemail box)")
@@ -343,12 +345,8 @@ type RecordCall struct {
 func (r RecordCall) TimeLimit() time.Duration { return time.Duration(r.TimeLimitS) * time.Second }
 
 func (r *RecordCall) check(path string) error {
-	switch r.Action {
-	case "":
-		r.Action = "start"
-	case "start", "stop":
-	default:
-		return errAt(join(path, "action"), "must be start or stop, not %s", quote(r.Action))
+	if err := oneOf(&r.Action, join(path, "action"), "start", "stop"); err != nil {
+		return err
 	}
 	if r.Format != "" && r.Format != "wav" && r.Format != "mp3" {
 		return errAt(join(path, "format"), "must be wav or mp3, not %s", quote(r.Format))
@@ -404,13 +402,7 @@ func (m *ManualPresence) check(path string) error {
 	if m.PresenceID == "" {
 		return errAt(join(path, "presence_id"), "required")
 	}
-	if m.Status == "" {
-		m.Status = "idle"
-	}
-	if !slices.Contains([]string{"idle", "ringing", "busy"}, m.Status) {
-		return errAt(join(path, "status"), "must be idle, ringing or busy, not %s", quote(m.Status))
-	}
-	return nil
+	return oneOf(&m.Status, join(path, "status"), "idle", "ringing", "busy")
 }
 
 // Response ends the call with a SIP code (Kazoo's response), after

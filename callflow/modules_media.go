@@ -81,6 +81,15 @@ func (p *Pivot) check(path string) error {
 // the audio.
 var defaultTerminators = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"}
 
+// terminators fills in defaultTerminators when *ts is unset and checks
+// the keys (tts, play and say).
+func terminators(ts *[]string, path string) error {
+	if *ts == nil {
+		*ts = slices.Clone(defaultTerminators)
+	}
+	return checkTerminators(*ts, path)
+}
+
 func checkTerminators(ts []string, path string) error {
 	for i, t := range ts {
 		if len(t) != 1 || !isDTMF(rune(t[0])) {
@@ -117,10 +126,7 @@ func (t *TTS) check(path string) error {
 	if t.Voice == "" {
 		t.Voice = "female"
 	}
-	if t.Terminators == nil {
-		t.Terminators = slices.Clone(defaultTerminators)
-	}
-	return checkTerminators(t.Terminators, join(path, "terminators"))
+	return terminators(&t.Terminators, join(path, "terminators"))
 }
 
 // Play plays media (Kazoo's play).
@@ -146,10 +152,7 @@ func (p *Play) check(path string) error {
 	if p.LoopCount < 0 {
 		return errAt(join(path, "loop_count"), "must not be negative")
 	}
-	if p.Terminators == nil {
-		p.Terminators = slices.Clone(defaultTerminators)
-	}
-	return checkTerminators(p.Terminators, join(path, "terminators"))
+	return terminators(&p.Terminators, join(path, "terminators"))
 }
 
 // Say says a value in a given way (Kazoo's say schema: text, type,
@@ -194,19 +197,13 @@ func (s *Say) check(path string) error {
 	if !slices.Contains(sayTypes, s.Type) {
 		return errAt(join(path, "type"), "unknown say type %s (number, telephone_number, name_spelled, ...)", quote(s.Type))
 	}
-	if s.Method == "" {
-		s.Method = "pronounced"
-	}
-	if !slices.Contains([]string{"none", "pronounced", "iterated", "counted"}, s.Method) {
-		return errAt(join(path, "method"), "must be pronounced, iterated, counted or none, not %s", quote(s.Method))
+	if err := oneOf(&s.Method, join(path, "method"), "pronounced", "iterated", "counted", "none"); err != nil {
+		return err
 	}
 	if s.Gender != "" && !slices.Contains([]string{"masculine", "feminine", "neuter"}, s.Gender) {
 		return errAt(join(path, "gender"), "must be masculine, feminine or neuter, not %s", quote(s.Gender))
 	}
-	if s.Terminators == nil {
-		s.Terminators = slices.Clone(defaultTerminators)
-	}
-	return checkTerminators(s.Terminators, join(path, "terminators"))
+	return terminators(&s.Terminators, join(path, "terminators"))
 }
 
 // CollectDTMF collects digits into a collection that the next Pivot
