@@ -45,20 +45,29 @@ func TestLoadCallflows(t *testing.T) {
 }
 
 func TestLoadMediaStaysInItsDirectory(t *testing.T) {
-	dir := t.TempDir()
+	// A WAV inside the callflows file's directory, and one beside it
+	// that a flow must not reach.
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "flows")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	var wav bytes.Buffer
 	if err := audiofile.WriteWAV(&wav, make([]int16, 800)); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "hello.wav"), wav.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
+	outside := filepath.Join(parent, "outside.wav")
+	for _, p := range []string{filepath.Join(dir, "hello.wav"), outside} {
+		if err := os.WriteFile(p, wav.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cf := &callflows{dir: dir}
 	pcm, err := cf.loadMedia(context.Background(), "hello.wav")
 	if err != nil || len(pcm) != 800 {
 		t.Fatalf("hello.wav: %d samples, %v", len(pcm), err)
 	}
-	for _, name := range []string{"../etc/passwd", "/etc/passwd", "../../x.wav"} {
+	for _, name := range []string{"../outside.wav", outside, "sub/../../outside.wav"} {
 		if _, err := cf.loadMedia(context.Background(), name); err == nil {
 			t.Errorf("%s was read", name)
 		}
