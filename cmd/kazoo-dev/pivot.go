@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -229,14 +228,4 @@ func (cf *callflows) loadMedia(ctx context.Context, id string) ([]int16, error) 
 	}
 	defer f.Close()
 	return audiofile.ReadWAV(f)
-}
-
-// sortedKeys are m's keys in order.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,7 +73,7 @@ func startSIP(o options, users []account, httpAddr net.Addr, log *slog.Logger) (
 	}
 	if s.callflows != nil {
 		nums := s.callflows.numbers()
-		for _, num := range sortedKeys(nums) {
+		for _, num := range slices.Sorted(maps.Keys(nums)) {
 			if _, taken := exts[num]; taken {
 				media.close()
 				return nil, fmt.Errorf("-callflows: number %s is already kazoo-dev's %s", num, s.extensions[num])
