@@ -3,6 +3,7 @@ package flowrun
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -214,6 +215,11 @@ func TestMenuRetriesThenGoesToTheChoice(t *testing.T) {
 	run(t, r, leg, `{"module":"menu","data":{"media":{"greeting":"tts:Press 2","invalid_media":"tts:Wrong"},"retries":3,"timeout":2000,"interdigit_timeout":300,"max_extension_length":1},"children":{"2":{"module":"response","data":{"code":486}}}}`)
 	if len(r.hangups) != 1 || r.hangups[0] != 486 {
 		t.Fatalf("hangups %v spoken %q", r.hangups, r.spoken)
+	}
+	// 9: the greeting, then the invalid prompt; # alone: the greeting
+	// again (an empty try); 2: the greeting a third time, then the choice.
+	if want := []string{"Press 2", "Wrong", "Press 2", "Press 2"}; !slices.Equal(r.spoken, want) {
+		t.Fatalf("spoken %q, want %q", r.spoken, want)
 	}
 }
 
