@@ -77,6 +77,7 @@ func (l *Leader) Close() {
 	}
 	l.closed = true
 	l.mu.Unlock()
+	l.t.dropRole(l)
 	l.t.send(Msg{T: tBye, Leader: true})
 }
 
@@ -219,14 +220,8 @@ func (l *Leader) Transferred(old, next phone.Call, target string) {
 	l.publish(evTransferred, old, eventData{Other: &info, Target: target})
 }
 
-// handle serves the other tabs.
+// handle serves the other tabs (until Close).
 func (l *Leader) handle(m Msg) {
-	l.mu.Lock()
-	closed := l.closed
-	l.mu.Unlock()
-	if closed {
-		return
-	}
 	switch m.T {
 	case tHello:
 		l.mu.Lock()

@@ -485,3 +485,27 @@ func TestAdoptedSessionEventsStayInTheTab(t *testing.T) {
 		t.Fatal("the adopted session's ICE state did not reach its new owner")
 	}
 }
+
+// A leader that closed and a follower that stopped get no more messages;
+// a follower that stops after its tab began to lead leaves the leader be.
+func TestAStoppedRoleGetsNoMoreMessages(t *testing.T) {
+	g := newGroup(t, 2)
+	role := func(tab *Tab) handler {
+		tab.mu.Lock()
+		defer tab.mu.Unlock()
+		return tab.role
+	}
+	g.leader.Close()
+	if r := role(g.tabs[0]); r != nil {
+		t.Fatalf("a closed leader still handles messages: %T", r)
+	}
+	g.follower[0].Unload()
+	if r := role(g.tabs[1]); r != nil {
+		t.Fatalf("a follower that left still handles messages: %T", r)
+	}
+	l := Lead(g.tabs[2], g.host)
+	g.follower[1].Stop()
+	if r := role(g.tabs[2]); r != l {
+		t.Fatalf("the new leader's tab handles messages with %T", r)
+	}
+}
