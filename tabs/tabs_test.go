@@ -113,6 +113,24 @@ type fakeCall struct {
 	media    ua.Media
 	hungUp   bool
 	rejected int
+	// over is closed when the call ends (Hangup or Reject); see ended.
+	overOnce sync.Once
+	over     chan struct{}
+}
+
+// ended is closed when the call ends.
+func (c *fakeCall) ended() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.over == nil {
+		c.over = make(chan struct{})
+	}
+	return c.over
+}
+
+func (c *fakeCall) end() {
+	ch := c.ended()
+	c.overOnce.Do(func() { close(ch) })
 }
 
 func (c *fakeCall) ID() string            { return c.id }
@@ -140,12 +158,14 @@ func (c *fakeCall) Reject(code int) *phone.Error {
 	c.mu.Lock()
 	c.rejected, c.state = code, phone.CallEnded
 	c.mu.Unlock()
+	c.end()
 	return nil
 }
 func (c *fakeCall) Hangup(context.Context) *phone.Error {
 	c.mu.Lock()
 	c.hungUp, c.state = true, phone.CallEnded
 	c.mu.Unlock()
+	c.end()
 	return nil
 }
 func (c *fakeCall) Hold(context.Context, bool) *phone.Error { return nil }
@@ -412,12 +432,10 @@ func TestATabThatLeavesTakesItsCallsWithIt(t *testing.T) {
 		t.Fatal(e)
 	}
 	g.follower[0].Unload()
-	deadline := time.Now().Add(5 * time.Second)
-	for in.State() != phone.CallEnded {
-		if time.Now().After(deadline) {
-			t.Fatal("the call whose audio left is still up")
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-in.ended():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call whose audio left is still up")
 	}
 	if !in.hungUp {
 		t.Fatal("expected a hangup")
