@@ -97,7 +97,7 @@ func (l *Leader) dropMedia(id string) {
 // another tab's existing session.
 func (l *Leader) AdoptMedia(tab, id string) ua.MediaFactory {
 	return func(_ context.Context, ev ua.MediaEvents) (ua.Media, error) {
-		m := &RemoteMedia{t: l.t, tab: tab, id: id, ev: ev}
+		m := &RemoteMedia{l: l, tab: tab, id: id, ev: ev}
 		l.addMedia(m)
 		return m, nil
 	}

@@ -188,8 +188,8 @@ func wrapDevice(err error) error {
 // RemoteMedia is a ua.Media whose session is in another tab: each
 // method is a step sent to that tab's MediaHost.
 type RemoteMedia struct {
-	t    *Tab
-	tab  string // where the session is
+	l    *Leader // whose channel carries the steps
+	tab  string  // where the session is
 	id   string
 	ev   ua.MediaEvents
 	gone atomic.Bool
@@ -198,7 +198,7 @@ type RemoteMedia struct {
 // remoteFactory makes the media of a call whose audio will be in tab.
 func (l *Leader) remoteFactory(tab string, made func(*RemoteMedia)) ua.MediaFactory {
 	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
-		m := &RemoteMedia{t: l.t, tab: tab, id: l.t.ID + "-m" + strconv.FormatInt(mediaSeq.Add(1), 10), ev: ev}
+		m := &RemoteMedia{l: l, tab: tab, id: l.t.ID + "-m" + strconv.FormatInt(mediaSeq.Add(1), 10), ev: ev}
 		l.addMedia(m)
 		if err := m.run(ctx, mediaCreate, args{}); err != nil {
 			l.dropMedia(m.id)
@@ -221,7 +221,7 @@ func (m *RemoteMedia) do(ctx context.Context, op string, a args) (any, error) {
 	if m.gone.Load() {
 		return nil, errors.New("the tab of this call's audio is gone")
 	}
-	r, err := m.t.request(ctx, Msg{T: tMedia, To: m.tab, Op: op, Media: m.id, Data: mustJSON(a)})
+	r, err := m.l.t.request(ctx, Msg{T: tMedia, To: m.tab, Op: op, Media: m.id, Data: mustJSON(a)})
 	if err != nil {
 		return nil, err
 	}
@@ -315,8 +315,10 @@ func (m *RemoteMedia) Levels(ctx context.Context) (phone.Levels, error) {
 	return w.levels(), nil
 }
 
-// Close ends the session in its tab (without waiting when it is gone).
+// Close ends the session in its tab (without waiting when it is gone);
+// the leader forgets it.
 func (m *RemoteMedia) Close() {
+	m.l.dropMedia(m.id)
 	if m.gone.Load() {
 		return
 	}

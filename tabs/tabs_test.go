@@ -527,3 +527,27 @@ func TestAStoppedRoleGetsNoMoreMessages(t *testing.T) {
 		t.Fatalf("the new leader's tab handles messages with %T", r)
 	}
 }
+
+// The leader forgets the media of a call once its session is closed.
+func TestTheLeaderForgetsClosedMedia(t *testing.T) {
+	g := newGroup(t, 1)
+	c, e := g.follower[0].Dial(context.Background(), "1005", nil)
+	if e != nil {
+		t.Fatal(e)
+	}
+	g.host.mu.Lock()
+	m := g.host.calls[len(g.host.calls)-1].media
+	g.host.mu.Unlock()
+	count := func() int {
+		g.leader.mu.Lock()
+		defer g.leader.mu.Unlock()
+		return len(g.leader.media)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("the leader knows %d media sessions of the call %s, want 1", n, c.ID())
+	}
+	m.Close()
+	if n := count(); n != 0 {
+		t.Fatalf("the leader still knows %d media sessions after Close", n)
+	}
+}
