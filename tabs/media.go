@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -228,9 +229,9 @@ func (m *RemoteMedia) do(ctx context.Context, op string, a args) (any, error) {
 	if r.Err != nil {
 		msg := r.Err.Message
 		switch {
-		case len(msg) >= len(deviceNotFoundText) && msg[:len(deviceNotFoundText)] == deviceNotFoundText:
+		case strings.HasPrefix(msg, deviceNotFoundText):
 			return nil, errors.Join(phone.ErrDeviceNotFound, errors.New(msg))
-		case len(msg) >= len(notSupportedText) && msg[:len(notSupportedText)] == notSupportedText:
+		case strings.HasPrefix(msg, notSupportedText):
 			return nil, errors.Join(phone.ErrNotSupported, errors.New(msg))
 		}
 		return nil, errors.New(msg)
