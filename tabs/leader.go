@@ -2,7 +2,6 @@ package tabs
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"sync"
@@ -24,8 +23,9 @@ type Host interface {
 	SendMessage(ctx context.Context, target, body, contentType string, headers []phone.Header) (*phone.MessageResult, *phone.Error)
 	Registered() bool
 	// Dialog is the handover of an established call (nil when there is
-	// none), carried in its snapshot for the tab that may take over.
-	Dialog(c phone.Call) json.RawMessage
+	// none), carried in its snapshot, as JSON, for the tab that may take
+	// over.
+	Dialog(c phone.Call) any
 }
 
 // Leader is the tab that holds the registration: it publishes what its

@@ -144,8 +144,10 @@ type CallInfo struct {
 	MediaTab string `json:"mediaTab,omitempty"`
 	MediaID  string `json:"mediaId,omitempty"`
 	// Dialog is the user agent's handover of an established call, for a
-	// tab that takes the leader's place (opaque to this package).
-	Dialog json.RawMessage `json:"dialog,omitempty"`
+	// tab that takes the leader's place (opaque to this package): what
+	// the leader's Host.Dialog gave, and in a follower that value's JSON
+	// as parsed (an object tree), read only when the call is taken over.
+	Dialog any `json:"dialog,omitempty"`
 }
 
 func parseState(s string) phone.CallState {
