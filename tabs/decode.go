@@ -150,10 +150,6 @@ func decodeEvent(v any) (eventData, error) {
 		msg := decodeMessage(m)
 		d.Message = &msg
 	}
-	if r := jsontree.Member(o, "result"); r != nil {
-		res := decodeMessageResult(r)
-		d.Result = &res
-	}
 	return d, nil
 }
 

@@ -150,13 +150,11 @@ func TestDecodeEvent(t *testing.T) {
 		Digit: "5", Target: "1003", Error: &WireError{Key: "transfer_failed", Message: "no", Code: 603, Source: "sip"},
 		Notification: &wireNotification{Key: "voicemail", Message: "2 new", Fields: map[string]any{"newMessages": 2.0, "account": "sip:1001@lab.test", "nested": map[string]any{"a": []any{true, nil}}}},
 		Message:      &phone.Message{From: "sip:1002@lab.test", FromName: "Alice", To: "sip:1001@lab.test", Body: "hi", ContentType: "text/plain"},
-		Result:       &phone.MessageResult{Code: 202, Reason: "Accepted"},
 	}
 	full(t, d)
 	full(t, *d.End)
 	full(t, *d.Notification)
 	full(t, *d.Message)
-	full(t, *d.Result)
 	got, err := decodeEvent(tree(t, d))
 	if err != nil {
 		t.Fatal(err)

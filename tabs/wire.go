@@ -168,17 +168,16 @@ type stateData struct {
 
 // eventData is tEvent's Data; which fields are set depends on Op.
 type eventData struct {
-	Call         *CallInfo            `json:"call,omitempty"`
-	Other        *CallInfo            `json:"other,omitempty"` // transferred: the new call
-	Code         int                  `json:"code,omitempty"`
-	Early        bool                 `json:"early,omitempty"`
-	End          *wireEnd             `json:"end,omitempty"`
-	Digit        string               `json:"digit,omitempty"`
-	Target       string               `json:"target,omitempty"`
-	Error        *WireError           `json:"error,omitempty"`
-	Notification *wireNotification    `json:"notification,omitempty"`
-	Message      *phone.Message       `json:"message,omitempty"`
-	Result       *phone.MessageResult `json:"result,omitempty"`
+	Call         *CallInfo         `json:"call,omitempty"`
+	Other        *CallInfo         `json:"other,omitempty"` // transferred: the new call
+	Code         int               `json:"code,omitempty"`
+	Early        bool              `json:"early,omitempty"`
+	End          *wireEnd          `json:"end,omitempty"`
+	Digit        string            `json:"digit,omitempty"`
+	Target       string            `json:"target,omitempty"`
+	Error        *WireError        `json:"error,omitempty"`
+	Notification *wireNotification `json:"notification,omitempty"`
+	Message      *phone.Message    `json:"message,omitempty"`
 }
 
 type wireEnd struct {
