@@ -77,9 +77,9 @@ func decodeHeaders(l []any) []phone.Header {
 	return out
 }
 
-// decodeCallInfo reads a call's snapshot; its Dialog is encoded again
-// (the handover stays opaque here; cmd/kazoojs reads it when it takes
-// the call over).
+// decodeCallInfo reads a call's snapshot; its Dialog stays a tree (the
+// handover is opaque here; cmd/kazoojs reads it when it takes the call
+// over).
 func decodeCallInfo(v any) (CallInfo, error) {
 	o := jsontree.Obj(v)
 	if o == nil {
@@ -95,7 +95,7 @@ func decodeCallInfo(v any) (CallInfo, error) {
 		MediaTab: jsontree.Str(o, "mediaTab"), MediaID: jsontree.Str(o, "mediaId"),
 	}
 	if d := jsontree.Member(o, "dialog"); d != nil {
-		info.Dialog = mustJSON(d)
+		info.Dialog = d
 	}
 	return info, nil
 }
@@ -149,10 +149,6 @@ func decodeEvent(v any) (eventData, error) {
 	if m := jsontree.Member(o, "message"); m != nil {
 		msg := decodeMessage(m)
 		d.Message = &msg
-	}
-	if r := jsontree.Member(o, "result"); r != nil {
-		res := decodeMessageResult(r)
-		d.Result = &res
 	}
 	return d, nil
 }

@@ -82,6 +82,7 @@ func (f *Follower) Stop() {
 	f.mu.Lock()
 	f.left = true
 	f.mu.Unlock()
+	f.t.dropRole(f)
 }
 
 // upsert updates the call of info, made on first sight; isNew says so.
@@ -100,13 +101,8 @@ func (f *Follower) upsert(info CallInfo) (c *Call, isNew bool) {
 	return c, isNew
 }
 
+// handle takes a message from the tab (until Stop or leave).
 func (f *Follower) handle(m Msg) {
-	f.mu.Lock()
-	left := f.left
-	f.mu.Unlock()
-	if left {
-		return
-	}
 	switch m.T {
 	case tState:
 		if s, err := decodeState(m.data); err == nil {
@@ -304,6 +300,7 @@ func (f *Follower) leave() {
 	}
 	f.left = true
 	f.mu.Unlock()
+	f.t.dropRole(f)
 	f.t.send(Msg{T: tBye})
 }
 

@@ -2,7 +2,6 @@ package tabs
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"sync"
@@ -24,8 +23,9 @@ type Host interface {
 	SendMessage(ctx context.Context, target, body, contentType string, headers []phone.Header) (*phone.MessageResult, *phone.Error)
 	Registered() bool
 	// Dialog is the handover of an established call (nil when there is
-	// none), carried in its snapshot for the tab that may take over.
-	Dialog(c phone.Call) json.RawMessage
+	// none), carried in its snapshot, as JSON, for the tab that may take
+	// over.
+	Dialog(c phone.Call) any
 }
 
 // Leader is the tab that holds the registration: it publishes what its
@@ -77,6 +77,7 @@ func (l *Leader) Close() {
 	}
 	l.closed = true
 	l.mu.Unlock()
+	l.t.dropRole(l)
 	l.t.send(Msg{T: tBye, Leader: true})
 }
 
@@ -96,7 +97,7 @@ func (l *Leader) dropMedia(id string) {
 // another tab's existing session.
 func (l *Leader) AdoptMedia(tab, id string) ua.MediaFactory {
 	return func(_ context.Context, ev ua.MediaEvents) (ua.Media, error) {
-		m := &RemoteMedia{t: l.t, tab: tab, id: id, ev: ev}
+		m := &RemoteMedia{l: l, tab: tab, id: id, ev: ev}
 		l.addMedia(m)
 		return m, nil
 	}
@@ -219,14 +220,8 @@ func (l *Leader) Transferred(old, next phone.Call, target string) {
 	l.publish(evTransferred, old, eventData{Other: &info, Target: target})
 }
 
-// handle serves the other tabs.
+// handle serves the other tabs (until Close).
 func (l *Leader) handle(m Msg) {
-	l.mu.Lock()
-	closed := l.closed
-	l.mu.Unlock()
-	if closed {
-		return
-	}
 	switch m.T {
 	case tHello:
 		l.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,8 +189,8 @@ func wrapDevice(err error) error {
 // RemoteMedia is a ua.Media whose session is in another tab: each
 // method is a step sent to that tab's MediaHost.
 type RemoteMedia struct {
-	t    *Tab
-	tab  string // where the session is
+	l    *Leader // whose channel carries the steps
+	tab  string  // where the session is
 	id   string
 	ev   ua.MediaEvents
 	gone atomic.Bool
@@ -198,7 +199,7 @@ type RemoteMedia struct {
 // remoteFactory makes the media of a call whose audio will be in tab.
 func (l *Leader) remoteFactory(tab string, made func(*RemoteMedia)) ua.MediaFactory {
 	return func(ctx context.Context, ev ua.MediaEvents) (ua.Media, error) {
-		m := &RemoteMedia{t: l.t, tab: tab, id: l.t.ID + "-m" + strconv.FormatInt(mediaSeq.Add(1), 10), ev: ev}
+		m := &RemoteMedia{l: l, tab: tab, id: l.t.ID + "-m" + strconv.FormatInt(mediaSeq.Add(1), 10), ev: ev}
 		l.addMedia(m)
 		if err := m.run(ctx, mediaCreate, args{}); err != nil {
 			l.dropMedia(m.id)
@@ -221,16 +222,16 @@ func (m *RemoteMedia) do(ctx context.Context, op string, a args) (any, error) {
 	if m.gone.Load() {
 		return nil, errors.New("the tab of this call's audio is gone")
 	}
-	r, err := m.t.request(ctx, Msg{T: tMedia, To: m.tab, Op: op, Media: m.id, Data: mustJSON(a)})
+	r, err := m.l.t.request(ctx, Msg{T: tMedia, To: m.tab, Op: op, Media: m.id, Data: mustJSON(a)})
 	if err != nil {
 		return nil, err
 	}
 	if r.Err != nil {
 		msg := r.Err.Message
 		switch {
-		case len(msg) >= len(deviceNotFoundText) && msg[:len(deviceNotFoundText)] == deviceNotFoundText:
+		case strings.HasPrefix(msg, deviceNotFoundText):
 			return nil, errors.Join(phone.ErrDeviceNotFound, errors.New(msg))
-		case len(msg) >= len(notSupportedText) && msg[:len(notSupportedText)] == notSupportedText:
+		case strings.HasPrefix(msg, notSupportedText):
 			return nil, errors.Join(phone.ErrNotSupported, errors.New(msg))
 		}
 		return nil, errors.New(msg)
@@ -315,8 +316,10 @@ func (m *RemoteMedia) Levels(ctx context.Context) (phone.Levels, error) {
 	return w.levels(), nil
 }
 
-// Close ends the session in its tab (without waiting when it is gone).
+// Close ends the session in its tab (without waiting when it is gone);
+// the leader forgets it.
 func (m *RemoteMedia) Close() {
+	m.l.dropMedia(m.id)
 	if m.gone.Load() {
 		return
 	}

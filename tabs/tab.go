@@ -90,6 +90,16 @@ func (t *Tab) setRole(h handler) {
 	t.mu.Unlock()
 }
 
+// dropRole stops handing messages to h, if it is still the tab's role
+// (a role that stopped gets no more messages).
+func (t *Tab) dropRole(h handler) {
+	t.mu.Lock()
+	if t.role == h {
+		t.role = nil
+	}
+	t.mu.Unlock()
+}
+
 // send posts m from this tab.
 func (t *Tab) send(m Msg) {
 	m.From = t.ID

@@ -2,7 +2,6 @@ package tabs
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"strings"
 	"sync"
@@ -113,6 +112,24 @@ type fakeCall struct {
 	media    ua.Media
 	hungUp   bool
 	rejected int
+	// over is closed when the call ends (Hangup or Reject); see ended.
+	overOnce sync.Once
+	over     chan struct{}
+}
+
+// ended is closed when the call ends.
+func (c *fakeCall) ended() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.over == nil {
+		c.over = make(chan struct{})
+	}
+	return c.over
+}
+
+func (c *fakeCall) end() {
+	ch := c.ended()
+	c.overOnce.Do(func() { close(ch) })
 }
 
 func (c *fakeCall) ID() string            { return c.id }
@@ -140,12 +157,14 @@ func (c *fakeCall) Reject(code int) *phone.Error {
 	c.mu.Lock()
 	c.rejected, c.state = code, phone.CallEnded
 	c.mu.Unlock()
+	c.end()
 	return nil
 }
 func (c *fakeCall) Hangup(context.Context) *phone.Error {
 	c.mu.Lock()
 	c.hungUp, c.state = true, phone.CallEnded
 	c.mu.Unlock()
+	c.end()
 	return nil
 }
 func (c *fakeCall) Hold(context.Context, bool) *phone.Error { return nil }
@@ -216,8 +235,8 @@ func (h *fakeHost) SendMessage(_ context.Context, target, body, _ string, _ []ph
 
 func (h *fakeHost) Registered() bool { return true }
 
-func (h *fakeHost) Dialog(c phone.Call) json.RawMessage {
-	return json.RawMessage(`{"callId":"` + c.ID() + `"}`)
+func (h *fakeHost) Dialog(c phone.Call) any {
+	return map[string]string{"callId": c.ID()}
 }
 
 // recorder collects a follower's events.
@@ -349,8 +368,8 @@ func TestIncomingRingsInEveryFollowerAndIsAnsweredInOne(t *testing.T) {
 	if !a.(*Call).AudioHere() || g.leader.AudioHere(in) {
 		t.Fatal("the audio should be in A only")
 	}
-	if len(b.Info().Dialog) == 0 {
-		t.Fatal("an established call's snapshot carries its dialog")
+	if d, _ := b.Info().Dialog.(map[string]any); d["callId"] != "c1" {
+		t.Fatalf("an established call's snapshot carries its dialog, parsed; got %#v", b.Info().Dialog)
 	}
 	// DTMF from B goes through the leader to A's media.
 	if e := b.SendDTMF(context.Background(), "1#"); e != nil {
@@ -412,12 +431,10 @@ func TestATabThatLeavesTakesItsCallsWithIt(t *testing.T) {
 		t.Fatal(e)
 	}
 	g.follower[0].Unload()
-	deadline := time.Now().Add(5 * time.Second)
-	for in.State() != phone.CallEnded {
-		if time.Now().After(deadline) {
-			t.Fatal("the call whose audio left is still up")
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-in.ended():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call whose audio left is still up")
 	}
 	if !in.hungUp {
 		t.Fatal("expected a hangup")
@@ -483,5 +500,53 @@ func TestAdoptedSessionEventsStayInTheTab(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the adopted session's ICE state did not reach its new owner")
+	}
+}
+
+// A leader that closed and a follower that stopped get no more messages;
+// a follower that stops after its tab began to lead leaves the leader be.
+func TestAStoppedRoleGetsNoMoreMessages(t *testing.T) {
+	g := newGroup(t, 2)
+	role := func(tab *Tab) handler {
+		tab.mu.Lock()
+		defer tab.mu.Unlock()
+		return tab.role
+	}
+	g.leader.Close()
+	if r := role(g.tabs[0]); r != nil {
+		t.Fatalf("a closed leader still handles messages: %T", r)
+	}
+	g.follower[0].Unload()
+	if r := role(g.tabs[1]); r != nil {
+		t.Fatalf("a follower that left still handles messages: %T", r)
+	}
+	l := Lead(g.tabs[2], g.host)
+	g.follower[1].Stop()
+	if r := role(g.tabs[2]); r != l {
+		t.Fatalf("the new leader's tab handles messages with %T", r)
+	}
+}
+
+// The leader forgets the media of a call once its session is closed.
+func TestTheLeaderForgetsClosedMedia(t *testing.T) {
+	g := newGroup(t, 1)
+	c, e := g.follower[0].Dial(context.Background(), "1005", nil)
+	if e != nil {
+		t.Fatal(e)
+	}
+	g.host.mu.Lock()
+	m := g.host.calls[len(g.host.calls)-1].media
+	g.host.mu.Unlock()
+	count := func() int {
+		g.leader.mu.Lock()
+		defer g.leader.mu.Unlock()
+		return len(g.leader.media)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("the leader knows %d media sessions of the call %s, want 1", n, c.ID())
+	}
+	m.Close()
+	if n := count(); n != 0 {
+		t.Fatalf("the leader still knows %d media sessions after Close", n)
 	}
 }

@@ -144,8 +144,10 @@ type CallInfo struct {
 	MediaTab string `json:"mediaTab,omitempty"`
 	MediaID  string `json:"mediaId,omitempty"`
 	// Dialog is the user agent's handover of an established call, for a
-	// tab that takes the leader's place (opaque to this package).
-	Dialog json.RawMessage `json:"dialog,omitempty"`
+	// tab that takes the leader's place (opaque to this package): what
+	// the leader's Host.Dialog gave, and in a follower that value's JSON
+	// as parsed (an object tree), read only when the call is taken over.
+	Dialog any `json:"dialog,omitempty"`
 }
 
 func parseState(s string) phone.CallState {
@@ -166,17 +168,16 @@ type stateData struct {
 
 // eventData is tEvent's Data; which fields are set depends on Op.
 type eventData struct {
-	Call         *CallInfo            `json:"call,omitempty"`
-	Other        *CallInfo            `json:"other,omitempty"` // transferred: the new call
-	Code         int                  `json:"code,omitempty"`
-	Early        bool                 `json:"early,omitempty"`
-	End          *wireEnd             `json:"end,omitempty"`
-	Digit        string               `json:"digit,omitempty"`
-	Target       string               `json:"target,omitempty"`
-	Error        *WireError           `json:"error,omitempty"`
-	Notification *wireNotification    `json:"notification,omitempty"`
-	Message      *phone.Message       `json:"message,omitempty"`
-	Result       *phone.MessageResult `json:"result,omitempty"`
+	Call         *CallInfo         `json:"call,omitempty"`
+	Other        *CallInfo         `json:"other,omitempty"` // transferred: the new call
+	Code         int               `json:"code,omitempty"`
+	Early        bool              `json:"early,omitempty"`
+	End          *wireEnd          `json:"end,omitempty"`
+	Digit        string            `json:"digit,omitempty"`
+	Target       string            `json:"target,omitempty"`
+	Error        *WireError        `json:"error,omitempty"`
+	Notification *wireNotification `json:"notification,omitempty"`
+	Message      *phone.Message    `json:"message,omitempty"`
 }
 
 type wireEnd struct {

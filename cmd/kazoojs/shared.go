@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 
@@ -104,14 +103,10 @@ func (f *facade) lead(s *shared, opts registration, ev events) {
 // is (this tab's session or another follower's), or, when it was in the
 // old leader's tab, which is gone, this tab's new media picks it up.
 func (f *facade) takeOver(s *shared, l *tabs.Leader, info tabs.CallInfo, oldLeader string, local ua.MediaFactory) {
-	if info.State != phone.CallEstablished.String() || len(info.Dialog) == 0 {
+	if info.State != phone.CallEstablished.String() || info.Dialog == nil {
 		return
 	}
-	tree, err := jsbridge.ParseJSON(info.Dialog)
-	if err != nil {
-		return
-	}
-	h, err := ua.HandoverFromTree(tree)
+	h, err := ua.HandoverFromTree(info.Dialog)
 	if err != nil {
 		return
 	}
@@ -250,7 +245,7 @@ func (h tabHost) SendMessage(ctx context.Context, target, body, contentType stri
 
 func (h tabHost) Registered() bool { return h.u.Registered() }
 
-func (h tabHost) Dialog(c phone.Call) json.RawMessage {
+func (h tabHost) Dialog(c phone.Call) any {
 	uc, ok := c.(*ua.Call)
 	if !ok {
 		return nil
@@ -259,11 +254,7 @@ func (h tabHost) Dialog(c phone.Call) json.RawMessage {
 	if !ok {
 		return nil
 	}
-	b, err := json.Marshal(ho)
-	if err != nil {
-		return nil
-	}
-	return b
+	return ho
 }
 
 // forTabs are the follower's events.
