@@ -127,10 +127,7 @@ func (p *Proxy) Dial(ctx context.Context, o Outbound) (*OutboundCall, error) {
 			switch res := ev.res; {
 			case res == nil:
 				b.done = true
-				code, reason := 408, "Request Timeout"
-				if errors.Is(ev.err, sip.ErrTransactionTransport) {
-					code, reason = 480, "Temporarily Unavailable"
-				}
+				code, reason := lostBranch(ev.err)
 				b.final = sip.NewResponseFromRequest(b.req, code, reason, nil)
 			case res.IsProvisional():
 			case res.IsSuccess():
