@@ -127,10 +127,7 @@ func (p *Proxy) Dial(ctx context.Context, o Outbound) (*OutboundCall, error) {
 			switch res := ev.res; {
 			case res == nil:
 				b.done = true
-				code, reason := 408, "Request Timeout"
-				if errors.Is(ev.err, sip.ErrTransactionTransport) {
-					code, reason = 480, "Temporarily Unavailable"
-				}
+				code, reason := lostBranch(ev.err)
 				b.final = sip.NewResponseFromRequest(b.req, code, reason, nil)
 			case res.IsProvisional():
 			case res.IsSuccess():
@@ -201,24 +198,12 @@ func (p *Proxy) outboundTargets(o Outbound) (sip.Uri, []target, error) {
 // invite is the INVITE of one branch.
 func (c *OutboundCall) invite(t target) *sip.Request {
 	l := c.leg
-	req := sip.NewRequest(sip.INVITE, *t.uri.Clone())
-	from := &sip.FromHeader{DisplayName: l.name, Address: *l.local.Clone(), Params: sip.NewParams()}
-	from.Params.Add("tag", l.localTag)
-	req.AppendHeader(from)
-	req.AppendHeader(&sip.ToHeader{Address: *l.remote.Clone(), Params: sip.NewParams()})
-	callID := sip.CallIDHeader(l.callID)
-	req.AppendHeader(&callID)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
-	mf := sip.MaxForwardsHeader(70)
-	req.AppendHeader(&mf)
-	contact := c.p.selfURI(t.flow.Transport)
-	contact.User = l.contact
-	req.AppendHeader(&sip.ContactHeader{Address: contact})
+	l.mu.Lock()
+	req := l.buildLocked(sip.INVITE, t.uri, nil, 1, t.flow)
+	l.mu.Unlock()
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, INFO, OPTIONS, UPDATE"))
-	req.AppendHeader(sip.NewHeader("User-Agent", c.p.cfg.UserAgent))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(c.offerFor(t.flow))
-	c.p.addVia(req, t.flow)
 	return req
 }
 

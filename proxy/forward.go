@@ -164,10 +164,7 @@ func (p *Proxy) fork(req *sip.Request, tx sip.ServerTransaction, targets []targe
 			if res == nil {
 				b.done = true
 				b.closeBridge()
-				code, reason := 408, "Request Timeout"
-				if errors.Is(ev.err, sip.ErrTransactionTransport) {
-					code, reason = 480, "Temporarily Unavailable"
-				}
+				code, reason := lostBranch(ev.err)
 				b.final = p.response(req, code, reason)
 				continue
 			}
@@ -271,6 +268,15 @@ func (p *Proxy) watch(b *branch, events chan<- branchEvent) {
 			return
 		}
 	}
+}
+
+// lostBranch is the final response of a branch whose transaction
+// ended without one: 480 when its connection failed, else 408.
+func lostBranch(err error) (code int, reason string) {
+	if errors.Is(err, sip.ErrTransactionTransport) {
+		return 480, "Temporarily Unavailable"
+	}
+	return 408, "Request Timeout"
 }
 
 func pending(bs []*branch) int {

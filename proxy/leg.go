@@ -108,8 +108,14 @@ func (l *leg) request(method sip.RequestMethod) *sip.Request {
 	if method != sip.ACK && method != sip.CANCEL {
 		l.seq++
 	}
-	req := sip.NewRequest(method, *l.target.Clone())
-	for _, r := range l.routes {
+	return l.buildLocked(method, l.target, l.routes, l.seq, l.destLocked())
+}
+
+// buildLocked is a request of ours with the dialog's From, To, Call-ID
+// and Contact: CSeq seq, to ruri along routes, over f. l.mu is held.
+func (l *leg) buildLocked(method sip.RequestMethod, ruri sip.Uri, routes []sip.Uri, seq uint32, f registrar.Flow) *sip.Request {
+	req := sip.NewRequest(method, *ruri.Clone())
+	for _, r := range routes {
 		req.AppendHeader(&sip.RouteHeader{Address: *r.Clone()})
 	}
 	from := &sip.FromHeader{DisplayName: l.name, Address: *l.local.Clone(), Params: sip.NewParams()}
@@ -122,10 +128,9 @@ func (l *leg) request(method sip.RequestMethod) *sip.Request {
 	req.AppendHeader(to)
 	callID := sip.CallIDHeader(l.callID)
 	req.AppendHeader(&callID)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: l.seq, MethodName: method})
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: method})
 	mf := sip.MaxForwardsHeader(70)
 	req.AppendHeader(&mf)
-	f := l.destLocked()
 	contact := l.p.selfURI(f.Transport)
 	contact.User = l.contact
 	req.AppendHeader(&sip.ContactHeader{Address: contact})

@@ -235,6 +235,7 @@ func TestNotFoundAndUnavailable(t *testing.T) {
 type fixedExtension struct {
 	mu     sync.Mutex
 	closed int
+	closes chan struct{} // told of each Close, when not nil
 	panics bool
 }
 
@@ -245,6 +246,9 @@ func (s session) Close() error {
 	s.x.mu.Lock()
 	s.x.closed++
 	s.x.mu.Unlock()
+	if s.x.closes != nil {
+		put(s.x.closes, struct{}{})
+	}
 	return nil
 }
 
@@ -256,7 +260,7 @@ func (x *fixedExtension) Answer(call LocalCall, offer []byte) ([]byte, Session, 
 }
 
 func TestExtensionsAndPanics(t *testing.T) {
-	echo := &fixedExtension{}
+	echo := &fixedExtension{closes: make(chan struct{}, 2)}
 	s := start(t, func(c *Config) {
 		c.Extensions = map[string]Extension{"*43": echo, "boom": &fixedExtension{panics: true}}
 	})
@@ -274,18 +278,12 @@ func TestExtensionsAndPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 	recv(t, a.ended, "end")
-	deadline := time.Now().Add(wait)
-	for {
-		echo.mu.Lock()
-		n := echo.closed
-		echo.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("extension session closed %d times, want 1", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	recv(t, echo.closes, "the extension's session closed")
+	echo.mu.Lock()
+	n := echo.closed
+	echo.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("extension session closed %d times, want 1", n)
 	}
 }
 
