@@ -57,6 +57,20 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 		reply(486, "Busy Here")
 		return
 	}
+	c := r.incomingCall(req, tx)
+	if c == nil {
+		return
+	}
+	if err := tx.Respond(c.response(180, "Ringing", "")); err != nil {
+		c.end(phone.End{Code: 500, Reason: "the call could not be answered", Originator: phone.BySystem})
+		return
+	}
+	r.ev.Incoming(c)
+}
+
+// incomingCall books the call of a new INVITE; nil when it was already
+// cancelled (the call ended at once).
+func (r *registration) incomingCall(req *sipgo.Request, tx sipgo.ServerTransaction) *Call {
 	c := newCall(r, false, req.From().Address, req.From().DisplayName)
 	c.invite = req
 	c.received = receivedHeaders(req)
@@ -73,13 +87,9 @@ func (r *registration) handleNewInvite(req *sipgo.Request, tx sipgo.ServerTransa
 	}))
 	if cancelled {
 		c.end(phone.End{Code: 487, Reason: "Request Terminated", Originator: phone.ByRemote})
-		return
+		return nil
 	}
-	if err := tx.Respond(c.response(180, "Ringing", "")); err != nil {
-		c.end(phone.End{Code: 500, Reason: "the call could not be answered", Originator: phone.BySystem})
-		return
-	}
-	r.ev.Incoming(c)
+	return c
 }
 
 // cancelReason reads a CANCEL's Reason header (RFC 3326), e.g. "Call

@@ -125,8 +125,18 @@ func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipg
 	// offered to the proxy (RFC 3261 §22.3 preemptive credentials): a
 	// Kamailio or Kazoo proxy checks INVITEs against the same realm and
 	// nonces, so even the first call skips the 407.
+	seeded := r.authorizeAhead(req)
+	r.addCall(c)
+	go c.runInvite(req, seeded)
+	return c, nil
+}
+
+// authorizeAhead puts credentials in req before any challenge to it
+// (see placeCall): for the last challenge to an INVITE or MESSAGE, else
+// for the registrar's. seeded says they are the registrar's.
+func (r *registration) authorizeAhead(req *sipgo.Request) (seeded bool) {
 	r.mu.Lock()
-	pre, seeded := r.inviteChal, false
+	pre := r.inviteChal
 	if pre == nil && r.chal != nil && !r.noSeed {
 		pre, seeded = r.chal.ForProxy(), true
 	}
@@ -134,9 +144,7 @@ func (r *registration) placeCall(ctx context.Context, to sipgo.Uri, extra []sipg
 	if pre != nil {
 		_ = pre.Authorize(req, sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm})
 	}
-	r.addCall(c)
-	go c.runInvite(req, seeded)
-	return c, nil
+	return seeded
 }
 
 // runInvite sends the INVITE and follows it to its final response,
@@ -173,11 +181,8 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 			r.mu.Lock()
 			r.noSeed = true
 			r.mu.Unlock()
-			next := req.Clone()
-			next.RemoveHeader("Proxy-Authorization")
-			next.ReplaceHeader(r.newVia())
-			next.CSeq().SeqNo++
-			req = next
+			req = nextAttempt(r, req)
+			req.RemoveHeader("Proxy-Authorization")
 		case (code == 401 || code == 407) && round < 2 && !c.cancelled():
 			chal, err := sip.ParseChallenge(res, r.t.realm)
 			if err != nil {
@@ -187,9 +192,7 @@ func (c *Call) runInvite(req *sipgo.Request, seeded bool) {
 			r.mu.Lock()
 			r.inviteChal = chal
 			r.mu.Unlock()
-			next := req.Clone() // same Call-ID and From tag, next CSeq (§22.2)
-			next.ReplaceHeader(r.newVia())
-			next.CSeq().SeqNo++
+			next := nextAttempt(r, req)
 			if err := chal.Authorize(next, cred); err != nil {
 				c.end(phone.End{Code: code, Reason: res.Reason, Originator: phone.ByRemote})
 				return

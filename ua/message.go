@@ -72,15 +72,7 @@ func (u *UserAgent) SendMessage(ctx context.Context, target, body, contentType s
 // next request.
 func (r *registration) sendMessage(ctx context.Context, req *sipgo.Request) (*phone.MessageResult, *phone.Error) {
 	cred := sip.Credentials{Username: r.t.authUser, Password: r.t.opts.Password, Realm: r.t.realm}
-	r.mu.Lock()
-	pre, seeded := r.inviteChal, false
-	if pre == nil && r.chal != nil && !r.noSeed {
-		pre, seeded = r.chal.ForProxy(), true
-	}
-	r.mu.Unlock()
-	if pre != nil {
-		_ = pre.Authorize(req, cred)
-	}
+	seeded := r.authorizeAhead(req)
 	for round := 0; ; round++ {
 		rctx, cancel := context.WithTimeout(ctx, r.ua.cfg.RequestTimeout)
 		res, err := r.cur().ep.Do(rctx, req, nil)

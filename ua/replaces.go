@@ -127,19 +127,8 @@ func (r *registration) handleReplacingInvite(req *sipgo.Request, tx sipgo.Server
 		reply(code, sip.ReasonPhrase(code))
 		return
 	}
-	c := newCall(r, false, req.From().Address, req.From().DisplayName)
-	c.invite = req
-	c.serverTx = tx
-	c.localTag = sip.RandomToken(10)
-	if isSDP(req) {
-		c.offer = string(req.Body())
-	}
-	c.dlg = dialogFromRequest(req, c.localTag)
-	r.addCall(c)
-	if !tx.OnCancel(hook(c, func(cancel *sipgo.Request) {
-		go c.end(phone.End{Code: 487, Reason: cancelReason(cancel), Originator: phone.ByRemote})
-	})) {
-		c.end(phone.End{Code: 487, Reason: "Request Terminated", Originator: phone.ByRemote})
+	c := r.incomingCall(req, tx)
+	if c == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)

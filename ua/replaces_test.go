@@ -72,6 +72,10 @@ func TestAttendedTransfer(t *testing.T) {
 	if err != nil || got != replacesOf(toC) {
 		t.Fatalf("B's INVITE Replaces %q, want %q", h.Value(), replacesOf(toC))
 	}
+	// Like any incoming call, the new one shows its INVITE's header fields.
+	if v, ok := header(fromB.ReceivedHeaders(), "Replaces"); !ok || v != h.Value() {
+		t.Fatalf("the replacing call's received headers: %v", fromB.ReceivedHeaders())
+	}
 	noCall(t, c)
 
 	// A learns that it worked; every old leg ends.

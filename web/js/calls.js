@@ -340,7 +340,7 @@ export class Calls {
       return;
     }
     if (!this.lines.has(r)) return;
-    if (prev && prev !== r && isUp(prev)) {
+    if (prev && prev !== r && isUp(prev) && prev.obj?.held) {
       // autoHold held the call we were in.
       prev.held = true;
       prev.state = 'held';
@@ -391,14 +391,17 @@ export class Calls {
       return;
     }
     if (!this.lines.has(r)) return;
-    if (prev && isUp(prev) && this.lines.has(prev)) {
+    // The library's call.held says whether holding prev worked (a failed
+    // hold reached onError and the switch went on).
+    const prevHeld = !!(prev && isUp(prev) && this.lines.has(prev) && prev.obj?.held);
+    if (prevHeld) {
       prev.held = true;
       prev.state = 'held';
     }
     r.held = false;
     r.state = 'active';
     this.setCurrent(r);
-    $('linesStatus').textContent = `You are talking with ${r.name}${prev && isUp(prev) ? `; ${prev.name} is on hold` : ''}.`;
+    $('linesStatus').textContent = `You are talking with ${r.name}${prevHeld ? `; ${prev.name} is on hold` : ''}.`;
     this.warnings.clear();
     startCallClock(r);
     this.render();
