@@ -267,7 +267,7 @@ func (f *facade) register(args []safejs.Value) (any, error) {
 		cbs.error(e)
 		return nil, e
 	}
-	f.leaveShared(false)
+	f.leaveShared()
 	ev := f.callEvents(cbs)
 	ev.presence = presenceEvent(cbs)
 	if forced || opts.forceRTMP || !hasWebRTC() {
@@ -344,7 +344,7 @@ func (f *facade) logout([]safejs.Value) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
 	defer cancel()
 	f.warm.release()
-	f.leaveShared(false)
+	f.leaveShared()
 	f.engine().Logout(ctx)
 	return nil, nil
 }
@@ -352,7 +352,7 @@ func (f *facade) logout([]safejs.Value) (any, error) {
 // unload is pagehide for this phone: the un-REGISTER is written before
 // the handler returns to the browser.
 func (f *facade) unload() {
-	if !f.leaveShared(true) {
+	if !f.leaveShared() {
 		f.engine().Unload()
 	}
 	f.warm.release()

@@ -61,7 +61,7 @@ func (f *facade) registerShared(opts registration, ev events) *phone.Error {
 	f.use(s.follower)
 	lock, err := jsbridge.RequestTabLock(name, func() { f.lead(s, opts, ev) })
 	if err != nil {
-		f.leaveShared(false)
+		f.leaveShared()
 		return &phone.Error{Key: phone.KeyInternal, Message: "cannot ask for the tabs' lock: " + err.Error(), Err: err}
 	}
 	s.mu.Lock()
@@ -139,8 +139,8 @@ func (f *facade) takeOver(s *shared, l *tabs.Leader, info tabs.CallInfo, oldLead
 
 // leaveShared takes this tab out of the account's tabs: a leader with
 // followers hands the registration over (no un-REGISTER, no BYE: the
-// next leader takes the calls over); unload is pagehide.
-func (f *facade) leaveShared(unload bool) (handedOver bool) {
+// next leader takes the calls over). It reports whether it handed over.
+func (f *facade) leaveShared() (handedOver bool) {
 	s := f.sh.Swap(nil)
 	if s == nil {
 		return false
@@ -163,7 +163,6 @@ func (f *facade) leaveShared(unload bool) (handedOver bool) {
 	}
 	s.ch.Close()
 	s.tab.Close()
-	_ = unload
 	return handedOver
 }
 
