@@ -441,3 +441,43 @@ func TestIVRBadInputAndClose(t *testing.T) {
 		t.Fatalf("NewMixer after Close: %v", err)
 	}
 }
+
+// A plain re-offer that still lists the codec in use keeps it, even
+// after another; one without it switches to its first G.711 codec. The
+// answer and the frames sent say the same.
+func TestIVRReofferCodec(t *testing.T) {
+	s := testServer(t)
+	ph := newPhone(t)
+	_, v, err := s.IVR(ph.sdp(1, "8 0 101", "a=rtpmap:101 telephone-event/8000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	rx := phoneRx(ph)
+	for i, c := range []struct {
+		formats string
+		want    uint8
+	}{{"8 0 101", 8}, {"0 8 101", 8}, {"0 101", 0}, {"8 0 101", 0}} {
+		answer, err := v.Update(ph.sdp(2+i, c.formats, "a=rtpmap:101 telephone-event/8000"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := parseSDP(answer); len(m.codecs) == 0 || m.codecs[0].pt != c.want {
+			t.Fatalf("re-offer %q: answer with PT %d expected:\n%s", c.formats, c.want, answer)
+		}
+		timeout := time.After(wait)
+		for seen := 0; seen < 5; {
+			select {
+			case p := <-rx:
+				switch {
+				case p.PayloadType == c.want:
+					seen++
+				case seen > 0:
+					t.Fatalf("re-offer %q: PT %d after PT %d", c.formats, p.PayloadType, c.want)
+				}
+			case <-timeout:
+				t.Fatalf("re-offer %q: no frames with PT %d", c.formats, c.want)
+			}
+		}
+	}
+}
