@@ -76,10 +76,10 @@ func (v *IVR) sendFrame(mix *[frameTicks]int32, now time.Time) {
 		}
 	}
 	c := v.codec.Load()
-	if c&codecSet == 0 {
+	if c == nil {
 		return
 	}
-	pcma := c&codecPCMA != 0
+	pcma := c.name == namePCMA
 	for i, s := range pcm {
 		x := int16(max(-32768, min(32767, s)))
 		if pcma {
@@ -89,7 +89,7 @@ func (v *IVR) sendFrame(mix *[frameTicks]int32, now time.Time) {
 		}
 	}
 	h := v.hdr
-	h.PayloadType = uint8(c)
+	h.PayloadType = c.pt
 	if v.send(&h, v.payload[:], now) && v.plain != nil {
 		v.connected.Store(true)
 	}
