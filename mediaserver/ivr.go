@@ -30,7 +30,7 @@ type IVR struct {
 	send     func(*rtp.Header, []byte, time.Time) bool
 
 	dead       atomic.Bool            // Close has begun
-	codec      atomic.Uint32          // what is sent: payload type | codecPCMA | codecSet
+	codec      atomic.Pointer[codec]  // what is sent; nil until the offer/answer
 	pts        atomic.Pointer[ptKind] // what is received
 	negotiated atomic.Int64           // unix ns of the completed offer/answer; 0 before
 	connected  atomic.Bool            // a plain frame was sent, or the peer connection is up
@@ -58,12 +58,6 @@ type IVR struct {
 }
 
 var _ Session = (*IVR)(nil)
-
-// Bits of IVR.codec.
-const (
-	codecPCMA = 0x100
-	codecSet  = 0x200
-)
 
 // Kinds of received payload types.
 const (
@@ -232,7 +226,7 @@ func (v *IVR) answerRTC(offer []byte, m *mediaInfo) ([]byte, error) {
 	if len(g) == 0 {
 		return nil, fmt.Errorf("%w: the answer has neither PCMU nor PCMA", ErrNoCodec)
 	}
-	v.setSendCodec(g[0])
+	v.codec.Store(&g[0])
 	v.setReceive(m.codecs, ours.codecs)
 	v.rtc.setSend(m.dir.recv())
 	return answer, nil
@@ -245,19 +239,11 @@ func (v *IVR) answerPlain(m *mediaInfo, audio codec) []byte {
 	if te, ok := m.find(nameTE); ok {
 		codecs = append(codecs, te)
 	}
-	v.setSendCodec(audio)
+	v.codec.Store(&audio)
 	v.setReceive(codecs)
 	dir := m.effectiveDir()
 	v.plain.setPeer(m, dir.recv())
 	return v.plain.sdp.render(v.plain.local.Addr(), v.plain.local.Port(), codecs, dir.reverse())
-}
-
-func (v *IVR) setSendCodec(c codec) {
-	x := uint32(c.pt) | codecSet
-	if c.name == namePCMA {
-		x |= codecPCMA
-	}
-	v.codec.Store(x)
 }
 
 // setReceive publishes the payload types accepted from the peer: every
@@ -311,7 +297,7 @@ func (v *IVR) SetAnswer(answer []byte) error {
 		v.plain.setPeer(&m, m.effectiveDir().recv())
 	}
 	v.offering = false
-	v.setSendCodec(audio)
+	v.codec.Store(&audio)
 	v.setReceive(ivrCodecs, m.codecs)
 	v.negotiated.Store(time.Now().UnixNano())
 	v.log.Debug("IVR answer", "codec", audio.name, "dir", m.dir)
@@ -343,13 +329,9 @@ func (v *IVR) Update(offer []byte) ([]byte, error) {
 	if v.rtc != nil {
 		return v.answerRTC(offer, &m)
 	}
-	audio := g[0]
-	cur := v.codec.Load()
-	for _, c := range g {
-		if (c.name == namePCMA) == (cur&codecPCMA != 0) {
-			audio = c // keep the codec in use
-			break
-		}
+	audio, ok := m.find(v.codec.Load().name) // keep the codec in use
+	if !ok {
+		audio = g[0]
 	}
 	return v.answerPlain(&m, audio), nil
 }

@@ -9,30 +9,42 @@ import (
 	"github.com/kazoo-softphone/kazoo/audiofile"
 )
 
-// run sends a frame every 20 ms while the IVR is not in a mixer: the
-// current Play's, or silence, so that the far end gets a steady stream.
-// Frames that are late are caught up, up to 100 ms; beyond that the
-// stream skips ahead.
+// run sends a frame every 20 ms while the IVR is not in a mixer (the
+// mixer sends them then): the current Play's, or silence, so that the
+// far end gets a steady stream.
 func (v *IVR) run() {
 	defer close(v.done)
+	paced(v.stop, func() {
+		if v.mixer.Load() == nil {
+			v.sendFrame(nil, time.Now())
+		}
+	}, func(frames int64) {
+		if v.mixer.Load() == nil {
+			v.skip(frames)
+		}
+	})
+}
+
+// paced calls frame once per 20 ms frame, in real time, until stop is
+// closed: frames that are late are caught up, up to 100 ms; beyond that
+// the frames in between are left out and given to skipped, so that the
+// stream keeps to the wall clock.
+func paced(stop <-chan struct{}, frame func(), skipped func(frames int64)) {
 	start := time.Now()
-	var n int64
+	var n int64 // frames sent or skipped
 	tick := time.NewTicker(frameTime)
 	defer tick.Stop()
 	for {
 		due := int64(time.Since(start)/frameTime) + 1
-		switch {
-		case v.mixer.Load() != nil:
-			n = due // the mixer sends
-		case due-n > 5:
-			v.skip(due - n - 1)
+		if due-n > 5 {
+			skipped(due - n - 1)
 			n = due - 1
 		}
 		for ; n < due; n++ {
-			v.sendFrame(nil, time.Now())
+			frame()
 		}
 		select {
-		case <-v.stop:
+		case <-stop:
 			return
 		case <-tick.C:
 		}
@@ -41,9 +53,6 @@ func (v *IVR) run() {
 
 // skip moves the stream's timestamp on by frames not sent.
 func (v *IVR) skip(frames int64) {
-	if frames <= 0 {
-		return
-	}
 	v.tick.Lock()
 	v.hdr.Timestamp += uint32(frames * frameTicks)
 	v.tick.Unlock()
@@ -67,10 +76,10 @@ func (v *IVR) sendFrame(mix *[frameTicks]int32, now time.Time) {
 		}
 	}
 	c := v.codec.Load()
-	if c&codecSet == 0 {
+	if c == nil {
 		return
 	}
-	pcma := c&codecPCMA != 0
+	pcma := c.name == namePCMA
 	for i, s := range pcm {
 		x := int16(max(-32768, min(32767, s)))
 		if pcma {
@@ -80,7 +89,7 @@ func (v *IVR) sendFrame(mix *[frameTicks]int32, now time.Time) {
 		}
 	}
 	h := v.hdr
-	h.PayloadType = uint8(c)
+	h.PayloadType = c.pt
 	if v.send(&h, v.payload[:], now) && v.plain != nil {
 		v.connected.Store(true)
 	}

@@ -29,25 +29,22 @@ func (v *IVR) onPacket(p *rtp.Packet, now time.Time) {
 	if k == nil {
 		return
 	}
-	var pcma bool
+	var table *[256]int16
 	switch k[p.PayloadType] {
 	case kindTE:
 		v.onEvent(p)
 		return
 	case kindPCMA:
-		pcma = true
+		table = &alawToLinear
 	case kindPCMU:
+		table = &ulawToLinear
 	default:
 		return
 	}
 	var buf [maxFrame]int16
 	n := min(len(p.Payload), maxFrame)
 	for i, b := range p.Payload[:n] {
-		if pcma {
-			buf[i] = alawToLinear[b]
-		} else {
-			buf[i] = ulawToLinear[b]
-		}
+		buf[i] = table[b]
 	}
 	pcm := buf[:n]
 	v.meter.add(pcm, now)

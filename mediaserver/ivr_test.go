@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -439,5 +440,78 @@ func TestIVRBadInputAndClose(t *testing.T) {
 	}
 	if err := s.NewMixer().Add(v); !errors.Is(err, ErrClosed) {
 		t.Fatalf("NewMixer after Close: %v", err)
+	}
+}
+
+// A plain re-offer that still lists the codec in use keeps it, even
+// after another; one without it switches to its first G.711 codec. The
+// answer and the frames sent say the same.
+func TestIVRReofferCodec(t *testing.T) {
+	s := testServer(t)
+	ph := newPhone(t)
+	_, v, err := s.IVR(ph.sdp(1, "8 0 101", "a=rtpmap:101 telephone-event/8000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	rx := phoneRx(ph)
+	for i, c := range []struct {
+		formats string
+		want    uint8
+	}{{"8 0 101", 8}, {"0 8 101", 8}, {"0 101", 0}, {"8 0 101", 0}} {
+		answer, err := v.Update(ph.sdp(2+i, c.formats, "a=rtpmap:101 telephone-event/8000"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := parseSDP(answer); len(m.codecs) == 0 || m.codecs[0].pt != c.want {
+			t.Fatalf("re-offer %q: answer with PT %d expected:\n%s", c.formats, c.want, answer)
+		}
+		timeout := time.After(wait)
+		for seen := 0; seen < 5; {
+			select {
+			case p := <-rx:
+				switch {
+				case p.PayloadType == c.want:
+					seen++
+				case seen > 0:
+					t.Fatalf("re-offer %q: PT %d after PT %d", c.formats, p.PayloadType, c.want)
+				}
+			case <-timeout:
+				t.Fatalf("re-offer %q: no frames with PT %d", c.formats, c.want)
+			}
+		}
+	}
+}
+
+// Record's recorder: a gap in the timestamps of up to a second is
+// silence, a longer one (the far end held) is not recorded, a late or
+// repeated packet is dropped, a new SSRC starts afresh, and the limit
+// holds.
+func TestRecorderGaps(t *testing.T) {
+	const recorded = 400 + 5*frameTicks // before the last packet
+	r := &recorder{limit: recorded + clockRate + frameTicks/2}
+	frame := func(v int16) []int16 {
+		f := make([]int16, frameTicks)
+		for i := range f {
+			f[i] = v
+		}
+		return f
+	}
+	r.add(1, 1000, frame(1))
+	r.add(1, 1000+frameTicks+400, frame(2))               // 400 ticks lost: silence
+	r.add(1, 1000+frameTicks, frame(9))                   // late: dropped
+	r.add(1, 1000+2*frameTicks+400, frame(3))             // in sequence
+	r.add(1, 1000+3*frameTicks+400+2*clockRate, frame(4)) // 2 s gap: not filled
+	r.add(2, 7, frame(5))                                 // a new SSRC
+	want := append(frame(1), make([]int16, 400)...)
+	for _, v := range []int16{2, 3, 4, 5} {
+		want = append(want, frame(v)...)
+	}
+	if len(want) != recorded || !slices.Equal(r.pcm, want) {
+		t.Fatalf("recorded %d samples, want %d", len(r.pcm), len(want))
+	}
+	r.add(2, 7+frameTicks+clockRate, frame(6)) // a 1 s gap: filled, then the limit
+	if len(r.pcm) != r.limit || r.pcm[len(want)+clockRate] != 6 || r.pcm[len(want)] != 0 {
+		t.Fatalf("%d samples after a 1 s gap, limit %d", len(r.pcm), r.limit)
 	}
 }

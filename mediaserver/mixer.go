@@ -121,28 +121,11 @@ func (m *Mixer) Close() {
 	m.log.Debug("mixer closed")
 }
 
-// run mixes a frame every 20 ms, catching up late frames up to 100 ms.
+// run mixes a frame every 20 ms.
 func (m *Mixer) run() {
 	defer close(m.done)
-	start := time.Now()
-	var n int64
-	tick := time.NewTicker(frameTime)
-	defer tick.Stop()
 	var in [][frameTicks]int16
-	for {
-		due := int64(time.Since(start)/frameTime) + 1
-		if due-n > 5 {
-			n = due - 1
-		}
-		for ; n < due; n++ {
-			in = m.mix(in)
-		}
-		select {
-		case <-m.stop:
-			return
-		case <-tick.C:
-		}
-	}
+	paced(m.stop, func() { in = m.mix(in) }, func(int64) {})
 }
 
 // mix sends one frame to each member; in is reused between calls.
