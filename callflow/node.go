@@ -200,11 +200,14 @@ func parseNode(b []byte, path string, depth int, count *int) (*Node, error) {
 	if bytes.TrimSpace(raw.Children)[0] != '{' {
 		return nil, errAt(cpath, "must be an object of callflow nodes")
 	}
-	var kids map[string]json.RawMessage
-	if err := json.Unmarshal(raw.Children, &kids); err != nil {
+	kids, err := members(raw.Children)
+	if err != nil {
 		return nil, errAt(cpath, "must be an object of callflow nodes")
 	}
-	for key, kb := range kids {
+	// In the document's order, so that an error names the first wrong
+	// child a person reading the file meets, the same on every run.
+	for _, m := range kids {
+		key, kb := m.key, m.value
 		kpath := join(cpath, key)
 		if err := spec.checkKey(key); err != nil {
 			return nil, errAt(kpath, "%s", err.Error())
@@ -303,4 +306,42 @@ func quote(s string) string {
 		s = s[:40] + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// member is one name and value of a JSON object.
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// members reads a JSON object's members in the document's order (a
+// name given twice keeps its last value, as encoding/json does).
+func members(b []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errors.New("not an object")
+	}
+	var out []member
+	at := map[string]int{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if i, ok := at[key]; ok {
+			out[i].value = v
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, member{key, v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
